@@ -1,0 +1,1 @@
+"""Web UI: generated record pages and the admin builder (a Flask blueprint)."""

@@ -1,0 +1,1 @@
+"""Alembic environment and revisions for the engine's own ``plinth_*`` tables."""

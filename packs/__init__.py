@@ -1,0 +1,1 @@
+"""Built-in packs shipped with Plinth (registered under the ``plinth.packs`` entry points)."""

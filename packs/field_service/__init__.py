@@ -1,0 +1,1 @@
+"""Field service management pack: customers, sites, assets (more objects arrive with v1)."""

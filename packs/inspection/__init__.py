@@ -1,0 +1,1 @@
+"""Inspection / preventive maintenance pack: templates, plans and inspection runs."""

@@ -1,0 +1,33 @@
+"""The Flask application factory."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from plinth.config import ensure_secret_key, load_config
+from plinth.extension import PlinthExtension
+from plinth.log import configure_logging
+
+MIB = 1024 * 1024
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app; ``config`` overrides declared settings (see ``plinth config``)."""
+    settings = load_config(config)
+    configure_logging(settings["LOG_LEVEL"])
+    app = Flask("plinth", instance_path=settings["INSTANCE_DIR"])
+    app.config.update(
+        PLINTH=settings,
+        SECRET_KEY=ensure_secret_key(settings),
+        MAX_CONTENT_LENGTH=settings["MAX_UPLOAD_MB"] * MIB,
+        TESTING=settings["TESTING"],
+        JSON_SORT_KEYS=False,
+    )
+    PlinthExtension(settings).init_app(app)
+    from plinth.api import init_app as init_api
+
+    init_api(app)
+    return app

@@ -1,0 +1,40 @@
+"""The access guard interface the record service consults on every call."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+
+from plinth.errors import PermissionDenied
+
+if TYPE_CHECKING:
+    from plinth.runtime.model import ObjectModel
+
+ACTIONS = ("read", "create", "update", "delete")
+
+
+class AccessGuard:
+    """Full access (the system actor and admins); role-based guards override the methods."""
+
+    def check(self, model: ObjectModel, action: str) -> None:
+        """Raise PermissionDenied when the actor may not do ``action`` on any row."""
+
+    def row_filter(self, model: ObjectModel, action: str) -> sa.ColumnElement | None:
+        """SQL limiting rows to those the actor may ``action``; None means all rows."""
+        return None
+
+    def readable(self, model: ObjectModel) -> frozenset[str] | None:
+        """Names of fields the actor may read; None means all."""
+        return None
+
+    def editable(self, model: ObjectModel) -> frozenset[str] | None:
+        """Names of fields the actor may write; None means all."""
+        return None
+
+
+FULL_ACCESS = AccessGuard()
+
+
+def deny(model: ObjectModel, action: str) -> PermissionDenied:
+    return PermissionDenied(f"you may not {action} {model.name} records")

@@ -1,0 +1,77 @@
+"""API tokens: random secrets shown once, stored as SHA-256 hashes, optionally expiring."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from plinth.errors import NotFound
+from plinth.runtime import system_tables as st
+
+PREFIX = "plt_"
+
+
+def _digest(token: str) -> str:
+    # Tokens carry 256 bits of randomness, so a fast hash is safe (unlike passwords).
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(
+    conn: Connection, user_id: int, name: str = "", expires_at: dt.datetime | None = None
+) -> tuple[str, dict[str, Any]]:
+    """A new token for a user: (the secret, shown only now; its stored row)."""
+    token = PREFIX + secrets.token_urlsafe(32)
+    row = {
+        "user_id": user_id,
+        "name": name[:100],
+        "token_hash": _digest(token),
+        "prefix": token[:12],
+        "created_at": dt.datetime.now(dt.UTC),
+        "expires_at": expires_at,
+    }
+    row["id"] = conn.execute(st.api_token.insert().returning(st.api_token.c.id), row).scalar_one()
+    row.pop("token_hash")
+    return token, row
+
+
+def resolve_token(conn: Connection, token: str) -> dict[str, Any] | None:
+    """The active user a token belongs to, or None if unknown, revoked, expired or inactive."""
+    if not isinstance(token, str) or not token.startswith(PREFIX) or len(token) > 200:
+        return None
+    t, u = st.api_token, st.user
+    now = dt.datetime.now(dt.UTC)
+    row = (
+        conn.execute(
+            sa.select(u, t.c.id.label("token_id"), t.c.last_used_at)
+            .join(t, t.c.user_id == u.c.id)
+            .where(
+                t.c.token_hash == _digest(token),
+                t.c.revoked_at.is_(None),
+                sa.or_(t.c.expires_at.is_(None), t.c.expires_at > now),
+                u.c.active.is_(True),
+            )
+        )
+        .mappings()
+        .first()
+    )
+    if row is None:
+        return None
+    last = row["last_used_at"]
+    if last is None or now - last > dt.timedelta(minutes=5):  # avoid a write per request
+        conn.execute(t.update().where(t.c.id == row["token_id"]).values(last_used_at=now))
+    return dict(row)
+
+
+def revoke_token(conn: Connection, token_id: int, user_id: int | None = None) -> None:
+    query = st.api_token.update().where(
+        st.api_token.c.id == token_id, st.api_token.c.revoked_at.is_(None)
+    )
+    if user_id is not None:
+        query = query.where(st.api_token.c.user_id == user_id)
+    if conn.execute(query.values(revoked_at=dt.datetime.now(dt.UTC))).rowcount == 0:
+        raise NotFound(f"no active token {token_id}")

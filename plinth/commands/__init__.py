@@ -1,0 +1,1 @@
+"""Sub-commands of the ``plinth`` CLI, one module per area."""

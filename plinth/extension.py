@@ -1,0 +1,27 @@
+"""The Flask extension that gives the app its tenant (database, metadata, files, hooks)."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app
+
+from plinth.config import Config
+from plinth.packs.plugins import load_plugins
+from plinth.tenant import Tenant
+
+
+class PlinthExtension:
+    """Holds the tenant; ``init_app`` wires it into a Flask app."""
+
+    def __init__(self, config: Config):
+        self.config = config
+        self.tenant: Tenant | None = None
+
+    def init_app(self, app: Flask) -> None:
+        self.tenant = Tenant(self.config)
+        load_plugins(self.tenant)
+        app.extensions["plinth"] = self
+
+
+def current_tenant() -> Tenant:
+    """The tenant of the running app (inside a request or app context)."""
+    return current_app.extensions["plinth"].tenant

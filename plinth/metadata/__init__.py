@@ -1,0 +1,1 @@
+"""Metadata: kinds and their JSON Schemas, cross-checks, the store and revisions."""

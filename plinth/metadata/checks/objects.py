@@ -1,0 +1,148 @@
+"""Cross-checks of object definitions and their fields."""
+
+from __future__ import annotations
+
+import keyword
+
+from plinth.metadata.checks.context import CheckContext
+from plinth.runtime.field_types import REGISTRY
+from plinth.runtime.field_types.base import CoercionContext, FieldError
+from plinth.runtime.model import SYSTEM_COLUMNS, Field
+
+# Names the rule sandbox gives meaning to: a field by such a name could not be used there.
+SANDBOX_NAMES = frozenset({"record", "old", "user", "now", "today"})
+RESERVED_FIELD_NAMES = frozenset(SYSTEM_COLUMNS) | SANDBOX_NAMES | frozenset(keyword.kwlist)
+TITLE_TYPES = frozenset(
+    {"text", "email", "phone", "url", "autonumber", "select", "integer", "date"}
+)
+SEARCH_TYPES = frozenset({"text", "textarea", "email", "phone", "url", "autonumber"})
+K = "objects"
+
+
+def check_objects(ctx: CheckContext) -> None:
+    for name, obj in ctx.each(K):
+        fields = [f for f in obj.get("fields", ()) if isinstance(f, dict)]
+        by_name = _check_field_names(ctx, name, fields)
+        for index, field in enumerate(fields):
+            _check_field(ctx, name, index, field)
+        _check_columns(ctx, name, fields)
+        _check_object_options(ctx, name, obj, by_name)
+
+
+def _check_field_names(ctx, obj_name, fields) -> dict:
+    by_name = {}
+    for index, field in enumerate(fields):
+        fname = field.get("name")
+        if fname in by_name:
+            ctx.add(K, obj_name, ("fields", index, "name"), f"duplicate field name {fname!r}")
+        elif fname in RESERVED_FIELD_NAMES:
+            ctx.add(K, obj_name, ("fields", index, "name"), f"{fname!r} is a reserved name")
+        by_name.setdefault(fname, field)
+    return by_name
+
+
+def _check_field(ctx: CheckContext, obj_name: str, index: int, spec: dict) -> None:
+    path = ("fields", index)
+    ftype = REGISTRY.get(spec.get("type"))
+    if ftype is None:
+        return  # the JSON Schema already reported it
+    for suffix, message in ftype.check_definition(spec):
+        ctx.add(K, obj_name, (*path, *suffix.split("/")), message)
+    if spec.get("unique") and not ftype.supports_unique:
+        ctx.add(K, obj_name, (*path, "unique"), f"a {ftype.name} field cannot be unique")
+    stored_formula = spec.get("type") != "formula" or spec.get("stored")
+    if (spec.get("unique") or spec.get("indexed")) and not (ftype.sortable and stored_formula):
+        key = "unique" if spec.get("unique") else "indexed"
+        ctx.add(K, obj_name, (*path, key), f"a {ftype.name} field cannot be indexed")
+    if spec.get("type") == "lookup":
+        target = spec.get("target")
+        if ctx.object(target) is None:
+            ctx.add(K, obj_name, (*path, "target"), f"unknown object {target!r}")
+        if spec.get("on_delete") == "set_null" and spec.get("required"):
+            ctx.add(K, obj_name, (*path, "on_delete"), "set_null contradicts required")
+    if spec.get("type") == "formula":
+        ctx.require_expression(K, obj_name, (*path, "formula"), spec.get("formula"))
+    if "default" in spec:
+        _check_default(ctx, obj_name, path, spec, ftype)
+
+
+def _check_default(ctx, obj_name, path, spec, ftype) -> None:
+    if not ftype.supports_default:
+        ctx.add(K, obj_name, (*path, "default"), f"a {ftype.name} field takes no default")
+        return
+    if spec["default"] is None:
+        return
+    try:
+        ftype.coerce(Field(spec["name"], ftype, spec), spec["default"], CoercionContext())
+    except FieldError as exc:
+        ctx.add(K, obj_name, (*path, "default"), f"invalid default: {exc}")
+    except (KeyError, TypeError, ValueError):
+        ctx.add(K, obj_name, (*path, "default"), "invalid default")
+
+
+def _check_columns(ctx, obj_name, fields) -> None:
+    """Two fields must not map to the same column (e.g. geo 'site' and a field 'site_lat')."""
+    owners: dict[str, str] = {}
+    for index, spec in enumerate(fields):
+        ftype = REGISTRY.get(spec.get("type"))
+        if ftype is None or not isinstance(spec.get("name"), str):
+            continue
+        try:
+            columns = Field(spec["name"], ftype, spec).columns
+        except KeyError:
+            continue
+        for column in columns:
+            if column in owners and owners[column] != spec["name"]:
+                ctx.add(
+                    K,
+                    obj_name,
+                    ("fields", index, "name"),
+                    f"column {column!r} is already used by field {owners[column]!r}",
+                )
+            owners.setdefault(column, spec["name"])
+
+
+def _check_object_options(ctx, name, obj, by_name) -> None:
+    title = obj.get("title_field")
+    if title is not None:
+        field = by_name.get(title)
+        if field is None:
+            ctx.add(K, name, ("title_field",), f"unknown field {title!r}")
+        elif field.get("type") not in TITLE_TYPES:
+            ctx.add(K, name, ("title_field",), f"a {field.get('type')} field cannot be the title")
+    for index, fname in enumerate(obj.get("search_fields", ())):
+        field = by_name.get(fname)
+        if field is None:
+            ctx.add(K, name, ("search_fields", index), f"unknown field {fname!r}")
+        elif field.get("type") not in SEARCH_TYPES:
+            ctx.add(
+                K, name, ("search_fields", index), f"a {field.get('type')} field is not searchable"
+            )
+    index_names = set()
+    for index, spec in enumerate(obj.get("indexes", ())):
+        iname = spec.get("name") or "_".join(f.lstrip("-") for f in spec.get("fields", ()))
+        if iname in index_names:
+            ctx.add(K, name, ("indexes", index), f"duplicate index {iname!r}")
+        index_names.add(iname)
+        for position, column in enumerate(spec.get("fields", ())):
+            fname = column.lstrip("-")
+            field = by_name.get(fname)
+            if fname in SYSTEM_COLUMNS:
+                continue
+            if field is None:
+                ctx.add(K, name, ("indexes", index, "fields", position), f"unknown field {fname!r}")
+                continue
+            ftype = REGISTRY.get(field.get("type"))
+            formula_unstored = field.get("type") == "formula" and not field.get("stored")
+            if (
+                ftype is None
+                or not ftype.sortable
+                or formula_unstored
+                or len(Field(fname, ftype, field).columns) != 1
+            ):
+                ctx.add(
+                    K,
+                    name,
+                    ("indexes", index, "fields", position),
+                    f"a {field.get('type')} field cannot be indexed",
+                )

@@ -1,0 +1,137 @@
+"""Cross-checks of validation rules, automations, SLA policies and assignment rules."""
+
+from __future__ import annotations
+
+import re
+
+from plinth.metadata.checks.actions import check_actions
+from plinth.metadata.checks.context import CheckContext
+
+_CRON_FIELD = re.compile(r"^[\d*/,\-A-Za-z?LW#]+$")
+
+
+def check_validation_rules(ctx: CheckContext) -> None:
+    kind = "validation_rules"
+    for name, rule in ctx.each(kind):
+        if not ctx.require_object(kind, name, ("object",), rule.get("object")):
+            continue
+        ctx.require_fields(kind, name, ("fields",), rule["object"], rule.get("fields"))
+        ctx.require_expression(kind, name, ("condition",), rule.get("condition"))
+
+
+def check_automations(ctx: CheckContext) -> None:
+    kind = "automations"
+    for name, auto in ctx.each(kind):
+        trigger = auto.get("trigger", {})
+        obj = auto.get("object")
+        if obj is None and trigger.get("type") != "scheduled":
+            ctx.add(kind, name, ("object",), "is required unless the trigger is scheduled")
+        if obj is not None and not ctx.require_object(kind, name, ("object",), obj):
+            continue
+        if obj:
+            ctx.require_fields(kind, name, ("trigger", "fields"), obj, trigger.get("fields"))
+        if trigger.get("type") == "scheduled":
+            cron = trigger.get("cron")
+            if not cron:
+                ctx.add(
+                    kind, name, ("trigger", "cron"), "a scheduled trigger needs a cron expression"
+                )
+            elif not _looks_like_cron(cron):
+                ctx.add(kind, name, ("trigger", "cron"), f"invalid cron expression {cron!r}")
+        if trigger.get("type") == "on_transition" and obj:
+            _check_transition_name(ctx, kind, name, obj, trigger.get("transition"))
+        if trigger.get("type") == "on_sla" and not trigger.get("sla_event"):
+            ctx.add(kind, name, ("trigger", "sla_event"), "an on_sla trigger needs sla_event")
+        ctx.require_expression(kind, name, ("condition",), auto.get("condition"))
+        check_actions(ctx, kind, name, ("actions",), obj, auto.get("actions"))
+
+
+def _looks_like_cron(cron: str) -> bool:
+    parts = cron.split()
+    return len(parts) in (5, 6) and all(_CRON_FIELD.match(p) for p in parts)
+
+
+def _check_transition_name(ctx, kind, name, obj, transition) -> None:
+    if transition is None:
+        return
+    known = {
+        t.get("name")
+        for _, wf in ctx.each("workflows")
+        if wf.get("object") == obj
+        for t in wf.get("transitions", ())
+    }
+    if transition not in known:
+        ctx.add(
+            kind, name, ("trigger", "transition"), f"unknown transition {transition!r} of {obj}"
+        )
+
+
+def check_sla_policies(ctx: CheckContext) -> None:
+    kind = "sla_policies"
+    for name, policy in ctx.each(kind):
+        obj = policy.get("object")
+        if not ctx.require_object(kind, name, ("object",), obj):
+            continue
+        if policy.get("calendar") not in ctx.docs("calendars"):
+            ctx.add(kind, name, ("calendar",), f"unknown calendar {policy.get('calendar')!r}")
+        ctx.require_expression(kind, name, ("applies_if",), policy.get("applies_if"))
+        priorities = None
+        if policy.get("priority_field"):
+            field = ctx.fields(obj).get(policy["priority_field"])
+            if field is None or field.get("type") != "select":
+                ctx.add(kind, name, ("priority_field",), f"must be a select field of {obj}")
+            else:
+                priorities = {o.get("value") for o in field.get("options", ())} | {"default"}
+        states = ctx.workflow_states(obj)
+        for index, target in enumerate(policy.get("targets", ())):
+            path = ("targets", index)
+            for key in ("start_states", "stop_states"):
+                for position, state in enumerate(target.get(key, ())):
+                    if states is not None and state not in states:
+                        ctx.add(kind, name, (*path, key, position), f"unknown state {state!r}")
+            for priority in target.get("durations", {}):
+                if priorities is not None and priority not in priorities:
+                    ctx.add(
+                        kind, name, (*path, "durations", priority), f"unknown priority {priority!r}"
+                    )
+                if priorities is None and priority != "default":
+                    ctx.add(
+                        kind,
+                        name,
+                        (*path, "durations", priority),
+                        "without a priority_field the only key is 'default'",
+                    )
+
+
+def check_assignment_rules(ctx: CheckContext) -> None:
+    kind = "assignment_rules"
+    for name, rule in ctx.each(kind):
+        obj = rule.get("object")
+        if not ctx.require_object(kind, name, ("object",), obj):
+            continue
+        field = ctx.fields(obj).get(rule.get("field"))
+        if field is None or field.get("type") not in ("lookup", "user"):
+            ctx.add(kind, name, ("field",), f"must be a lookup or user field of {obj}")
+            field = None
+        candidates = rule.get("candidates") or {}
+        if candidates:
+            ctx.require_object(kind, name, ("candidates", "object"), candidates.get("object"))
+            if field is not None and field.get("type") == "lookup":
+                if candidates.get("object") != field.get("target"):
+                    ctx.add(kind, name, ("candidates", "object"), f"must be {field.get('target')}")
+            ctx.require_expression(
+                kind, name, ("candidates", "condition"), candidates.get("condition")
+            )
+        when = rule.get("when", {})
+        if when.get("on") == "state":
+            states = ctx.workflow_states(obj) or set()
+            if when.get("state") not in states:
+                ctx.add(kind, name, ("when", "state"), f"unknown state {when.get('state')!r}")
+        method = rule.get("method")
+        if method == "fixed" and rule.get("assignee") is None and not rule.get("pool"):
+            ctx.add(kind, name, ("assignee",), "the fixed method needs an assignee")
+        if method == "based_on_field" and not rule.get("source_field"):
+            ctx.add(kind, name, ("source_field",), "based_on_field needs source_field")
+        if method in ("round_robin", "load_balancing", "best_match") and not candidates:
+            ctx.add(kind, name, ("candidates",), f"the {method} method needs candidates")
+        ctx.require_expression(kind, name, ("condition",), rule.get("condition"))

@@ -1,0 +1,1 @@
+"""Packs: folders of metadata (plus optional Python) installed into a tenant."""

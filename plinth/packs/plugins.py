@@ -1,0 +1,54 @@
+"""Pack Python: modules named by installed packs, registering behaviour explicitly."""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import logging
+
+import sqlalchemy as sa
+
+from plinth.errors import ConfigError
+from plinth.runtime import system_tables as st
+from plinth.runtime.hooks import Hooks
+
+log = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass
+class PackContext:
+    """What a pack's ``register(context)`` may use: documented extension points only."""
+
+    tenant: object
+    pack: str
+
+    @property
+    def hooks(self) -> Hooks:
+        return self.tenant.hooks
+
+
+def load_plugins(tenant) -> list[str]:
+    """Import the ``python`` module of each installed pack and call its ``register``.
+
+    A missing module or a module without ``register`` fails start-up with a clear message.
+    """
+    try:
+        with tenant.database.transaction() as conn:
+            rows = conn.execute(sa.select(st.pack.c.name, st.pack.c.manifest)).all()
+    except sa.exc.SQLAlchemyError:
+        return []  # not initialised yet: `plinth init` has not run
+    loaded = []
+    for name, manifest in rows:
+        module_name = (manifest or {}).get("python")
+        if not module_name:
+            continue
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError as exc:
+            raise ConfigError(f"pack {name}: cannot import {module_name}: {exc}") from None
+        register = getattr(module, "register", None)
+        if not callable(register):
+            raise ConfigError(f"pack {name}: {module_name} has no register(context) function")
+        register(PackContext(tenant, name))
+        loaded.append(name)
+    return loaded

@@ -1,0 +1,1 @@
+"""Rules: expressions, formulas, validation rules, automations and assignment."""

@@ -1,0 +1,138 @@
+"""The field-type interface: storage columns, coercion, filters and change classification."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from plinth.runtime import naming
+
+if TYPE_CHECKING:
+    from plinth.runtime.model import Field
+
+# How a storage change affects existing data.
+SAME = "same"
+WIDEN = "widen"
+NARROW = "narrow"
+INCOMPATIBLE = "incompatible"
+
+COMPARISON_OPS = frozenset({"eq", "in", "gt", "gte", "lt", "lte", "isnull"})
+EQUALITY_OPS = frozenset({"eq", "in", "isnull"})
+
+
+class FieldError(ValueError):
+    """A value is not acceptable for a field; the message is shown to the user."""
+
+
+@dataclasses.dataclass(frozen=True)
+class CoercionContext:
+    """What coercion and filters depend on: the actor's time zone (for naive input), dialect."""
+
+    time_zone: ZoneInfo = ZoneInfo("UTC")
+    dialect: str = "sqlite"
+
+
+class FieldType:
+    """Base class; one subclass per field type, registered in ``field_types.REGISTRY``."""
+
+    name: str = ""
+    #: Operators accepted in list filters.
+    filter_ops: frozenset[str] = COMPARISON_OPS
+    sortable: bool = True
+    supports_unique: bool = True
+    supports_default: bool = True
+    #: Value may be given on create/update (false for autonumber and formula).
+    writable: bool = True
+
+    # ---- storage -------------------------------------------------------------------
+    def sql_type(self, field: Field) -> sa.types.TypeEngine:
+        raise NotImplementedError
+
+    def columns(self, field: Field) -> list[sa.Column]:
+        """The columns storing this field; user columns are always nullable (see README)."""
+        return [sa.Column(field.column, self.sql_type(field), nullable=True)]
+
+    def column_names(self, field: Field) -> tuple[str, ...]:
+        return (naming.column_name(field.name),)
+
+    def foreign_key(self, field: Field) -> str | None:
+        """``table.column`` this field references, if any."""
+        return None
+
+    def extra_indexes(self, field: Field) -> list[list[str]]:
+        """Column lists to index regardless of ``indexed`` (lookups, geo)."""
+        return []
+
+    # ---- values --------------------------------------------------------------------
+    def coerce(self, field: Field, value: Any, ctx: CoercionContext) -> Any:
+        """Turn input (JSON-ish) into the field's Python value or raise FieldError."""
+        raise NotImplementedError
+
+    def to_row(self, field: Field, value: Any) -> dict[str, Any]:
+        return {field.column: value}
+
+    def from_row(self, field: Field, row: Mapping[str, Any]) -> Any:
+        return row[field.column]
+
+    def is_empty(self, value: Any) -> bool:
+        return value is None or value == "" or value == []
+
+    # ---- queries -------------------------------------------------------------------
+    def sort_expression(self, field: Field, table: sa.Table) -> sa.ColumnElement:
+        return table.c[field.column]
+
+    def coerce_filter_value(self, field: Field, op: str, value: Any, ctx: CoercionContext) -> Any:
+        return self.coerce(field, value, ctx)
+
+    def filter_clause(
+        self, field: Field, op: str, value: Any, table: sa.Table, ctx: CoercionContext
+    ) -> sa.ColumnElement:
+        column = table.c[field.column]
+        if op == "isnull":
+            return column.is_(None) if value else column.is_not(None)
+        if op == "in":
+            values = [self.coerce_filter_value(field, "eq", v, ctx) for v in value]
+            return column.in_(values)
+        value = self.coerce_filter_value(field, op, value, ctx)
+        return {
+            "eq": lambda: column == value,
+            "gt": lambda: column > value,
+            "gte": lambda: column >= value,
+            "lt": lambda: column < value,
+            "lte": lambda: column <= value,
+            "contains": lambda: self.contains_clause(column, value),
+        }[op]()
+
+    def contains_clause(self, column: sa.ColumnElement, value: Any) -> sa.ColumnElement:
+        pattern = "%" + escape_like(str(value).lower()) + "%"
+        return sa.func.lower(column).like(pattern, escape="\\")
+
+    # ---- schema evolution ----------------------------------------------------------
+    def storage_change(self, old: Field, new: Field) -> str:
+        """How changing ``old`` into ``new`` (same field, new definition) affects stored data."""
+        if old.type is not new.type:
+            return INCOMPATIBLE
+        return SAME
+
+    def loss_clause(self, old: Field, new: Field, table: sa.Table) -> sa.ColumnElement | None:
+        """Rows whose stored value would not survive a narrowing change; None = all non-null."""
+        return None
+
+    def check_definition(self, spec: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """Type-specific consistency checks: (pointer suffix, message) pairs."""
+        return []
+
+
+def escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def require_type(value: Any, kinds: type | tuple[type, ...], what: str) -> None:
+    if isinstance(value, bool) and bool not in (kinds if isinstance(kinds, tuple) else (kinds,)):
+        raise FieldError(f"expected {what}, got a boolean")
+    if not isinstance(value, kinds):
+        raise FieldError(f"expected {what}, got {type(value).__name__}")

@@ -1,0 +1,151 @@
+"""Boolean, select (one option) and multiselect (a list of options)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+
+from plinth.runtime.field_types.base import (
+    EQUALITY_OPS,
+    INCOMPATIBLE,
+    NARROW,
+    SAME,
+    WIDEN,
+    FieldError,
+    FieldType,
+    escape_like,
+)
+from plinth.runtime.sqltypes import json_type
+
+OPTION_LENGTH = 64
+
+
+class BooleanType(FieldType):
+    name = "boolean"
+    filter_ops = EQUALITY_OPS
+    supports_unique = False
+
+    def sql_type(self, field):
+        return sa.Boolean(create_constraint=False)
+
+    def coerce(self, field, value, ctx):
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, int) and value in (0, 1):
+            return bool(value)
+        if isinstance(value, str) and value.strip().lower() in {"true", "false", "1", "0"}:
+            return value.strip().lower() in {"true", "1"}
+        raise FieldError("must be true or false")
+
+    def is_empty(self, value):
+        return value is None
+
+
+class SelectType(FieldType):
+    name = "select"
+    filter_ops = EQUALITY_OPS
+
+    def sql_type(self, field):
+        return sa.String(OPTION_LENGTH)
+
+    def coerce(self, field, value, ctx):
+        if not isinstance(value, str):
+            raise FieldError("must be one of the field's options")
+        if value not in field.option_values:
+            shown = ", ".join(field.option_values[:20])
+            raise FieldError(f"{value[:80]!r} is not an option (allowed: {shown})")
+        return value
+
+    def storage_change(self, old, new):
+        if old.type is not new.type:
+            return INCOMPATIBLE
+        removed = set(old.option_values) - set(new.option_values)
+        if removed:
+            return NARROW
+        return SAME if old.option_values == new.option_values else WIDEN
+
+    def loss_clause(self, old, new, table):
+        return table.c[old.column].not_in(list(new.option_values))
+
+    def check_definition(self, spec):
+        return _option_problems(spec)
+
+
+class MultiSelectType(FieldType):
+    name = "multiselect"
+    filter_ops = frozenset({"contains", "isnull"})
+    sortable = False
+    supports_unique = False
+
+    def sql_type(self, field):
+        return json_type()
+
+    def coerce(self, field, value, ctx):
+        if not isinstance(value, list):
+            raise FieldError("must be a list of options")
+        if len(set(value)) != len(value):
+            raise FieldError("lists an option more than once")
+        limit = field.spec.get("max_items")
+        if limit is not None and len(value) > limit:
+            raise FieldError(f"allows at most {limit} options")
+        for item in value:
+            if not isinstance(item, str) or item not in field.option_values:
+                raise FieldError(f"{str(item)[:80]!r} is not an option")
+        return value
+
+    def is_empty(self, value):
+        return value is None or value == []
+
+    def to_row(self, field, value):
+        # An empty selection is stored as NULL so that ``isnull`` is one index-friendly test.
+        return {field.column: value or None}
+
+    def from_row(self, field, row):
+        return row[field.column] or []
+
+    def coerce_filter_value(self, field, op, value, ctx):
+        if not isinstance(value, str) or value not in field.option_values:
+            raise FieldError(f"{str(value)[:80]!r} is not an option")
+        return value
+
+    def filter_clause(self, field, op, value, table, ctx):
+        column = table.c[field.column]
+        if op == "isnull":
+            return column.is_(None) if value else column.is_not(None)
+        option = self.coerce_filter_value(field, op, value, ctx)
+        if ctx.dialect == "postgresql":
+            return sa.type_coerce(column, JSONB).contains(sa.func.jsonb_build_array(option))
+        elements = sa.func.json_each(column).table_valued("value")
+        return sa.exists().where(elements.c.value == option)
+
+    def storage_change(self, old, new):
+        if old.type is not new.type:
+            return INCOMPATIBLE
+        if set(old.option_values) - set(new.option_values):
+            return NARROW
+        return SAME if old.option_values == new.option_values else WIDEN
+
+    def loss_clause(self, old, new, table):
+        # Option values are [A-Za-z0-9_.-]: matching '"value"' in the JSON text is exact.
+        removed = sorted(set(old.option_values) - set(new.option_values))
+        text = sa.cast(table.c[old.column], sa.Text)
+        return sa.or_(*(text.like(f'%"{escape_like(v)}"%', escape="\\") for v in removed))
+
+    def narrow_value(self, old, new, value):
+        """The value without the removed options, and whether anything was removed."""
+        kept = [v for v in value if v in new.option_values]
+        return kept, len(kept) != len(value)
+
+    def check_definition(self, spec):
+        return _option_problems(spec)
+
+
+def _option_problems(spec) -> list[tuple[str, str]]:
+    seen: set[str] = set()
+    problems = []
+    for index, option in enumerate(spec.get("options", ())):
+        value = option.get("value")
+        if value in seen:
+            problems.append((f"options/{index}/value", f"duplicate option {value!r}"))
+        seen.add(value)
+    return problems

@@ -1,0 +1,89 @@
+"""Geo points: ``{"lat", "lng"}`` stored as two float columns with a composite index.
+
+The (lat, lng) B-tree index makes bounding-box filters (``field__within``) index-backed on
+both databases without requiring PostGIS.
+"""
+
+from __future__ import annotations
+
+import math
+
+import sqlalchemy as sa
+
+from plinth.runtime import naming
+from plinth.runtime.field_types.base import FieldError, FieldType
+
+
+def parse_point(value) -> tuple[float, float]:
+    if isinstance(value, dict):
+        unknown = set(value) - {"lat", "lng"}
+        if unknown:
+            raise FieldError(f"unexpected key(s) {', '.join(sorted(unknown))}; use lat and lng")
+        lat, lng = value.get("lat"), value.get("lng")
+    else:
+        raise FieldError('must be an object like {"lat": 31.23, "lng": 121.47}')
+    for axis, number in (("lat", lat), ("lng", lng)):
+        if isinstance(number, bool) or not isinstance(number, (int, float)):
+            raise FieldError(f"{axis} must be a number")
+        if not math.isfinite(number):
+            raise FieldError(f"{axis} must be a finite number")
+    if not -90 <= lat <= 90:
+        raise FieldError("lat must be between -90 and 90")
+    if not -180 <= lng <= 180:
+        raise FieldError("lng must be between -180 and 180")
+    return float(lat), float(lng)
+
+
+def parse_box(value) -> tuple[float, float, float, float]:
+    """``min_lat,min_lng,max_lat,max_lng`` (a string or a list) into a checked box."""
+    parts = value.split(",") if isinstance(value, str) else value
+    try:
+        numbers = [float(p) for p in parts]
+    except (TypeError, ValueError):
+        numbers = []
+    if len(numbers) != 4 or not all(math.isfinite(n) for n in numbers):
+        raise FieldError("within takes min_lat,min_lng,max_lat,max_lng")
+    min_lat, min_lng, max_lat, max_lng = numbers
+    if not (-90 <= min_lat <= max_lat <= 90 and -180 <= min_lng <= max_lng <= 180):
+        raise FieldError("within: box corners are out of range or reversed")
+    return min_lat, min_lng, max_lat, max_lng
+
+
+class GeoType(FieldType):
+    name = "geo"
+    filter_ops = frozenset({"within", "isnull"})
+    sortable = False
+    supports_unique = False
+
+    def column_names(self, field):
+        return (naming.column_name(field.name, "lat"), naming.column_name(field.name, "lng"))
+
+    def columns(self, field):
+        return [sa.Column(name, sa.Float(), nullable=True) for name in field.columns]
+
+    def extra_indexes(self, field):
+        return [list(field.columns)]
+
+    def coerce(self, field, value, ctx):
+        lat, lng = parse_point(value)
+        return {"lat": lat, "lng": lng}
+
+    def to_row(self, field, value):
+        lat_col, lng_col = field.columns
+        if value is None:
+            return {lat_col: None, lng_col: None}
+        return {lat_col: value["lat"], lng_col: value["lng"]}
+
+    def from_row(self, field, row):
+        lat_col, lng_col = field.columns
+        lat = row[lat_col]
+        if lat is None:
+            return None
+        return {"lat": lat, "lng": row[lng_col]}
+
+    def filter_clause(self, field, op, value, table, ctx):
+        lat, lng = (table.c[name] for name in field.columns)
+        if op == "isnull":
+            return lat.is_(None) if value else lat.is_not(None)
+        min_lat, min_lng, max_lat, max_lng = parse_box(value)
+        return sa.and_(lat.between(min_lat, max_lat), lng.between(min_lng, max_lng))

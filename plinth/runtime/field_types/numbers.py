@@ -1,0 +1,187 @@
+"""Numeric fields: integer, decimal, currency, percent and duration (minutes)."""
+
+from __future__ import annotations
+
+import decimal
+import re
+
+import sqlalchemy as sa
+
+from plinth.runtime.field_types.base import (
+    INCOMPATIBLE,
+    NARROW,
+    SAME,
+    WIDEN,
+    FieldError,
+    FieldType,
+)
+from plinth.runtime.sqltypes import ExactNumeric
+
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+
+def _check_range(field, value) -> None:
+    low, high = field.spec.get("min"), field.spec.get("max")
+    if low is not None and value < low:
+        raise FieldError(f"must be at least {low}")
+    if high is not None and value > high:
+        raise FieldError(f"must be at most {high}")
+
+
+def _range_problems(spec) -> list[tuple[str, str]]:
+    low, high = spec.get("min"), spec.get("max")
+    if low is not None and high is not None and low > high:
+        return [("min", "must not be greater than max")]
+    return []
+
+
+class IntegerType(FieldType):
+    name = "integer"
+
+    def sql_type(self, field):
+        return sa.BigInteger()
+
+    def coerce(self, field, value, ctx):
+        value = _to_int(value)
+        _check_range(field, value)
+        return value
+
+    def storage_change(self, old, new):
+        if isinstance(new.type, DecimalType):
+            digits = new.type.precision(new) - new.type.scale(new)
+            return WIDEN if digits >= 19 else NARROW
+        return SAME if old.type is new.type else INCOMPATIBLE
+
+    def loss_clause(self, old, new, table):
+        limit = decimal.Decimal(10) ** (new.type.precision(new) - new.type.scale(new))
+        column = table.c[old.column]
+        return sa.or_(column >= limit, column <= -limit)
+
+    def check_definition(self, spec):
+        return _range_problems(spec)
+
+
+def _to_int(value) -> int:
+    if isinstance(value, bool):
+        raise FieldError("expected a whole number, got a boolean")
+    if isinstance(value, int):
+        result = value
+    elif isinstance(value, float):
+        if not value.is_integer():
+            raise FieldError("must be a whole number")
+        result = int(value)
+    elif isinstance(value, decimal.Decimal):
+        if value != value.to_integral_value():
+            raise FieldError("must be a whole number")
+        result = int(value)
+    elif isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d{1,20}\s*", value):
+        result = int(value)
+    else:
+        raise FieldError("must be a whole number")
+    if not INT64_MIN <= result <= INT64_MAX:
+        raise FieldError("is out of range")
+    return result
+
+
+class DecimalType(FieldType):
+    name = "decimal"
+    default_precision = 18
+    default_scale = 4
+
+    def precision(self, field) -> int:
+        return field.spec.get("precision", self.default_precision)
+
+    def scale(self, field) -> int:
+        return field.spec.get("scale", self.default_scale)
+
+    def sql_type(self, field):
+        return ExactNumeric(self.precision(field), self.scale(field))
+
+    def coerce(self, field, value, ctx):
+        if isinstance(value, bool):
+            raise FieldError("expected a number, got a boolean")
+        try:
+            if isinstance(value, float):
+                number = decimal.Decimal(repr(value))
+            elif isinstance(value, (int, decimal.Decimal)):
+                number = decimal.Decimal(value)
+            elif isinstance(value, str) and re.fullmatch(r"\s*[+-]?(\d+(\.\d*)?|\.\d+)\s*", value):
+                number = decimal.Decimal(value.strip())
+            else:
+                raise FieldError("must be a number")
+        except decimal.InvalidOperation:
+            raise FieldError("must be a number") from None
+        if not number.is_finite():
+            raise FieldError("must be a finite number")
+        scale = self.scale(field)
+        quantum = decimal.Decimal(1).scaleb(-scale)
+        if number != number.quantize(quantum, rounding=decimal.ROUND_DOWN):
+            raise FieldError(f"has more than {scale} decimal places")
+        number = number.quantize(quantum)
+        digits = self.precision(field) - scale
+        if abs(number) >= decimal.Decimal(10) ** digits:
+            raise FieldError(f"has more than {digits} digits before the decimal point")
+        _check_range(field, number)
+        return number
+
+    def storage_change(self, old, new):
+        if not isinstance(new.type, DecimalType):
+            return INCOMPATIBLE
+        if not isinstance(old.type, DecimalType):
+            return INCOMPATIBLE
+        old_p, old_s = self.precision(old), self.scale(old)
+        new_p, new_s = new.type.precision(new), new.type.scale(new)
+        if (old_p, old_s) == (new_p, new_s):
+            return SAME
+        if new_s >= old_s and new_p - new_s >= old_p - old_s:
+            return WIDEN
+        return NARROW
+
+    def loss_clause(self, old, new, table):
+        column = table.c[old.column]
+        new_p, new_s = new.type.precision(new), new.type.scale(new)
+        limit = decimal.Decimal(10) ** (new_p - new_s)
+        return sa.or_(column >= limit, column <= -limit, sa.func.round(column, new_s) != column)
+
+    def check_definition(self, spec):
+        problems = _range_problems(spec)
+        precision = spec.get("precision", self.default_precision)
+        scale = spec.get("scale", self.default_scale)
+        if scale > precision:
+            problems.append(("scale", "must not be greater than precision"))
+        return problems
+
+
+class CurrencyType(DecimalType):
+    name = "currency"
+    default_scale = 2
+
+
+class PercentType(DecimalType):
+    name = "percent"
+    default_precision = 9
+    default_scale = 4
+
+
+class DurationType(IntegerType):
+    """A duration in whole minutes; accepts 90, "90", "1h30m", "2h", "45m" or ISO "PT1H30M"."""
+
+    name = "duration"
+    _compact = re.compile(r"^\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m(?:in)?)?\s*$")
+    _iso = re.compile(r"^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?)?$")
+
+    def coerce(self, field, value, ctx):
+        if isinstance(value, str) and not value.strip().lstrip("+-").isdigit():
+            match = self._compact.match(value) or self._iso.match(value.strip().upper())
+            if not match or not any(match.groups()):
+                raise FieldError("must be a number of minutes or a duration like 1h30m")
+            days, hours, minutes = (int(g or 0) for g in match.groups())
+            value = days * 1440 + hours * 60 + minutes
+        value = _to_int(value)
+        if value < 0:
+            raise FieldError("must not be negative")
+        _check_range(field, value)
+        return value
+
+    def storage_change(self, old, new):
+        return SAME if old.type is new.type else INCOMPATIBLE

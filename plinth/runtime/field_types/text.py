@@ -1,0 +1,151 @@
+"""Text-like fields: text, textarea, email, phone, url."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+
+from plinth.runtime.field_types.base import (
+    COMPARISON_OPS,
+    INCOMPATIBLE,
+    NARROW,
+    SAME,
+    WIDEN,
+    FieldError,
+    FieldType,
+    require_type,
+)
+
+DEFAULT_TEXT_LENGTH = 255
+
+
+class TextType(FieldType):
+    name = "text"
+    filter_ops = COMPARISON_OPS | {"contains"}
+
+    def max_length(self, field) -> int | None:
+        return field.spec.get("max_length", DEFAULT_TEXT_LENGTH)
+
+    def sql_type(self, field):
+        return sa.String(self.max_length(field))
+
+    def coerce(self, field, value, ctx):
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = str(value)
+        require_type(value, str, "text")
+        if "\x00" in value:
+            raise FieldError("must not contain NUL characters")
+        limit = self.max_length(field)
+        if limit is not None and len(value) > limit:
+            raise FieldError(f"is longer than {limit} characters")
+        pattern = field.spec.get("pattern")
+        if pattern and value and not _compiled(pattern).fullmatch(value):
+            raise FieldError(f"does not match the pattern {pattern}")
+        return value
+
+    def coerce_filter_value(self, field, op, value, ctx):
+        require_type(value, str, "text")
+        return value
+
+    def storage_change(self, old, new):
+        if old.type is not new.type:
+            return _text_family_change(old, new)
+        old_len, new_len = self.max_length(old), self.max_length(new)
+        if old_len == new_len:
+            return SAME
+        if new_len is None or (old_len is not None and new_len > old_len):
+            return WIDEN
+        return NARROW
+
+    def loss_clause(self, old, new, table):
+        limit = self.max_length(new)
+        return sa.func.length(table.c[old.column]) > limit
+
+    def check_definition(self, spec):
+        problems = []
+        pattern = spec.get("pattern")
+        if pattern is not None:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                problems.append(("pattern", f"is not a valid regular expression: {exc}"))
+        return problems
+
+
+class TextAreaType(TextType):
+    name = "textarea"
+    supports_unique = False
+
+    def max_length(self, field):
+        return field.spec.get("max_length")
+
+    def sql_type(self, field):
+        return sa.Text()
+
+
+class EmailType(TextType):
+    name = "email"
+    _label = r"[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?"
+    _pattern = re.compile(rf"^[^@\s]{{1,64}}@{_label}(?:\.{_label})+$")
+
+    def max_length(self, field):
+        return 254
+
+    def coerce(self, field, value, ctx):
+        value = super().coerce(field, value, ctx).strip()
+        if not self._pattern.match(value):
+            raise FieldError("is not a valid email address")
+        local, domain = value.rsplit("@", 1)
+        return f"{local}@{domain.lower()}"
+
+
+class PhoneType(TextType):
+    name = "phone"
+    _pattern = re.compile(r"^\+?[0-9][0-9 ()\-.]{1,30}[0-9](?:\s*(?:x|ext\.?)\s*[0-9]{1,6})?$")
+
+    def max_length(self, field):
+        return 40
+
+    def coerce(self, field, value, ctx):
+        value = super().coerce(field, value, ctx).strip()
+        if not self._pattern.match(value):
+            raise FieldError("is not a valid phone number")
+        return value
+
+
+class UrlType(TextType):
+    name = "url"
+
+    def max_length(self, field):
+        return 2048
+
+    def coerce(self, field, value, ctx):
+        value = super().coerce(field, value, ctx).strip()
+        parts = urlsplit(value)
+        if parts.scheme not in {"http", "https"} or not parts.netloc or " " in value:
+            raise FieldError("is not a valid http(s) URL")
+        return value
+
+
+def _text_family_change(old, new) -> str:
+    """Between text-like types: into an unconstrained textarea is widening, else incompatible."""
+    if isinstance(old.type, TextType) and isinstance(new.type, TextAreaType):
+        return WIDEN if new.type.max_length(new) is None else NARROW
+    if isinstance(old.type, TextType) and type(new.type) is TextType:
+        old_len, new_len = old.type.max_length(old), new.type.max_length(new)
+        if old_len is not None and new_len is not None and new_len >= old_len:
+            return WIDEN
+        return NARROW
+    return INCOMPATIBLE
+
+
+_PATTERNS: dict[str, re.Pattern] = {}
+
+
+def _compiled(pattern: str) -> re.Pattern:
+    compiled = _PATTERNS.get(pattern)
+    if compiled is None:
+        compiled = _PATTERNS[pattern] = re.compile(pattern)
+    return compiled

@@ -1,0 +1,94 @@
+"""Compiled object models: fields bound to their types, tables, and per-object lookups."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from typing import Any
+
+import sqlalchemy as sa
+
+from plinth.i18n import localize
+from plinth.runtime import naming
+from plinth.runtime.field_types.base import FieldType
+
+SYSTEM_COLUMNS = (
+    "id",
+    "created_at",
+    "created_by",
+    "updated_at",
+    "updated_by",
+    "owner_id",
+    "version",
+)
+
+
+class Field:
+    """One field of an object: its definition (``spec``) bound to its field type."""
+
+    def __init__(self, name: str, ftype: FieldType, spec: Mapping[str, Any], system: bool = False):
+        self.name = name
+        self.type = ftype
+        self.spec = spec
+        self.system = system
+        self.columns = ftype.column_names(self)
+        self.column = self.columns[0] if self.columns else None
+
+    def __repr__(self) -> str:
+        return f"<Field {self.name}:{self.type.name}>"
+
+    @property
+    def required(self) -> bool:
+        return bool(self.spec.get("required"))
+
+    @property
+    def unique(self) -> bool:
+        return bool(self.spec.get("unique"))
+
+    @property
+    def indexed(self) -> bool:
+        return bool(self.spec.get("indexed"))
+
+    @property
+    def read_only(self) -> bool:
+        return self.system or bool(self.spec.get("read_only")) or not self.type.writable
+
+    @property
+    def stored(self) -> bool:
+        return bool(self.columns)
+
+    def label(self, locale: str = "en") -> str:
+        return localize(self.spec.get("label"), locale) or self.name.replace("_", " ").capitalize()
+
+    @functools.cached_property
+    def option_values(self) -> tuple[str, ...]:
+        return tuple(o["value"] for o in self.spec.get("options", ()))
+
+
+class ObjectModel:
+    """An object compiled from its definition: fields, table and derived facts."""
+
+    def __init__(self, spec: Mapping[str, Any], fields: dict[str, Field], table: sa.Table):
+        self.spec = spec
+        self.name: str = spec["name"]
+        self.fields = fields
+        self.table = table
+        self.track_history = bool(spec.get("track_history"))
+        self.title_field: str | None = spec.get("title_field")
+        self.search_fields: tuple[str, ...] = tuple(spec.get("search_fields", ()))
+        self.user_fields = [f for f in fields.values() if not f.system]
+        self.stored_fields = [f for f in fields.values() if f.stored]
+
+    def __repr__(self) -> str:
+        return f"<ObjectModel {self.name}>"
+
+    @property
+    def table_name(self) -> str:
+        return naming.table_name(self.name)
+
+    def label(self, locale: str = "en", plural: bool = False) -> str:
+        key = "label_plural" if plural else "label"
+        return localize(self.spec.get(key), locale) or self.name.replace("_", " ").capitalize()
+
+    def field(self, name: str) -> Field | None:
+        return self.fields.get(name)

@@ -1,0 +1,101 @@
+"""Integrity checks around a write: referenced rows exist, unique values stay unique."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from plinth.errors import ValidationError
+from plinth.runtime import system_tables as st
+from plinth.runtime.model import Field, ObjectModel
+
+if TYPE_CHECKING:
+    from plinth.runtime.session import Session
+
+
+def check_references(session: Session, model: ObjectModel, values: dict[str, Any]) -> None:
+    """Every lookup, user and attachment value names a row that exists (and may be seen)."""
+    errors: dict[str, list[str]] = {}
+    by_target: dict[str, list[tuple[Field, int]]] = {}
+    users: list[tuple[Field, int]] = []
+    files: list[tuple[Field, str]] = []
+    for name, value in values.items():
+        field = model.fields[name]
+        if value is None:
+            continue
+        kind = field.type.name
+        if kind == "lookup":
+            by_target.setdefault(field.spec["target"], []).append((field, value))
+        elif kind == "user":
+            users.append((field, value))
+        elif kind == "attachment":
+            files.extend((field, file_id) for file_id in field.type.file_ids(field, value))
+    for target, pairs in by_target.items():
+        target_model = session.compiled.object(target)
+        ids = {value for _, value in pairs}
+        query = sa.select(target_model.table.c.id).where(target_model.table.c.id.in_(ids))
+        visible = session.guard.row_filter(target_model, "read")
+        if visible is not None:
+            query = query.where(visible)
+        found = set(session.conn.scalars(query))
+        for field, value in pairs:
+            if value not in found:
+                errors.setdefault(field.name, []).append(f"no {target} with id {value}")
+    if users:
+        ids = {value for _, value in users}
+        found = set(
+            session.conn.scalars(
+                sa.select(st.user.c.id).where(st.user.c.id.in_(ids), st.user.c.active.is_(True))
+            )
+        )
+        for field, value in users:
+            if value not in found:
+                errors.setdefault(field.name, []).append(f"no active user with id {value}")
+    if files:
+        found = session.tenant.files.existing(session.conn, (f for _, f in files))
+        for field, file_id in files:
+            if file_id not in found:
+                errors.setdefault(field.name, []).append(f"no file with id {file_id}")
+    if errors:
+        raise ValidationError(errors)
+
+
+def check_unique(
+    session: Session, model: ObjectModel, record: dict[str, Any], changed: set[str], exclude_id=None
+) -> None:
+    """Unique fields and declared unique indexes touched by this write keep unique values."""
+    errors: dict[str, list[str]] = {}
+    table = model.table
+    groups: list[list[Field]] = [[f] for f in model.user_fields if f.unique]
+    for declared in model.spec.get("indexes", ()):
+        if declared.get("unique"):
+            groups.append([model.fields[k.lstrip("-")] for k in declared["fields"]])
+    for group in groups:
+        if not any(f.name in changed for f in group):
+            continue
+        values = [record.get(f.name) for f in group]
+        if any(v is None for v in values):
+            continue
+        query = sa.select(table.c.id).where(
+            *(table.c[f.column] == v for f, v in zip(group, values, strict=True))
+        )
+        if exclude_id is not None:
+            query = query.where(table.c.id != exclude_id)
+        if session.conn.execute(query.limit(1)).first() is not None:
+            message = "must be unique: another record has this value"
+            if len(group) > 1:
+                message = "must be unique together with " + ", ".join(f.name for f in group[1:])
+            errors.setdefault(group[0].name, []).append(message)
+    if errors:
+        raise ValidationError(errors)
+
+
+def referencing_fields(session: Session, model: ObjectModel) -> list[tuple[ObjectModel, Field]]:
+    """Lookup fields of any object that point at ``model``."""
+    result = []
+    for other in session.compiled.objects.values():
+        for field in other.user_fields:
+            if field.type.name == "lookup" and field.spec["target"] == model.name:
+                result.append((other, field))
+    return result

@@ -1,0 +1,90 @@
+"""Reading rows into records: field visibility, column choice and lookup expansion."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from plinth.errors import ValidationError
+from plinth.runtime import system_tables as st
+from plinth.runtime.field_types.base import FieldType
+from plinth.runtime.model import Field, ObjectModel
+
+if TYPE_CHECKING:
+    from plinth.runtime.session import Session
+
+
+class RecordReader:
+    """Turns rows of one object into records holding only the fields the reader may see."""
+
+    def __init__(self, model: ObjectModel, readable: frozenset[str] | None, names=None):
+        self.model = model
+        if names is not None:
+            errors = {}
+            for name in names:
+                field = model.fields.get(name)
+                if field is None or (readable is not None and name not in readable):
+                    errors.setdefault("fields", []).append(f"unknown field {name!r}")
+            if errors:
+                raise ValidationError(errors)
+            wanted = ["id", *[n for n in names if n != "id"]]
+        else:
+            wanted = [n for n in model.fields if readable is None or n in readable or n == "id"]
+        self.fields: list[Field] = [model.fields[n] for n in wanted]
+        # Single-column fields whose stored value is the record value: copied directly.
+        self._plain = [
+            (f.name, f.column)
+            for f in self.fields
+            if len(f.columns) == 1 and type(f.type).from_row is FieldType.from_row
+        ]
+        self._special = [f for f in self.fields if (f.name, f.column) not in self._plain]
+
+    def columns(self, extra: list[sa.Column] = ()) -> list[sa.Column]:
+        table = self.model.table
+        names = {c for f in self.fields for c in f.columns}
+        names.update(c.name for c in extra)
+        return [table.c[n] for n in table.c.keys() if n in names]
+
+    def to_record(self, row) -> dict[str, Any]:
+        record = {name: row[column] for name, column in self._plain}
+        for field in self._special:
+            record[field.name] = field.type.from_row(field, row)
+        return record
+
+
+def expand(
+    session: Session, model: ObjectModel, records: list[dict], names: list[str], readable
+) -> None:
+    """Replace lookup and user ids by the target records, one query per field (no N+1)."""
+    errors = {}
+    for name in names:
+        field = model.fields.get(name)
+        if field is None or (readable is not None and name not in readable):
+            errors.setdefault("expand", []).append(f"unknown field {name!r}")
+        elif field.type.name not in ("lookup", "user"):
+            errors.setdefault("expand", []).append(f"{name} is not a lookup or user field")
+    if errors:
+        raise ValidationError(errors)
+    for name in names:
+        field = model.fields[name]
+        ids = {r[name] for r in records if isinstance(r.get(name), int)}
+        if not ids:
+            continue
+        if field.type.name == "user":
+            targets = _users(session, ids)
+        else:
+            target = session.compiled.object(field.spec["target"])
+            targets = {r["id"]: r for r in session.records.get_many(target.name, ids)}
+        for record in records:
+            value = record.get(name)
+            if value in targets:
+                record[name] = targets[value]
+
+
+def _users(session: Session, ids: set[int]) -> dict[int, dict[str, Any]]:
+    u = st.user
+    rows = session.conn.execute(
+        sa.select(u.c.id, u.c.name, u.c.email).where(u.c.id.in_(ids))
+    ).mappings()
+    return {row["id"]: dict(row) for row in rows}

@@ -1,0 +1,426 @@
+"""The record service: the single path for creating, reading, updating and deleting records.
+
+API, UI, workflows, rules and packs all come through here, so defaults, coercion,
+validation, permissions, optimistic locking, history and hooks apply the same everywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+import sqlalchemy as sa
+
+from plinth.errors import Conflict, NotFound, StaleVersion, ValidationError
+from plinth.runtime.autonumber import next_number
+from plinth.runtime.field_types.signature import PendingSignature
+from plinth.runtime.history import read_history, record_history
+from plinth.runtime.hooks import RecordEvent
+from plinth.runtime.keyset import after_clause, decode_cursor, encode_cursor
+from plinth.runtime.model import ObjectModel
+from plinth.runtime.query import ListQuery, QueryCompiler, order_by
+from plinth.runtime.record_integrity import check_references, check_unique, referencing_fields
+from plinth.runtime.record_reads import RecordReader, expand
+from plinth.runtime.record_values import coerce_input, defaults_for, missing_required
+
+if TYPE_CHECKING:
+    from plinth.runtime.session import Session
+
+
+class Page(NamedTuple):
+    data: list[dict[str, Any]]
+    next_cursor: str | None
+
+
+def _record_id(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise NotFound("no such record")
+    try:
+        number = int(value)
+    except ValueError:
+        raise NotFound(f"no record with id {value!r}") from None
+    if not 0 < number < 2**63:
+        raise NotFound(f"no record with id {value!r}")
+    return number
+
+
+class RecordService:
+    """CRUD and queries for every object, bound to one session (transaction + actor)."""
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    # ---- reading ----------------------------------------------------------------------
+    def get(
+        self,
+        object_name: str,
+        record_id: Any,
+        fields: list[str] | None = None,
+        expand_fields: Iterable[str] = (),
+    ) -> dict[str, Any]:
+        """One record with the fields the actor may read; NotFound if absent or hidden."""
+        model = self._model(object_name)
+        guard = self.session.guard
+        guard.check(model, "read")
+        readable = guard.readable(model)
+        reader = RecordReader(model, readable, fields)
+        record_id = _record_id(record_id)
+        query = sa.select(*reader.columns()).where(model.table.c.id == record_id)
+        visible = guard.row_filter(model, "read")
+        if visible is not None:
+            query = query.where(visible)
+        row = self.session.conn.execute(query).mappings().first()
+        if row is None:
+            raise NotFound(f"no {model.name} with id {record_id}")
+        record = reader.to_record(row)
+        if expand_fields:
+            expand(self.session, model, [record], list(expand_fields), readable)
+        return record
+
+    def get_many(self, object_name: str, ids: Iterable[int]) -> list[dict[str, Any]]:
+        """The visible records among ``ids`` (in no particular order)."""
+        model = self._model(object_name)
+        guard = self.session.guard
+        guard.check(model, "read")
+        reader = RecordReader(model, guard.readable(model))
+        query = sa.select(*reader.columns()).where(model.table.c.id.in_(set(ids)))
+        visible = guard.row_filter(model, "read")
+        if visible is not None:
+            query = query.where(visible)
+        return [reader.to_record(r) for r in self.session.conn.execute(query).mappings()]
+
+    def list(self, object_name: str, query: ListQuery | None = None) -> Page:
+        """A page of records matching filters and search, sorted, with a keyset cursor."""
+        query = query or ListQuery()
+        model = self._model(object_name)
+        guard = self.session.guard
+        guard.check(model, "read")
+        readable = guard.readable(model)
+        compiler = QueryCompiler(model, self.session.coercion, readable)
+        clauses = compiler.filters(query.filters)
+        search = compiler.search(query.search)
+        keys = compiler.sort_keys(query.sort)
+        reader = RecordReader(model, readable, query.fields)
+        table = model.table
+        stmt = sa.select(*reader.columns([table.c[f.column] for f, _ in keys])).where(*clauses)
+        if search is not None:
+            stmt = stmt.where(search)
+        visible = guard.row_filter(model, "read")
+        if visible is not None:
+            stmt = stmt.where(visible)
+        if query.cursor:
+            values = decode_cursor(query.cursor, keys, self.session.coercion)
+            stmt = stmt.where(after_clause(keys, values, table))
+        stmt = stmt.order_by(*order_by(keys, table)).limit(query.limit + 1)
+        rows = self.session.conn.execute(stmt).mappings().all()
+        more = len(rows) > query.limit
+        rows = rows[: query.limit]
+        data = [reader.to_record(r) for r in rows]
+        if query.expand:
+            expand(self.session, model, data, query.expand, readable)
+        return Page(data, encode_cursor(keys, rows[-1]) if more and rows else None)
+
+    def count(self, object_name: str, query: ListQuery | None = None) -> int:
+        """How many visible records match the query's filters and search."""
+        query = query or ListQuery()
+        model = self._model(object_name)
+        guard = self.session.guard
+        guard.check(model, "read")
+        compiler = QueryCompiler(model, self.session.coercion, guard.readable(model))
+        stmt = sa.select(sa.func.count()).select_from(model.table)
+        stmt = stmt.where(*compiler.filters(query.filters))
+        search = compiler.search(query.search)
+        if search is not None:
+            stmt = stmt.where(search)
+        visible = guard.row_filter(model, "read")
+        if visible is not None:
+            stmt = stmt.where(visible)
+        return self.session.conn.scalar(stmt)
+
+    def history(
+        self, object_name: str, record_id: Any, limit: int = 100, before: int | None = None
+    ) -> list[dict[str, Any]]:
+        """Field history of a visible record, limited to fields the actor may read."""
+        model = self._model(object_name)
+        self.get(object_name, record_id, fields=["id"])
+        readable = self.session.guard.readable(model)
+        return read_history(
+            self.session.conn, model.name, _record_id(record_id), readable, limit, before
+        )
+
+    # ---- writing ----------------------------------------------------------------------
+    def create(self, object_name: str, values: Mapping[str, Any]) -> dict[str, Any]:
+        """Create a record; returns it as the actor may see it."""
+        model = self._model(object_name)
+        session, guard = self.session, self.session.guard
+        guard.check(model, "create")
+        ctx = session.coercion
+        given = coerce_input(
+            model,
+            values,
+            ctx,
+            guard.readable(model),
+            guard.editable(model),
+            session.actor.is_system,
+        )
+        record = {**defaults_for(model, given, ctx), **given}
+        if record.get("owner_id") is None:
+            record["owner_id"] = session.actor.id
+        self._fire("before_save", "create", model, record, None, set(record))
+        errors = missing_required(model, record)
+        if errors:
+            raise ValidationError(errors)
+        check_references(session, model, record)
+        check_unique(session, model, record, set(record))
+        now = self.session.tenant.clock()
+        self._store_signatures(model, record, now)
+        self._number(model, record, now)
+        row = self._row_values(model, record, record.keys())
+        row.update(
+            created_at=now,
+            created_by=session.actor.id,
+            updated_at=now,
+            updated_by=session.actor.id,
+            owner_id=record["owner_id"],
+            version=1,
+        )
+        table = model.table
+        inserted = session.conn.execute(table.insert().returning(*table.c), row).mappings().one()
+        full = RecordReader(model, None).to_record(inserted)
+        if model.track_history:
+            snapshot = {f.name: full[f.name] for f in model.user_fields if f.stored}
+            record_history(
+                session.conn,
+                model.name,
+                full["id"],
+                1,
+                "create",
+                [(None, None, snapshot)],
+                session.actor.id,
+                now,
+            )
+        self._fire("after_save", "create", model, full, None, set(record))
+        return self._visible(model, full)
+
+    def update(
+        self,
+        object_name: str,
+        record_id: Any,
+        values: Mapping[str, Any],
+        expected_version: int | None = None,
+    ) -> dict[str, Any]:
+        """Change some fields; with ``expected_version``, refuse if the record moved on."""
+        model = self._model(object_name)
+        session, guard = self.session, self.session.guard
+        guard.check(model, "update")
+        given = coerce_input(
+            model,
+            values,
+            session.coercion,
+            guard.readable(model),
+            guard.editable(model),
+            session.actor.is_system,
+        )
+        current = self._lock(model, record_id, "update")
+        self._check_version(model, current, expected_version)
+        full = self._update_row(model, current, given)
+        return self._visible(model, full)
+
+    def delete(self, object_name: str, record_id: Any, expected_version: int | None = None) -> None:
+        """Delete a record, applying each referencing lookup's on_delete rule."""
+        model = self._model(object_name)
+        self.session.guard.check(model, "delete")
+        current = self._lock(model, record_id, "delete")
+        self._check_version(model, current, expected_version)
+        self._delete_row(model, current, set())
+
+    # ---- internals ----------------------------------------------------------------------
+    def _model(self, object_name: str) -> ObjectModel:
+        return self.session.compiled.object(object_name)
+
+    def _visible(self, model: ObjectModel, full: dict[str, Any]) -> dict[str, Any]:
+        readable = self.session.guard.readable(model)
+        if readable is None:
+            return full
+        return {k: v for k, v in full.items() if k in readable or k == "id"}
+
+    def _lock(self, model: ObjectModel, record_id: Any, action: str):
+        record_id = _record_id(record_id)
+        query = sa.select(model.table).where(model.table.c.id == record_id).with_for_update()
+        visible = self.session.guard.row_filter(model, action)
+        if visible is not None:
+            query = query.where(visible)
+        row = self.session.conn.execute(query).mappings().first()
+        if row is None:
+            raise NotFound(f"no {model.name} with id {record_id}")
+        return row
+
+    def _check_version(self, model: ObjectModel, row, expected: int | None) -> None:
+        if expected is None or row["version"] == expected:
+            return
+        raise StaleVersion(
+            f"{model.name} {row['id']} is at version {row['version']}, not {expected}: "
+            "it was changed since you read it",
+            current_version=row["version"],
+            updated_by=row["updated_by"],
+            updated_at=row["updated_at"],
+        )
+
+    def _update_row(self, model: ObjectModel, current, given: dict[str, Any]) -> dict[str, Any]:
+        session = self.session
+        reader = RecordReader(model, None)
+        old = reader.to_record(current)
+        record = dict(old)
+        changed = set()
+        for name, value in given.items():
+            field = model.fields[name]
+            before = old.get(name)
+            if value == before or (field.type.is_empty(value) and field.type.is_empty(before)):
+                continue
+            check = getattr(field.type, "check_update", None)
+            if check is not None:
+                try:
+                    check(field, before, value)
+                except ValueError as exc:
+                    raise ValidationError.single(name, str(exc)) from None
+            record[name] = value
+            changed.add(name)
+        if not changed:
+            return old
+        self._fire("before_save", "update", model, record, old, changed)
+        changed = {n for n in record if record[n] != old.get(n)}
+        errors = missing_required(model, record, changed)
+        if errors:
+            raise ValidationError(errors)
+        check_references(session, model, {n: record[n] for n in changed})
+        check_unique(session, model, record, changed, exclude_id=old["id"])
+        now = self.session.tenant.clock()
+        self._store_signatures(model, record, now)
+        values = self._row_values(model, record, changed)
+        values.update(updated_at=now, updated_by=session.actor.id, version=old["version"] + 1)
+        if "owner_id" in changed:
+            values["owner_id"] = record["owner_id"]
+        table = model.table
+        updated = (
+            session.conn.execute(
+                table.update()
+                .where(table.c.id == old["id"], table.c.version == old["version"])
+                .values(values)
+                .returning(*table.c)
+            )
+            .mappings()
+            .first()
+        )
+        if updated is None:
+            raise StaleVersion(f"{model.name} {old['id']} was changed by someone else meanwhile")
+        full = reader.to_record(updated)
+        if model.track_history:
+            entries = [(n, old.get(n), full.get(n)) for n in sorted(changed) if n in full]
+            record_history(
+                session.conn,
+                model.name,
+                old["id"],
+                full["version"],
+                "update",
+                entries,
+                session.actor.id,
+                now,
+            )
+        self._fire("after_save", "update", model, full, old, changed)
+        return full
+
+    def _delete_row(self, model: ObjectModel, row, visiting: set) -> None:
+        key = (model.name, row["id"])
+        if key in visiting:
+            return
+        visiting.add(key)
+        session = self.session
+        old = RecordReader(model, None).to_record(row)
+        self._fire("before_delete", "delete", model, old, old, set())
+        for other, field in referencing_fields(session, model):
+            self._apply_on_delete(model, row["id"], other, field, visiting)
+        session.conn.execute(model.table.delete().where(model.table.c.id == row["id"]))
+        if model.track_history:
+            snapshot = {f.name: old[f.name] for f in model.user_fields if f.stored}
+            record_history(
+                session.conn,
+                model.name,
+                row["id"],
+                row["version"],
+                "delete",
+                [(None, snapshot, None)],
+                session.actor.id,
+                self.session.tenant.clock(),
+            )
+        self._fire("after_delete", "delete", model, old, old, set())
+
+    def _apply_on_delete(self, model, record_id, other: ObjectModel, field, visiting) -> None:
+        rule = field.spec.get("on_delete", "restrict")
+        column = other.table.c[field.column]
+        if rule == "restrict":
+            count = self.session.conn.scalar(
+                sa.select(sa.func.count()).select_from(other.table).where(column == record_id)
+            )
+            if count:
+                raise Conflict(
+                    f"cannot delete {model.name} {record_id}: {count} {other.name} record(s) "
+                    f"refer to it through {field.name}",
+                    references=[{"object": other.name, "field": field.name, "count": count}],
+                )
+            return
+        rows = (
+            self.session.conn.execute(
+                sa.select(other.table).where(column == record_id).with_for_update()
+            )
+            .mappings()
+            .all()
+        )
+        # Done on the deleting user's behalf: their grant on the other object does not apply.
+        service = RecordService(self.session.with_full_access())
+        for ref in rows:
+            if rule == "cascade":
+                service._delete_row(other, ref, visiting)
+            else:
+                service._update_row(other, ref, {field.name: None})
+
+    def _row_values(self, model: ObjectModel, record: dict[str, Any], names) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for name in names:
+            field = model.fields[name]
+            if field.system or not field.columns:
+                continue
+            values.update(field.type.to_row(field, record.get(name)))
+        return values
+
+    def _store_signatures(self, model: ObjectModel, record: dict[str, Any], now) -> None:
+        for field in model.user_fields:
+            pending = record.get(field.name)
+            if isinstance(pending, PendingSignature):
+                extension = "png" if pending.content_type == "image/png" else "jpg"
+                stored = self.session.tenant.files.put(
+                    self.session.conn,
+                    pending.image,
+                    f"{model.name}-{field.name}-signature.{extension}",
+                    pending.content_type,
+                    self.session.actor.id,
+                )
+                record[field.name] = field.type.stored_value(
+                    pending, stored["id"], stored["sha256"], now
+                )
+
+    def _number(self, model: ObjectModel, record: dict[str, Any], now) -> None:
+        for field in model.user_fields:
+            if field.type.name == "autonumber":
+                record[field.name] = next_number(
+                    self.session.tenant.database,
+                    self.session.conn,
+                    model.name,
+                    field,
+                    now,
+                    self.session.tenant.zone,
+                )
+
+    def _fire(self, event, action, model, values, old, changed) -> None:
+        hooks = self.session.tenant.hooks
+        if hooks.has(event, model.name):
+            hooks.fire(RecordEvent(event, action, self.session, model, values, old, changed))

@@ -1,0 +1,60 @@
+"""A unit of work: one transaction, one actor, one compiled metadata snapshot."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from sqlalchemy.engine import Connection
+
+from plinth.auth.access import FULL_ACCESS, AccessGuard
+from plinth.auth.actor import Actor
+from plinth.runtime.compiler import CompiledMetadata
+from plinth.runtime.field_types.base import CoercionContext
+
+if TYPE_CHECKING:
+    from plinth.runtime.record_service import RecordService
+    from plinth.tenant import Tenant
+
+
+class Session:
+    """Everything a request or job needs to touch data, bound to its tenant."""
+
+    def __init__(self, tenant: Tenant, conn: Connection, actor: Actor):
+        self.tenant = tenant
+        self.conn = conn
+        self.actor = actor
+
+    @functools.cached_property
+    def compiled(self) -> CompiledMetadata:
+        """The metadata of the newest revision (checked once per session)."""
+        return self.tenant.metadata.current(self.conn)
+
+    @functools.cached_property
+    def guard(self) -> AccessGuard:
+        return self.tenant.access_guard(self)
+
+    @functools.cached_property
+    def coercion(self) -> CoercionContext:
+        return CoercionContext(time_zone=self.actor.zone, dialect=self.conn.dialect.name)
+
+    @functools.cached_property
+    def records(self) -> RecordService:
+        from plinth.runtime.record_service import RecordService
+
+        return RecordService(self)
+
+    @contextlib.contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """Run a block whose failure is rolled back without ending the session."""
+        with self.conn.begin_nested():
+            yield
+
+    def with_full_access(self) -> Session:
+        """The same transaction, bypassing role checks (for cascades done on the user's behalf)."""
+        clone = Session(self.tenant, self.conn, self.actor)
+        clone.__dict__["compiled"] = self.compiled
+        clone.__dict__["guard"] = FULL_ACCESS
+        return clone

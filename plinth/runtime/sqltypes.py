@@ -1,0 +1,72 @@
+"""Column types that behave the same on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+
+
+class UTCDateTime(sa.types.TypeDecorator):
+    """An instant: stored in UTC (timestamptz on PostgreSQL), always returned timezone-aware."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+class ExactNumeric(sa.types.TypeDecorator):
+    """A fixed-point number returned as ``Decimal`` quantized to its scale.
+
+    SQLite has no decimal type: values are stored with NUMERIC affinity (exact to about
+    15 significant digits) and re-quantized on read.
+    """
+
+    impl = sa.Numeric
+    cache_ok = True
+
+    def __init__(self, precision: int, scale: int):
+        super().__init__(precision=precision, scale=scale, asdecimal=True)
+        self._quantum = decimal.Decimal(1).scaleb(-scale)
+
+    def load_dialect_impl(self, dialect):
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(
+                sa.Numeric(self.impl.precision, self.impl.scale, asdecimal=False)
+            )
+        return dialect.type_descriptor(self.impl)
+
+    def process_bind_param(self, value, dialect):
+        if value is not None and dialect.name == "sqlite":
+            return str(value)
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return decimal.Decimal(str(value)).quantize(self._quantum)
+
+
+def json_type() -> sa.types.TypeEngine:
+    """JSON column: JSONB on PostgreSQL (indexable containment), JSON text on SQLite.
+
+    Python None is stored as SQL NULL (not the JSON text ``null``), so ``IS NULL`` works.
+    """
+    jsonb = postgresql.JSONB(none_as_null=True)
+    return sa.JSON(none_as_null=True).with_variant(jsonb, "postgresql")

@@ -1,0 +1,187 @@
+"""The engine's own tables (``plinth_*``), as SQLAlchemy Core.
+
+Their DDL is owned by the alembic revisions in ``migrations/``; a test checks that the
+migrated database and these definitions agree.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from plinth.runtime.sqltypes import UTCDateTime, json_type
+
+metadata = sa.MetaData()
+
+user = sa.Table(
+    "plinth_user",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column("email", sa.String(254), nullable=False, unique=True),
+    sa.Column("name", sa.String(200), nullable=False, server_default=""),
+    sa.Column("password_hash", sa.String(255)),
+    sa.Column("locale", sa.String(16), nullable=False, server_default="en"),
+    sa.Column("time_zone", sa.String(64), nullable=False, server_default="UTC"),
+    sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("manager_id", sa.BigInteger, sa.ForeignKey("plinth_user.id", name="fk_user_manager")),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("last_login_at", UTCDateTime),
+)
+
+user_role = sa.Table(
+    "plinth_user_role",
+    metadata,
+    sa.Column(
+        "user_id",
+        sa.BigInteger,
+        sa.ForeignKey("plinth_user.id", name="fk_user_role_user", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("role", sa.String(63), primary_key=True),
+)
+
+api_token = sa.Table(
+    "plinth_api_token",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column(
+        "user_id",
+        sa.BigInteger,
+        sa.ForeignKey("plinth_user.id", name="fk_api_token_user", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("name", sa.String(100), nullable=False, server_default=""),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("prefix", sa.String(16), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("expires_at", UTCDateTime),
+    sa.Column("last_used_at", UTCDateTime),
+    sa.Column("revoked_at", UTCDateTime),
+    sa.Index("ix_plinth_api_token_user_id", "user_id"),
+)
+
+audit = sa.Table(
+    "plinth_audit",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("actor_id", sa.BigInteger),
+    sa.Column("actor_label", sa.String(254), nullable=False, server_default=""),
+    sa.Column("event", sa.String(64), nullable=False),
+    sa.Column("target", sa.String(255), nullable=False, server_default=""),
+    sa.Column("detail", json_type()),
+    sa.Column("ip", sa.String(64)),
+    sa.Index("ix_plinth_audit_at", "at"),
+    sa.Index("ix_plinth_audit_event", "event", "at"),
+)
+
+file = sa.Table(
+    "plinth_file",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("size", sa.BigInteger, nullable=False),
+    sa.Column("content_type", sa.String(127), nullable=False),
+    sa.Column("filename", sa.String(255), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("created_by", sa.BigInteger),
+    sa.Index("ix_plinth_file_sha256", "sha256"),
+)
+
+revision = sa.Table(
+    "plinth_revision",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("author_id", sa.BigInteger),
+    sa.Column("author_label", sa.String(254), nullable=False, server_default=""),
+    sa.Column("message", sa.Text, nullable=False, server_default=""),
+    sa.Column("pack", sa.String(63)),
+    sa.Column("changes", json_type(), nullable=False),
+)
+
+metadata_document = sa.Table(
+    "plinth_metadata",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("name", sa.String(63), nullable=False),
+    sa.Column("pack", sa.String(63)),
+    sa.Column("document", json_type(), nullable=False),
+    sa.Column(
+        "revision_id",
+        sa.BigInteger,
+        sa.ForeignKey("plinth_revision.id", name="fk_metadata_revision"),
+        nullable=False,
+    ),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("kind", "name", name="uq_plinth_metadata_kind_name"),
+)
+
+history = sa.Table(
+    "plinth_history",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column("object", sa.String(63), nullable=False),
+    sa.Column("record_id", sa.BigInteger, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("action", sa.String(16), nullable=False),
+    sa.Column("field", sa.String(63)),
+    sa.Column("old_value", json_type()),
+    sa.Column("new_value", json_type()),
+    sa.Column("changed_by", sa.BigInteger),
+    sa.Column("changed_at", UTCDateTime, nullable=False),
+    sa.Index("ix_plinth_history_record", "object", "record_id", "id"),
+)
+
+sequence = sa.Table(
+    "plinth_sequence",
+    metadata,
+    sa.Column("object", sa.String(63), primary_key=True),
+    sa.Column("field", sa.String(63), primary_key=True),
+    sa.Column("key", sa.String(128), primary_key=True),
+    sa.Column("value", sa.BigInteger, nullable=False),
+)
+
+archive = sa.Table(
+    "plinth_archive",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column("revision_id", sa.BigInteger),
+    sa.Column("object", sa.String(63), nullable=False),
+    sa.Column("column_name", sa.String(63), nullable=False),
+    sa.Column("record_id", sa.BigInteger, nullable=False),
+    sa.Column("value", sa.Text),
+    sa.Column("archived_at", UTCDateTime, nullable=False),
+    sa.Index("ix_plinth_archive_object", "object", "column_name", "record_id"),
+)
+
+archived_table = sa.Table(
+    "plinth_archived_table",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column("revision_id", sa.BigInteger),
+    sa.Column("object", sa.String(63), nullable=False),
+    sa.Column("table_name", sa.String(63), nullable=False, unique=True),
+    sa.Column("row_count", sa.BigInteger, nullable=False),
+    sa.Column("archived_at", UTCDateTime, nullable=False),
+)
+
+pack = sa.Table(
+    "plinth_pack",
+    metadata,
+    sa.Column("name", sa.String(63), primary_key=True),
+    sa.Column("version", sa.String(64), nullable=False),
+    sa.Column("source", sa.Text, nullable=False, server_default=""),
+    sa.Column("manifest", json_type(), nullable=False),
+    sa.Column("installed_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+
+setting = sa.Table(
+    "plinth_setting",
+    metadata,
+    sa.Column("key", sa.String(128), primary_key=True),
+    sa.Column("value", json_type()),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)

@@ -1,0 +1,180 @@
+"""pytest plugin: isolated databases on SQLite and PostgreSQL, tenants, apps and factories.
+
+Registered as the ``plinth`` pytest11 entry point, so packs' tests can use the same
+fixtures. Every test gets its own SQLite file or its own PostgreSQL schema, so the suite
+runs in any order and in parallel. A service that is not reachable skips the tests that
+need it, unless ``PLINTH_REQUIRE_SERVICES=1`` (set by CI), which makes it a failure.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from plinth.config import load_config
+from plinth.metadata.publisher import Publisher, Put
+from plinth.runtime import migrate
+from plinth.tenant import Tenant
+
+DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
+BACKENDS = ("sqlite", "postgresql")
+
+
+def postgres_url() -> str:
+    return os.environ.get("PLINTH_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
+
+
+def redis_url() -> str:
+    return os.environ.get("PLINTH_TEST_REDIS_URL", DEFAULT_REDIS_URL)
+
+
+def services_required() -> bool:
+    return os.environ.get("PLINTH_REQUIRE_SERVICES") == "1"
+
+
+@functools.cache
+def _postgres_problem() -> str | None:
+    try:
+        engine = sa.create_engine(postgres_url().replace("postgresql://", "postgresql+psycopg://"))
+        with engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+        engine.dispose()
+    except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
+        return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+    return None
+
+
+@functools.cache
+def _redis_problem() -> str | None:
+    try:
+        import redis
+    except ImportError:
+        return "the redis package is not installed"
+    try:
+        redis.Redis.from_url(redis_url(), socket_connect_timeout=2).ping()
+    except Exception as exc:  # noqa: BLE001
+        return f"{type(exc).__name__}: {exc}"
+    return None
+
+
+def require_postgres() -> None:
+    """Skip (or fail under PLINTH_REQUIRE_SERVICES=1) when PostgreSQL is not reachable."""
+    _require("PostgreSQL", postgres_url(), _postgres_problem())
+
+
+def require_redis() -> None:
+    _require("Redis", redis_url(), _redis_problem())
+
+
+def _require(name: str, url: str, problem: str | None) -> None:
+    if problem is None:
+        return
+    message = f"{name} is not reachable at {url} ({problem})"
+    if services_required():
+        pytest.fail(message + "; PLINTH_REQUIRE_SERVICES=1 makes this a failure", pytrace=False)
+    pytest.skip(message)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "postgres_only: needs PostgreSQL (skipped on SQLite)")
+    config.addinivalue_line("markers", "sqlite_only: needs SQLite (skipped on PostgreSQL)")
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request) -> str:
+    """The database backend of this test run: each test using it runs on both."""
+    kind = request.param
+    if kind == "postgresql":
+        require_postgres()
+    if request.node.get_closest_marker("postgres_only") and kind != "postgresql":
+        pytest.skip("PostgreSQL only")
+    if request.node.get_closest_marker("sqlite_only") and kind != "sqlite":
+        pytest.skip("SQLite only")
+    return kind
+
+
+@pytest.fixture
+def database_settings(backend, tmp_path) -> Iterator[dict[str, Any]]:
+    """Settings for a fresh, empty database: a SQLite file or a new PostgreSQL schema."""
+    if backend == "sqlite":
+        yield {"DATABASE_URL": f"sqlite:///{tmp_path / 'plinth.db'}"}
+        return
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    yield {"DATABASE_URL": postgres_url(), "DATABASE_SCHEMA": schema}
+    engine = sa.create_engine(postgres_url(), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def plinth_settings(database_settings, tmp_path) -> dict[str, Any]:
+    """All overrides for an isolated instance (database, instance folder, files)."""
+    return {
+        **database_settings,
+        "INSTANCE_DIR": str(tmp_path / "instance"),
+        "SECRET_KEY": "test-secret-key",
+        "TESTING": True,
+    }
+
+
+@pytest.fixture
+def tenant(plinth_settings) -> Iterator[Tenant]:
+    """An initialised tenant on its own database."""
+    tenant = Tenant(load_config(plinth_settings, environ={}))
+    migrate.upgrade(tenant.database)
+    yield tenant
+    tenant.dispose()
+
+
+@pytest.fixture
+def publish(tenant):
+    """Publish object documents (or (kind, document) pairs): ``publish(doc, ...)``."""
+
+    def do_publish(*documents, confirm_destructive: bool = False, **kwargs):
+        operations = []
+        for item in documents:
+            kind, document = item if isinstance(item, tuple) else ("objects", item)
+            operations.append(Put(kind, document))
+        return Publisher(tenant).publish(
+            operations, confirm_destructive=confirm_destructive, **kwargs
+        )
+
+    return do_publish
+
+
+@pytest.fixture
+def records(tenant):
+    """Run one record-service call in its own committed session: ``records("create", ...)``."""
+
+    def call(method: str, *args, actor=None, **kwargs):
+        from plinth.auth.actor import SYSTEM
+
+        with tenant.session(actor or SYSTEM) as session:
+            return getattr(session.records, method)(*args, **kwargs)
+
+    return call
+
+
+@pytest.fixture
+def app(plinth_settings, tenant):
+    """A Flask app on the test tenant's database."""
+    from plinth.app import create_app
+
+    application = create_app(plinth_settings)
+    yield application
+    application.extensions["plinth"].tenant.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()

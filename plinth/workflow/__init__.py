@@ -1,0 +1,1 @@
+"""Workflows: state machines, transitions, approvals, SLA clocks and business calendars."""
