@@ -41,9 +41,12 @@ class StoredDocument:
     updated_at: dt.datetime
 
 
+_LATEST_REVISION = sa.select(sa.func.max(st.revision.c.id))
+
+
 def latest_revision_id(conn: Connection) -> int:
     """The newest revision id (0 before any metadata was published): one indexed read."""
-    return conn.scalar(sa.select(sa.func.max(st.revision.c.id))) or 0
+    return conn.scalar(_LATEST_REVISION) or 0
 
 
 def load_documents(conn: Connection) -> dict[str, dict[str, StoredDocument]]:

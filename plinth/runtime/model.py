@@ -92,3 +92,31 @@ class ObjectModel:
 
     def field(self, name: str) -> Field | None:
         return self.fields.get(name)
+
+    # Statements built once per compiled revision: building SQLAlchemy constructs per call
+    # costs more than running them. Parameters named _id/_version cannot clash with fields.
+    @functools.cached_property
+    def insert_statement(self) -> sa.Insert:
+        return self.table.insert().returning(*self.table.c)
+
+    @functools.cached_property
+    def lock_statement(self) -> sa.Select:
+        return sa.select(self.table).where(self.table.c.id == sa.bindparam("_id")).with_for_update()
+
+    @functools.cached_property
+    def update_statement(self) -> sa.Update:
+        """UPDATE by id and version; the SET clause comes from the parameters given."""
+        table = self.table
+        return (
+            table.update()
+            .where(table.c.id == sa.bindparam("_id"), table.c.version == sa.bindparam("_version"))
+            .returning(*table.c)
+        )
+
+    def select_by_id(self, columns: tuple[sa.Column, ...]) -> sa.Select:
+        cache = self.__dict__.setdefault("_select_by_id", {})
+        statement = cache.get(columns)
+        if statement is None:
+            statement = sa.select(*columns).where(self.table.c.id == sa.bindparam("_id"))
+            cache[columns] = statement
+        return statement

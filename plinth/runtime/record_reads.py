@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -39,6 +40,25 @@ class RecordReader:
             if len(f.columns) == 1 and type(f.type).from_row is FieldType.from_row
         ]
         self._special = [f for f in self.fields if (f.name, f.column) not in self._plain]
+
+    @classmethod
+    def full(cls, model: ObjectModel) -> RecordReader:
+        """The reader of every field, built once per compiled model."""
+        return cls.cached(model, None, None)
+
+    @classmethod
+    def cached(cls, model: ObjectModel, readable, names) -> RecordReader:
+        """A reader kept on the compiled model, per visible-field set and field list."""
+        cache = model.__dict__.setdefault("_readers", {})
+        key = (readable, tuple(names) if names is not None else None)
+        reader = cache.get(key)
+        if reader is None:
+            reader = cache[key] = cls(model, readable, names)
+        return reader
+
+    @functools.cached_property
+    def base_columns(self) -> tuple[sa.Column, ...]:
+        return tuple(self.columns())
 
     def columns(self, extra: list[sa.Column] = ()) -> list[sa.Column]:
         table = self.model.table

@@ -63,13 +63,13 @@ class RecordService:
         guard = self.session.guard
         guard.check(model, "read")
         readable = guard.readable(model)
-        reader = RecordReader(model, readable, fields)
+        reader = RecordReader.cached(model, readable, fields)
         record_id = _record_id(record_id)
-        query = sa.select(*reader.columns()).where(model.table.c.id == record_id)
+        query = model.select_by_id(reader.base_columns)
         visible = guard.row_filter(model, "read")
         if visible is not None:
             query = query.where(visible)
-        row = self.session.conn.execute(query).mappings().first()
+        row = self.session.conn.execute(query, {"_id": record_id}).mappings().first()
         if row is None:
             raise NotFound(f"no {model.name} with id {record_id}")
         record = reader.to_record(row)
@@ -82,8 +82,8 @@ class RecordService:
         model = self._model(object_name)
         guard = self.session.guard
         guard.check(model, "read")
-        reader = RecordReader(model, guard.readable(model))
-        query = sa.select(*reader.columns()).where(model.table.c.id.in_(set(ids)))
+        reader = RecordReader.cached(model, guard.readable(model), None)
+        query = sa.select(*reader.base_columns).where(model.table.c.id.in_(set(ids)))
         visible = guard.row_filter(model, "read")
         if visible is not None:
             query = query.where(visible)
@@ -100,7 +100,7 @@ class RecordService:
         clauses = compiler.filters(query.filters)
         search = compiler.search(query.search)
         keys = compiler.sort_keys(query.sort)
-        reader = RecordReader(model, readable, query.fields)
+        reader = RecordReader.cached(model, readable, query.fields)
         table = model.table
         stmt = sa.select(*reader.columns([table.c[f.column] for f, _ in keys])).where(*clauses)
         if search is not None:
@@ -184,9 +184,8 @@ class RecordService:
             owner_id=record["owner_id"],
             version=1,
         )
-        table = model.table
-        inserted = session.conn.execute(table.insert().returning(*table.c), row).mappings().one()
-        full = RecordReader(model, None).to_record(inserted)
+        inserted = session.conn.execute(model.insert_statement, row).mappings().one()
+        full = RecordReader.full(model).to_record(inserted)
         if model.track_history:
             snapshot = {f.name: full[f.name] for f in model.user_fields if f.stored}
             record_history(
@@ -246,11 +245,11 @@ class RecordService:
 
     def _lock(self, model: ObjectModel, record_id: Any, action: str):
         record_id = _record_id(record_id)
-        query = sa.select(model.table).where(model.table.c.id == record_id).with_for_update()
+        query = model.lock_statement
         visible = self.session.guard.row_filter(model, action)
         if visible is not None:
             query = query.where(visible)
-        row = self.session.conn.execute(query).mappings().first()
+        row = self.session.conn.execute(query, {"_id": record_id}).mappings().first()
         if row is None:
             raise NotFound(f"no {model.name} with id {record_id}")
         return row
@@ -268,7 +267,7 @@ class RecordService:
 
     def _update_row(self, model: ObjectModel, current, given: dict[str, Any]) -> dict[str, Any]:
         session = self.session
-        reader = RecordReader(model, None)
+        reader = RecordReader.full(model)
         old = reader.to_record(current)
         record = dict(old)
         changed = set()
@@ -300,17 +299,8 @@ class RecordService:
         values.update(updated_at=now, updated_by=session.actor.id, version=old["version"] + 1)
         if "owner_id" in changed:
             values["owner_id"] = record["owner_id"]
-        table = model.table
-        updated = (
-            session.conn.execute(
-                table.update()
-                .where(table.c.id == old["id"], table.c.version == old["version"])
-                .values(values)
-                .returning(*table.c)
-            )
-            .mappings()
-            .first()
-        )
+        values.update(_id=old["id"], _version=old["version"])
+        updated = session.conn.execute(model.update_statement, values).mappings().first()
         if updated is None:
             raise StaleVersion(f"{model.name} {old['id']} was changed by someone else meanwhile")
         full = reader.to_record(updated)
@@ -335,7 +325,7 @@ class RecordService:
             return
         visiting.add(key)
         session = self.session
-        old = RecordReader(model, None).to_record(row)
+        old = RecordReader.full(model).to_record(row)
         self._fire("before_delete", "delete", model, old, old, set())
         for other, field in referencing_fields(session, model):
             self._apply_on_delete(model, row["id"], other, field, visiting)
