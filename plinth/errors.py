@@ -80,3 +80,12 @@ class PermissionDenied(PlinthError):
 class NotAuthenticated(PlinthError):
     status = 401
     title = "Unauthorized"
+
+
+class TooManyRequests(PlinthError):
+    status = 429
+    title = "Too many requests"
+
+    def __init__(self, detail: str, retry_after: int):
+        super().__init__(detail)
+        self.retry_after = retry_after

@@ -32,3 +32,5 @@ def configure_logging(level: str) -> None:
         root.setLevel(level.upper())
     except ValueError:
         root.setLevel(logging.INFO)
+    # Schema sync drives alembic programmatically; its per-step INFO lines are noise here.
+    logging.getLogger("alembic").setLevel(max(logging.WARNING, root.level))

@@ -1,24 +1,47 @@
-"""REST API v1: records, metadata, auth, files and the OpenAPI document."""
+"""REST API v1: records, metadata, auth, users, files and the OpenAPI document."""
 
 from __future__ import annotations
 
-from flask import Flask, jsonify
+from flask import Blueprint, Flask, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
-from plinth.extension import current_tenant
+from plinth.api import (
+    routes_auth,
+    routes_files,
+    routes_metadata,
+    routes_records,
+    routes_system,
+    routes_users,
+)
+from plinth.api.docs import register as register_docs
+from plinth.api.jsonio import PlinthJSONProvider
+from plinth.api.problems import register_error_handlers
 
 
 def init_app(app: Flask) -> None:
-    """Register the API routes."""
+    """Register the API blueprint, its JSON provider and problem+json error handling."""
+    app.json_provider_class = PlinthJSONProvider
+    app.json = PlinthJSONProvider(app)
+    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    api = Blueprint("api", __name__, url_prefix="/api/v1", template_folder="templates")
+    for module in (
+        routes_system,
+        routes_auth,
+        routes_users,
+        routes_metadata,
+        routes_records,
+        routes_files,
+    ):
+        module.register(api)
+    register_docs(api)
 
-    @app.get("/api/v1/health")
-    def health():
-        tenant = current_tenant()
-        database = "ok" if tenant.database.ping() else "unavailable"
-        queue = "redis" if tenant.config["REDIS_URL"] else "inline"
-        status = 200 if database == "ok" else 503
-        body = {
-            "status": "ok" if status == 200 else "degraded",
-            "database": database,
-            "queue": queue,
-        }
-        return jsonify(body), status
+    @api.before_request
+    def refuse_oversized_bodies():
+        # Refused before any work, whether or not the endpoint would read the body.
+        limit = app.config.get("MAX_CONTENT_LENGTH")
+        if limit and request.content_length and request.content_length > limit:
+            raise RequestEntityTooLarge()
+
+    app.register_blueprint(api)
+    register_error_handlers(app)

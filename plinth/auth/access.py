@@ -32,6 +32,10 @@ class AccessGuard:
         """Names of fields the actor may write; None means all."""
         return None
 
+    def allows_owner(self, model: ObjectModel, action: str, owner_id: int | None) -> bool:
+        """Whether the actor may create (or move) a record owned by ``owner_id``."""
+        return True
+
 
 FULL_ACCESS = AccessGuard()
 

@@ -14,6 +14,7 @@ from plinth.errors import NotFound
 from plinth.runtime import system_tables as st
 
 PREFIX = "plt_"
+TOUCH_EVERY = dt.timedelta(minutes=5)
 
 
 def _digest(token: str) -> str:
@@ -40,31 +41,64 @@ def create_token(
 
 
 def resolve_token(conn: Connection, token: str) -> dict[str, Any] | None:
-    """The active user a token belongs to, or None if unknown, revoked, expired or inactive."""
+    """The active user a token belongs to (with role_names and team_ids), or None if the
+    token is unknown, revoked or expired, or the user inactive. One query."""
     if not isinstance(token, str) or not token.startswith(PREFIX) or len(token) > 200:
         return None
     t, u = st.api_token, st.user
     now = dt.datetime.now(dt.UTC)
-    row = (
-        conn.execute(
-            sa.select(u, t.c.id.label("token_id"), t.c.last_used_at)
-            .join(t, t.c.user_id == u.c.id)
-            .where(
-                t.c.token_hash == _digest(token),
-                t.c.revoked_at.is_(None),
-                sa.or_(t.c.expires_at.is_(None), t.c.expires_at > now),
-                u.c.active.is_(True),
-            )
-        )
-        .mappings()
-        .first()
+    roles = aggregate_names(conn, st.user_role.c.role, st.user_role.c.user_id == u.c.id)
+    teams = aggregate_names(
+        conn, sa.cast(st.team_member.c.team_id, sa.String), st.team_member.c.user_id == u.c.id
     )
+    query = (
+        sa.select(
+            u,
+            t.c.id.label("token_id"),
+            t.c.last_used_at,
+            roles.label("role_list"),
+            teams.label("team_list"),
+        )
+        .join(t, t.c.user_id == u.c.id)
+        .where(
+            t.c.token_hash == _digest(token),
+            t.c.revoked_at.is_(None),
+            sa.or_(t.c.expires_at.is_(None), t.c.expires_at > now),
+            u.c.active.is_(True),
+        )
+    )
+    row = conn.execute(query).mappings().first()
     if row is None:
         return None
-    last = row["last_used_at"]
-    if last is None or now - last > dt.timedelta(minutes=5):  # avoid a write per request
-        conn.execute(t.update().where(t.c.id == row["token_id"]).values(last_used_at=now))
-    return dict(row)
+    user = dict(row)
+    user["role_names"] = split_names(user.pop("role_list"))
+    user["team_ids"] = [int(t) for t in split_names(user.pop("team_list"))]
+    return user
+
+
+def needs_touch(user: dict[str, Any], now: dt.datetime) -> bool:
+    """Whether to record the token's use (at most every few minutes, not per request)."""
+    last = user.get("last_used_at")
+    return last is None or now - last > TOUCH_EVERY
+
+
+def touch_token(conn: Connection, token_id: int, now: dt.datetime) -> None:
+    conn.execute(
+        st.api_token.update().where(st.api_token.c.id == token_id).values(last_used_at=now)
+    )
+
+
+def aggregate_names(conn: Connection, column, where) -> sa.ScalarSelect:
+    """A correlated subquery joining values with commas (roles and teams in one query)."""
+    if conn.dialect.name == "postgresql":
+        function = sa.func.string_agg(column, ",")
+    else:
+        function = sa.func.group_concat(column, ",")
+    return sa.select(function).where(where).scalar_subquery()
+
+
+def split_names(text: str | None) -> list[str]:
+    return [part for part in (text or "").split(",") if part]
 
 
 def revoke_token(conn: Connection, token_id: int, user_id: int | None = None) -> None:

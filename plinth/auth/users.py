@@ -114,15 +114,22 @@ def get_user(conn: Connection, user_id: int) -> dict[str, Any]:
 
 
 def actor_for(conn: Connection, user: dict[str, Any]) -> Actor:
-    """The identity a (loaded, active) user acts as."""
-    roles = frozenset(
-        conn.scalars(sa.select(st.user_role.c.role).where(st.user_role.c.user_id == user["id"]))
-    )
+    """The identity a (loaded, active) user acts as: their roles and teams."""
+    roles = user.get("role_names")
+    teams = user.get("team_ids")
+    if roles is None:
+        roles = conn.scalars(
+            sa.select(st.user_role.c.role).where(st.user_role.c.user_id == user["id"])
+        ).all()
+    if teams is None:
+        teams = conn.scalars(
+            sa.select(st.team_member.c.team_id).where(st.team_member.c.user_id == user["id"])
+        ).all()
     return Actor(
         id=user["id"],
         label=user["email"],
-        roles=roles,
-        teams=frozenset(),
+        roles=frozenset(roles),
+        teams=frozenset(teams),
         time_zone=user["time_zone"],
         locale=user["locale"],
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import logging
+import zlib
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -17,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from plinth.auth.actor import SYSTEM, Actor
-from plinth.errors import DestructiveChange
+from plinth.errors import Conflict, DestructiveChange
 from plinth.metadata.checks import cross_check
 from plinth.metadata.kinds import KINDS
 from plinth.metadata.problems import Problem, raise_if_any
@@ -30,7 +31,8 @@ from plinth.runtime.schema_apply import SchemaApplier
 from plinth.runtime.schema_plan import SchemaPlan, plan_schema
 
 log = logging.getLogger(__name__)
-_LOCK_KEY = 0x706C696E7468  # "plinth": the advisory lock serializing publishes on PostgreSQL
+LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL: lock_timeout expired
+_LOCK_SPACE = 0x706C6E74  # "plnt": advisory locks of metadata publishes, one per tenant
 
 
 @dataclasses.dataclass(frozen=True)
@@ -104,13 +106,24 @@ class Publisher:
                     before_commit(conn, result.revision_id)
         except _DryRun as done:
             return done.result
+        except sa.exc.OperationalError as exc:
+            if getattr(exc.orig, "sqlstate", None) == LOCK_NOT_AVAILABLE:
+                raise Conflict(
+                    "the tables this change touches are busy (a long request or job holds "
+                    "them); nothing was changed, try again in a moment"
+                ) from None
+            raise
         self.tenant.metadata.invalidate()
         return result
 
-    @staticmethod
-    def _lock(conn: Connection) -> None:
+    def _lock(self, conn: Connection) -> None:
+        """Serialize publishes of this tenant (SQLite: its write transaction already does)."""
         if conn.dialect.name == "postgresql":
-            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
+            tenant_key = zlib.crc32((self.tenant.database.schema or "").encode())
+            conn.execute(
+                sa.text("SELECT pg_advisory_xact_lock(:space, :key)"),
+                {"space": _LOCK_SPACE, "key": tenant_key - 2**31},
+            )
 
     def _publish(self, conn, operations, actor, message, pack, confirm, dry_run) -> PublishResult:
         stored = load_documents(conn)

@@ -25,13 +25,11 @@ SYSTEM_FIELD_SPECS: tuple[dict[str, Any], ...] = (
 
 
 def _system_columns(table_name: str) -> list[sa.SchemaItem]:
-    def user_fk(column: str) -> sa.Column:
-        return sa.Column(
-            column,
-            sa.BigInteger,
-            sa.ForeignKey("plinth_user.id", name=naming.foreign_key_name(table_name, column)),
-            nullable=True,
-        )
+    # No database foreign keys to plinth_user: users are deactivated, never deleted, and a
+    # foreign key would make every DROP of an object table take an exclusive lock on the
+    # table that each authenticated request reads. The record service checks user ids.
+    def user_column(column: str) -> sa.Column:
+        return sa.Column(column, sa.BigInteger, nullable=True)
 
     return [
         sa.Column(
@@ -41,20 +39,16 @@ def _system_columns(table_name: str) -> list[sa.SchemaItem]:
             autoincrement=True,
         ),
         sa.Column("created_at", UTCDateTime, nullable=False),
-        user_fk("created_by"),
+        user_column("created_by"),
         sa.Column("updated_at", UTCDateTime, nullable=False),
-        user_fk("updated_by"),
-        user_fk("owner_id"),
+        user_column("updated_by"),
+        user_column("owner_id"),
         sa.Column("version", sa.Integer, nullable=False),
     ]
 
 
 def new_sa_metadata() -> sa.MetaData:
-    """A MetaData with stand-ins for the system tables that object tables reference."""
-    metadata = sa.MetaData()
-    sa.Table("plinth_user", metadata, sa.Column("id", sa.BigInteger, primary_key=True))
-    sa.Table("plinth_file", metadata, sa.Column("id", sa.String(32), primary_key=True))
-    return metadata
+    return sa.MetaData()
 
 
 def compile_objects(

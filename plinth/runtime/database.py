@@ -14,6 +14,7 @@ from plinth.errors import ConfigError
 
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 _WRITE = "plinth_write"
+DDL_LOCK_TIMEOUT = "15s"
 
 
 class Database:
@@ -87,6 +88,10 @@ class Database:
             try:
                 conn = conn.execution_options(**{_WRITE: True})
                 with conn.begin():
+                    if not self.is_sqlite:
+                        # Wait a bounded time for locks held by running requests, then fail
+                        # clearly rather than queueing every later request behind the DDL.
+                        conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{DDL_LOCK_TIMEOUT}'")
                     yield conn
                     if self.is_sqlite:
                         broken = conn.exec_driver_sql("PRAGMA foreign_key_check").all()

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from plinth.errors import ValidationError
+from plinth.errors import PermissionDenied, ValidationError
 from plinth.runtime import system_tables as st
 from plinth.runtime.field_types.base import FieldType
 from plinth.runtime.model import Field, ObjectModel
@@ -95,7 +95,11 @@ def expand(
             targets = _users(session, ids)
         else:
             target = session.compiled.object(field.spec["target"])
-            targets = {r["id"]: r for r in session.records.get_many(target.name, ids)}
+            try:
+                found = session.records.get_many(target.name, ids)
+            except PermissionDenied:
+                continue  # the target object is not readable: the ids stay ids
+            targets = {r["id"]: r for r in found}
         for record in records:
             value = record.get(name)
             if value in targets:

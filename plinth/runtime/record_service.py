@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import sqlalchemy as sa
 
-from plinth.errors import Conflict, NotFound, StaleVersion, ValidationError
+from plinth.errors import Conflict, NotFound, PermissionDenied, StaleVersion, ValidationError
 from plinth.runtime.autonumber import next_number
 from plinth.runtime.field_types.signature import PendingSignature
 from plinth.runtime.history import read_history, record_history
@@ -166,6 +166,8 @@ class RecordService:
         record = {**defaults_for(model, given, ctx), **given}
         if record.get("owner_id") is None:
             record["owner_id"] = session.actor.id
+        if not guard.allows_owner(model, "create", record["owner_id"]):
+            raise PermissionDenied(f"you may not create {model.name} records owned by others")
         self._fire("before_save", "create", model, record, None, set(record))
         errors = missing_required(model, record)
         if errors:
@@ -291,6 +293,10 @@ class RecordService:
         errors = missing_required(model, record, changed)
         if errors:
             raise ValidationError(errors)
+        if "owner_id" in changed and not session.guard.allows_owner(
+            model, "update", record["owner_id"]
+        ):
+            raise PermissionDenied(f"you may not give this {model.name} to that owner")
         check_references(session, model, {n: record[n] for n in changed})
         check_unique(session, model, record, changed, exclude_id=old["id"])
         now = self.session.tenant.clock()

@@ -185,3 +185,42 @@ setting = sa.Table(
     sa.Column("value", json_type()),
     sa.Column("updated_at", UTCDateTime, nullable=False),
 )
+
+team = sa.Table(
+    "plinth_team",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column("name", sa.String(63), nullable=False, unique=True),
+    sa.Column("label", sa.String(200), nullable=False, server_default=""),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+team_member = sa.Table(
+    "plinth_team_member",
+    metadata,
+    sa.Column(
+        "team_id",
+        sa.BigInteger,
+        sa.ForeignKey("plinth_team.id", name="fk_team_member_team", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column(
+        "user_id",
+        sa.BigInteger,
+        sa.ForeignKey("plinth_user.id", name="fk_team_member_user", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Index("ix_plinth_team_member_user", "user_id"),
+)
+
+login_attempt = sa.Table(
+    "plinth_login_attempt",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column("email", sa.String(254), nullable=False),
+    sa.Column("ip", sa.String(64), nullable=False, server_default=""),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("success", sa.Boolean, nullable=False),
+    sa.Index("ix_plinth_login_attempt_email", "email", "at"),
+    sa.Index("ix_plinth_login_attempt_ip", "ip", "at"),
+)

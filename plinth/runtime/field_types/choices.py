@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import JSONB
 
 from plinth.runtime.field_types.base import (
     EQUALITY_OPS,
@@ -15,6 +14,7 @@ from plinth.runtime.field_types.base import (
     FieldType,
     escape_like,
 )
+from plinth.runtime.sqljson import array_contains
 from plinth.runtime.sqltypes import json_type
 
 OPTION_LENGTH = 64
@@ -113,10 +113,7 @@ class MultiSelectType(FieldType):
         if op == "isnull":
             return column.is_(None) if value else column.is_not(None)
         option = self.coerce_filter_value(field, op, value, ctx)
-        if ctx.dialect == "postgresql":
-            return sa.type_coerce(column, JSONB).contains(sa.func.jsonb_build_array(option))
-        elements = sa.func.json_each(column).table_valued("value")
-        return sa.exists().where(elements.c.value == option)
+        return array_contains(column, option, ctx.dialect)
 
     def storage_change(self, old, new):
         if old.type is not new.type:

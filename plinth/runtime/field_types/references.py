@@ -56,6 +56,9 @@ class UserType(LookupType):
 
     name = "user"
 
+    def foreign_key(self, field):
+        return None  # checked by the record service; see compiler._system_columns
+
     def target_table(self, field) -> str:
         return "plinth_user"
 
@@ -79,7 +82,7 @@ class AttachmentType(FieldType):
         return json_type() if self.multiple(field) else sa.String(32)
 
     def foreign_key(self, field):
-        return None if self.multiple(field) else "plinth_file.id"
+        return None  # files are never deleted; the record service checks file ids
 
     def coerce(self, field, value, ctx):
         if self.multiple(field):

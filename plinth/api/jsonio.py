@@ -1,0 +1,66 @@
+"""JSON in and out: ISO 8601 UTC instants with Z, decimals as numbers, UTF-8 text."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import json
+from typing import Any
+
+from flask import request
+from flask.json.provider import DefaultJSONProvider
+
+from plinth.errors import PlinthError, ValidationError
+from plinth.runtime.jsonable import format_instant
+
+
+class BadRequest(PlinthError):
+    status = 400
+    title = "Bad request"
+
+
+class QueryInvalid(ValidationError):
+    """Bad query-string arguments (filters, sort, cursor): a 400 with an ``errors`` map."""
+
+    status = 400
+    title = "Invalid query"
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return format_instant(value)
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    if isinstance(value, (set, frozenset)):
+        return sorted(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+class PlinthJSONProvider(DefaultJSONProvider):
+    """Flask's JSON, but instants as ISO 8601 (not HTTP dates) and readable non-ASCII text."""
+
+    ensure_ascii = False
+    sort_keys = False
+    default = staticmethod(_default)
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, default=_default, ensure_ascii=False, separators=(",", ":"))
+
+
+def json_body(require_object: bool = True) -> Any:
+    """The request's JSON body; 400 when it is missing or malformed, 422 when not an object."""
+    if not request.content_length and not request.data:
+        raise BadRequest("a JSON body is required")
+    mimetype = request.mimetype or ""
+    if mimetype != "application/json" and not mimetype.endswith("+json"):
+        raise BadRequest("send the body as application/json")
+    try:
+        body = json.loads(request.get_data(cache=True))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadRequest(f"malformed JSON: {exc}") from None
+    if require_object and not isinstance(body, dict):
+        raise ValidationError.single("_body", "must be a JSON object")
+    return body

@@ -1,0 +1,154 @@
+"""Records over HTTP: list, create, read, update, delete, history and bulk."""
+
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, Response, jsonify, request
+
+from plinth.api.auth import api_session
+from plinth.api.jsonio import QueryInvalid, json_body
+from plinth.api.responses import int_arg, listing
+from plinth.errors import StaleVersion, ValidationError
+from plinth.runtime.bulk import bulk_write
+from plinth.runtime.query import parse_list_args
+
+_ETAG = re.compile(r'^\s*"(\d{1,18})"\s*$')
+
+
+def register(api: Blueprint) -> None:
+    api.add_url_rule("/records/<object_name>", view_func=list_records, methods=["GET"])
+    api.add_url_rule("/records/<object_name>", view_func=create_record, methods=["POST"])
+    api.add_url_rule("/records/<object_name>/bulk", view_func=bulk, methods=["POST"])
+    api.add_url_rule("/records/<object_name>/<record_id>", view_func=get_record, methods=["GET"])
+    api.add_url_rule(
+        "/records/<object_name>/<record_id>", view_func=patch_record, methods=["PATCH"]
+    )
+    api.add_url_rule(
+        "/records/<object_name>/<record_id>", view_func=delete_record, methods=["DELETE"]
+    )
+    api.add_url_rule(
+        "/records/<object_name>/<record_id>/history", view_func=history, methods=["GET"]
+    )
+
+
+def _etag(record: dict) -> str:
+    return f'"{record["version"]}"'
+
+
+def _with_etag(record: dict, status: int = 200) -> Response:
+    response = jsonify(record)
+    response.status_code = status
+    if "version" in record:
+        response.headers["ETag"] = _etag(record)
+    return response
+
+
+def _expected_version() -> int | None:
+    """The version named by If-Match (None when absent or ``*``); 412 when unusable."""
+    header = request.headers.get("If-Match")
+    if header is None or header.strip() == "*":
+        return None
+    match = _ETAG.match(header)
+    if not match:
+        raise StaleVersion('If-Match must be a record ETag such as "3"')
+    return int(match.group(1))
+
+
+def _list_args() -> dict:
+    return {key: request.args.getlist(key) for key in request.args}
+
+
+def _csv_arg(name: str) -> list[str] | None:
+    raw = request.args.get(name)
+    return [p.strip() for p in raw.split(",") if p.strip()] if raw is not None else None
+
+
+def list_records(object_name: str):
+    with api_session() as s:
+        s.compiled.object(object_name)  # 404 for an unknown object before parsing filters
+        try:
+            query = parse_list_args(_list_args())
+            page = s.records.list(object_name, query)
+        except ValidationError as exc:
+            raise QueryInvalid(exc.errors) from None
+        return listing(page.data, page.next_cursor)
+
+
+def create_record(object_name: str):
+    with api_session() as s:
+        s.compiled.object(object_name)
+        record = s.records.create(object_name, json_body())
+        response = _with_etag(record, 201)
+        response.headers["Location"] = f"/api/v1/records/{object_name}/{record['id']}"
+        return response
+
+
+def get_record(object_name: str, record_id: str):
+    unknown = sorted(set(request.args) - {"fields", "expand"})
+    if unknown:
+        raise QueryInvalid({k: ["unknown query parameter"] for k in unknown})
+    with api_session() as s:
+        fields = _csv_arg("fields")
+        if fields is not None and "version" not in fields:
+            fields.append("version")
+        try:
+            record = s.records.get(object_name, record_id, fields, _csv_arg("expand") or ())
+        except ValidationError as exc:
+            raise QueryInvalid(exc.errors) from None
+        if request.headers.get("If-None-Match") == _etag(record):
+            return Response(status=304, headers={"ETag": _etag(record)})
+        return _with_etag(record)
+
+
+def patch_record(object_name: str, record_id: str):
+    with api_session() as s:
+        s.compiled.object(object_name)
+        expected = _expected_version()
+        record = s.records.update(object_name, record_id, json_body(), expected)
+        return _with_etag(record)
+
+
+def delete_record(object_name: str, record_id: str):
+    with api_session() as s:
+        s.records.delete(object_name, record_id, _expected_version())
+    return "", 204
+
+
+def history(object_name: str, record_id: str):
+    with api_session() as s:
+        limit = int_arg("limit", 100)
+        before = int_arg("cursor", None, high=2**62)
+        entries = s.records.history(object_name, record_id, limit + 1, before)
+        more = len(entries) > limit
+        entries = entries[:limit]
+        return listing(entries, str(entries[-1]["id"]) if more and entries else None)
+
+
+def bulk(object_name: str):
+    with api_session() as s:
+        s.compiled.object(object_name)
+        outcomes, ok = bulk_write(s, object_name, json_body())
+        results = [o.as_dict() for o in outcomes]
+        if not ok:
+            errors = {
+                f"records/{o.index}/{field}": messages
+                for o in outcomes
+                if o.errors
+                for field, messages in o.errors.items()
+            }
+            # Raising rolls the transaction back: nothing of the batch is kept.
+            failure = ValidationError(errors, detail=f"{len(errors)} problem(s); nothing was saved")
+            failure.extra["results"] = results
+            raise failure
+        statuses = {
+            "created": "created",
+            "updated": "updated",
+            "unchanged": "unchanged",
+            "error": "failed",
+        }
+        counts = {
+            key: sum(1 for r in results if r["status"] == status)
+            for status, key in statuses.items()
+        }
+        return listing(results, **counts)

@@ -1,0 +1,21 @@
+"""JSON column tests that differ between PostgreSQL (JSONB) and SQLite (JSON text)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+
+
+def array_contains(column: sa.ColumnElement, value: str, dialect: str) -> sa.ColumnElement:
+    """The JSON array in ``column`` has ``value`` as an element."""
+    if dialect == "postgresql":
+        return sa.type_coerce(column, JSONB).contains(sa.func.jsonb_build_array(value))
+    elements = sa.func.json_each(column).table_valued("value")
+    return sa.exists().where(elements.c.value == value)
+
+
+def member_equals(column: sa.ColumnElement, key: str, value: str, dialect: str) -> sa.ColumnElement:
+    """The JSON object in ``column`` has ``key`` equal to the text ``value``."""
+    if dialect == "postgresql":
+        return sa.type_coerce(column, JSONB)[key].astext == value
+    return sa.func.json_extract(column, f"$.{key}") == value
