@@ -13,6 +13,7 @@ from plinth.api import (
     routes_system,
     routes_users,
 )
+from plinth.api.converters import IdConverter
 from plinth.api.docs import register as register_docs
 from plinth.api.jsonio import PlinthJSONProvider
 from plinth.api.problems import register_error_handlers
@@ -20,6 +21,7 @@ from plinth.api.problems import register_error_handlers
 
 def init_app(app: Flask) -> None:
     """Register the API blueprint, its JSON provider and problem+json error handling."""
+    app.url_map.converters["id"] = IdConverter
     app.json_provider_class = PlinthJSONProvider
     app.json = PlinthJSONProvider(app)
     app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")

@@ -25,7 +25,7 @@ def register(api: Blueprint) -> None:
     api.add_url_rule("/auth/token", view_func=issue_token, methods=["POST"])
     api.add_url_rule("/auth/token", view_func=revoke_current, methods=["DELETE"])
     api.add_url_rule("/auth/tokens", view_func=list_tokens, methods=["GET"])
-    api.add_url_rule("/auth/tokens/<int:token_id>", view_func=revoke_one, methods=["DELETE"])
+    api.add_url_rule("/auth/tokens/<id:token_id>", view_func=revoke_one, methods=["DELETE"])
     api.add_url_rule("/auth/login", view_func=login, methods=["POST"])
     api.add_url_rule("/auth/logout", view_func=logout, methods=["POST"])
     api.add_url_rule("/auth/csrf", view_func=csrf, methods=["GET"])

@@ -25,7 +25,7 @@ READABLE_BY_USERS = frozenset({"objects", "layouts"})
 
 def register(api: Blueprint) -> None:
     api.add_url_rule("/metadata/revisions", view_func=revisions, methods=["GET"])
-    api.add_url_rule("/metadata/revisions/<int:revision_id>", view_func=revision, methods=["GET"])
+    api.add_url_rule("/metadata/revisions/<id:revision_id>", view_func=revision, methods=["GET"])
     api.add_url_rule("/metadata/<kind>", view_func=list_documents, methods=["GET"])
     api.add_url_rule("/metadata/<kind>", view_func=create_document, methods=["POST"])
     api.add_url_rule("/metadata/<kind>/<name>", view_func=get_document, methods=["GET"])

@@ -22,12 +22,12 @@ from plinth.errors import NotFound
 def register(api: Blueprint) -> None:
     api.add_url_rule("/users", view_func=users, methods=["GET"])
     api.add_url_rule("/users", view_func=create_user, methods=["POST"])
-    api.add_url_rule("/users/<int:user_id>", view_func=get_user, methods=["GET"])
-    api.add_url_rule("/users/<int:user_id>", view_func=patch_user, methods=["PATCH"])
+    api.add_url_rule("/users/<id:user_id>", view_func=get_user, methods=["GET"])
+    api.add_url_rule("/users/<id:user_id>", view_func=patch_user, methods=["PATCH"])
     api.add_url_rule("/teams", view_func=teams, methods=["GET"])
     api.add_url_rule("/teams", view_func=create_team, methods=["POST"])
-    api.add_url_rule("/teams/<int:team_id>", view_func=get_team, methods=["GET"])
-    api.add_url_rule("/teams/<int:team_id>", view_func=patch_team, methods=["PATCH"])
+    api.add_url_rule("/teams/<id:team_id>", view_func=get_team, methods=["GET"])
+    api.add_url_rule("/teams/<id:team_id>", view_func=patch_team, methods=["PATCH"])
 
 
 def _known_roles(session):

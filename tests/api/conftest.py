@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
 from plinth.auth.actor import SYSTEM
+from plinth.auth.passwords import hash_password as real_hash_password
 from plinth.auth.people import save_team
 from plinth.auth.tokens import create_token
 from plinth.auth.users import create_user
@@ -64,9 +66,18 @@ class Api:
         return self.request("DELETE", path, **kw)
 
 
+@functools.cache
+def _hash_once(password: str) -> str:
+    return real_hash_password(password)
+
+
 @pytest.fixture
-def people(app):
-    """Create users (with tokens) on demand: ``people("ann", roles=["engineer"])``."""
+def people(app, monkeypatch):
+    """Create users (with tokens) on demand: ``people("ann", roles=["engineer"])``.
+
+    Argon2 is slow on purpose; the shared test password is hashed once per process.
+    """
+    monkeypatch.setattr("plinth.auth.users.hash_password", _hash_once)
     tenant = app.extensions["plinth"].tenant
     created: dict[str, dict] = {}
 
