@@ -27,7 +27,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         JSON_SORT_KEYS=False,
     )
     PlinthExtension(settings).init_app(app)
+    from admin_ui import init_app as init_ui
     from plinth.api import init_app as init_api
 
     init_api(app)
+    init_ui(app)
     return app

@@ -61,6 +61,7 @@ def authenticate(conn: Connection, writing: bool = False) -> Actor | None:
         if user is None:
             raise NotAuthenticated("the token is invalid, expired or revoked")
         g.token_id = user["token_id"]
+        g.revision_id = user["revision_id"]
         now = dt.datetime.now(dt.UTC)
         if needs_touch(user, now):
             if writing:
@@ -97,7 +98,9 @@ def api_session(write: bool | None = None, anonymous: bool = False) -> Iterator[
         actor = authenticate(conn, writing=write)
         if actor is None and not anonymous:
             raise NotAuthenticated("authentication required: send Authorization: Bearer <token>")
-        plinth_session = Session(tenant, conn, actor or Actor(None, "anonymous"))
+        plinth_session = Session(
+            tenant, conn, actor or Actor(None, "anonymous"), g.pop("revision_id", None)
+        )
         g.plinth_session = plinth_session
         yield plinth_session
 

@@ -24,7 +24,7 @@ def openapi_json():
 
 def reference():
     document = _document()
-    groups: dict[str, list] = {}
+    groups: dict[str, list] = {tag["name"]: [] for tag in document.get("tags", ())}
     for path, item in document["paths"].items():
         shared = item.get("parameters", [])
         for method in ("get", "post", "put", "patch", "delete"):
@@ -41,6 +41,6 @@ def reference():
     return render_template(
         "api_reference.html",
         doc=document,
-        groups=groups,
+        groups={tag: ops for tag, ops in groups.items() if ops},
         schemas=document["components"]["schemas"],
     )

@@ -45,7 +45,7 @@ def audit_log():
     with api_session() as s:
         require_admin(s)
         limit = int_arg("limit", 100)
-        before = int_arg("before", None, high=2**62)
+        before = int_arg("cursor", None, high=2**62)
         a = st.audit
         query = sa.select(a).order_by(a.c.id.desc()).limit(limit + 1)
         if before is not None:

@@ -40,40 +40,71 @@ def create_token(
     return token, row
 
 
+def _token_query(dialect: str) -> sa.Select:
+    """The user of a token hash, with roles, teams and the newest metadata revision id, so a
+    request authenticates and checks its metadata in a single round trip."""
+    t, u = st.api_token, st.user
+    query = _TOKEN_QUERIES.get(dialect)
+    if query is None:
+        roles = aggregate_names(dialect, st.user_role.c.role, st.user_role.c.user_id == u.c.id)
+        teams = aggregate_names(
+            dialect,
+            sa.cast(st.team_member.c.team_id, sa.String),
+            st.team_member.c.user_id == u.c.id,
+        )
+        latest = sa.select(sa.func.max(st.revision.c.id)).scalar_subquery()
+        query = _TOKEN_QUERIES[dialect] = (
+            sa.select(
+                u,
+                t.c.id.label("token_id"),
+                t.c.last_used_at,
+                roles.label("role_list"),
+                teams.label("team_list"),
+                latest.label("revision_id"),
+            )
+            .join(t, t.c.user_id == u.c.id)
+            .where(
+                t.c.token_hash == sa.bindparam("digest"),
+                t.c.revoked_at.is_(None),
+                sa.or_(t.c.expires_at.is_(None), t.c.expires_at > sa.bindparam("now")),
+                u.c.active.is_(True),
+            )
+        )
+    return query
+
+
+_TOKEN_QUERIES: dict[str, sa.Select] = {}
+
+
 def resolve_token(conn: Connection, token: str) -> dict[str, Any] | None:
-    """The active user a token belongs to (with role_names and team_ids), or None if the
-    token is unknown, revoked or expired, or the user inactive. One query."""
+    """The active user a token belongs to (with role_names, team_ids and the newest
+    revision_id), or None if the token is unknown, revoked or expired, or the user inactive.
+    One query."""
     if not isinstance(token, str) or not token.startswith(PREFIX) or len(token) > 200:
         return None
-    t, u = st.api_token, st.user
-    now = dt.datetime.now(dt.UTC)
-    roles = aggregate_names(conn, st.user_role.c.role, st.user_role.c.user_id == u.c.id)
-    teams = aggregate_names(
-        conn, sa.cast(st.team_member.c.team_id, sa.String), st.team_member.c.user_id == u.c.id
-    )
-    query = (
-        sa.select(
-            u,
-            t.c.id.label("token_id"),
-            t.c.last_used_at,
-            roles.label("role_list"),
-            teams.label("team_list"),
-        )
-        .join(t, t.c.user_id == u.c.id)
-        .where(
-            t.c.token_hash == _digest(token),
-            t.c.revoked_at.is_(None),
-            sa.or_(t.c.expires_at.is_(None), t.c.expires_at > now),
-            u.c.active.is_(True),
-        )
-    )
-    row = conn.execute(query).mappings().first()
+    query = _token_query(conn.dialect.name)
+    params = {"digest": _digest(token), "now": dt.datetime.now(dt.UTC)}
+    row = conn.execute(query, params).mappings().first()
     if row is None:
         return None
     user = dict(row)
     user["role_names"] = split_names(user.pop("role_list"))
     user["team_ids"] = [int(t) for t in split_names(user.pop("team_list"))]
+    user["revision_id"] = user["revision_id"] or 0
     return user
+
+
+def aggregate_names(dialect: str, column, where) -> sa.ScalarSelect:
+    """A correlated subquery joining values with commas (roles and teams in one query)."""
+    if dialect == "postgresql":
+        function = sa.func.string_agg(column, ",")
+    else:
+        function = sa.func.group_concat(column, ",")
+    return sa.select(function).where(where).scalar_subquery()
+
+
+def split_names(text: str | None) -> list[str]:
+    return [part for part in (text or "").split(",") if part]
 
 
 def needs_touch(user: dict[str, Any], now: dt.datetime) -> bool:
@@ -86,19 +117,6 @@ def touch_token(conn: Connection, token_id: int, now: dt.datetime) -> None:
     conn.execute(
         st.api_token.update().where(st.api_token.c.id == token_id).values(last_used_at=now)
     )
-
-
-def aggregate_names(conn: Connection, column, where) -> sa.ScalarSelect:
-    """A correlated subquery joining values with commas (roles and teams in one query)."""
-    if conn.dialect.name == "postgresql":
-        function = sa.func.string_agg(column, ",")
-    else:
-        function = sa.func.group_concat(column, ",")
-    return sa.select(function).where(where).scalar_subquery()
-
-
-def split_names(text: str | None) -> list[str]:
-    return [part for part in (text or "").split(",") if part]
 
 
 def revoke_token(conn: Connection, token_id: int, user_id: int | None = None) -> None:

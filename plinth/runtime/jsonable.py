@@ -29,4 +29,7 @@ def to_jsonable(value: Any) -> Any:
 
 
 def format_instant(value: dt.datetime) -> str:
-    return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+    """ISO 8601 in UTC with a Z; values read from the database are already UTC."""
+    if value.tzinfo is not dt.UTC:
+        value = value.astimezone(dt.UTC)
+    return value.replace(tzinfo=None).isoformat() + "Z"

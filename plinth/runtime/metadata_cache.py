@@ -22,8 +22,11 @@ class MetadataCache:
         self._compiled: CompiledMetadata | None = None
         self._lock = threading.Lock()
 
-    def current(self, conn: Connection) -> CompiledMetadata:
-        revision_id = latest_revision_id(conn)
+    def current(self, conn: Connection, revision_id: int | None = None) -> CompiledMetadata:
+        """Compiled metadata of the newest revision; ``revision_id`` when the caller already
+        read it (authentication fetches it in the same query)."""
+        if revision_id is None:
+            revision_id = latest_revision_id(conn)
         compiled = self._compiled
         if compiled is not None and compiled.revision_id == revision_id:
             return compiled

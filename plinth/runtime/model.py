@@ -78,6 +78,12 @@ class ObjectModel:
         self.search_fields: tuple[str, ...] = tuple(spec.get("search_fields", ()))
         self.user_fields = [f for f in fields.values() if not f.system]
         self.stored_fields = [f for f in fields.values() if f.stored]
+        self.signature_fields = [f for f in self.user_fields if f.type.name == "signature"]
+        self.autonumber_fields = [f for f in self.user_fields if f.type.name == "autonumber"]
+        self.unique_groups: list[list[Field]] = [[f] for f in self.user_fields if f.unique]
+        for declared in spec.get("indexes", ()):
+            if declared.get("unique"):
+                self.unique_groups.append([fields[k.lstrip("-")] for k in declared["fields"]])
 
     def __repr__(self) -> str:
         return f"<ObjectModel {self.name}>"
@@ -111,6 +117,13 @@ class ObjectModel:
             table.update()
             .where(table.c.id == sa.bindparam("_id"), table.c.version == sa.bindparam("_version"))
             .returning(*table.c)
+        )
+
+    @functools.cached_property
+    def ids_in_statement(self) -> sa.Select:
+        """Which of the ids given as ``ids`` exist (lookup integrity checks)."""
+        return sa.select(self.table.c.id).where(
+            self.table.c.id.in_(sa.bindparam("ids", expanding=True))
         )
 
     def select_by_id(self, columns: tuple[sa.Column, ...]) -> sa.Select:

@@ -197,3 +197,20 @@ def order_by(keys: list[tuple[Field, bool]], table: sa.Table) -> list[sa.ColumnE
         else:
             clauses.append(column.desc().nulls_first() if descending else column.asc().nulls_last())
     return clauses
+
+
+def list_plan(model: ObjectModel, reader, compiler: QueryCompiler, sort: list[str]):
+    """Sort keys, the SELECT of the reader's columns and the ORDER BY, for a sort order.
+
+    None of it depends on filter values, so it is built once per compiled model, visible
+    field set and sort order (building SQLAlchemy constructs costs more than running them).
+    """
+    cache = model.__dict__.setdefault("_list_plans", {})
+    key = (id(reader), compiler.readable, tuple(sort))
+    plan = cache.get(key)
+    if plan is None:
+        keys = compiler.sort_keys(sort)
+        table = model.table
+        select = sa.select(*reader.columns([table.c[f.column] for f, _ in keys]))
+        plan = cache[key] = (keys, select, order_by(keys, table))
+    return plan

@@ -14,6 +14,11 @@ if TYPE_CHECKING:
     from plinth.runtime.session import Session
 
 
+_ACTIVE_USERS = sa.select(st.user.c.id).where(
+    st.user.c.id.in_(sa.bindparam("ids", expanding=True)), st.user.c.active.is_(True)
+)
+
+
 def check_references(session: Session, model: ObjectModel, values: dict[str, Any]) -> None:
     """Every lookup, user and attachment value names a row that exists (and may be seen)."""
     errors: dict[str, list[str]] = {}
@@ -28,27 +33,25 @@ def check_references(session: Session, model: ObjectModel, values: dict[str, Any
         if kind == "lookup":
             by_target.setdefault(field.spec["target"], []).append((field, value))
         elif kind == "user":
+            if value == session.actor.id:
+                continue  # the acting user is active: they were just authenticated
             users.append((field, value))
         elif kind == "attachment":
             files.extend((field, file_id) for file_id in field.type.file_ids(field, value))
     for target, pairs in by_target.items():
         target_model = session.compiled.object(target)
-        ids = {value for _, value in pairs}
-        query = sa.select(target_model.table.c.id).where(target_model.table.c.id.in_(ids))
+        ids = sorted({value for _, value in pairs})
+        query = target_model.ids_in_statement
         visible = session.guard.row_filter(target_model, "read")
         if visible is not None:
             query = query.where(visible)
-        found = set(session.conn.scalars(query))
+        found = set(session.conn.scalars(query, {"ids": ids}))
         for field, value in pairs:
             if value not in found:
                 errors.setdefault(field.name, []).append(f"no {target} with id {value}")
     if users:
-        ids = {value for _, value in users}
-        found = set(
-            session.conn.scalars(
-                sa.select(st.user.c.id).where(st.user.c.id.in_(ids), st.user.c.active.is_(True))
-            )
-        )
+        ids = sorted({value for _, value in users})
+        found = set(session.conn.scalars(_ACTIVE_USERS, {"ids": ids}))
         for field, value in users:
             if value not in found:
                 errors.setdefault(field.name, []).append(f"no active user with id {value}")
@@ -67,11 +70,7 @@ def check_unique(
     """Unique fields and declared unique indexes touched by this write keep unique values."""
     errors: dict[str, list[str]] = {}
     table = model.table
-    groups: list[list[Field]] = [[f] for f in model.user_fields if f.unique]
-    for declared in model.spec.get("indexes", ()):
-        if declared.get("unique"):
-            groups.append([model.fields[k.lstrip("-")] for k in declared["fields"]])
-    for group in groups:
+    for group in model.unique_groups:
         if not any(f.name in changed for f in group):
             continue
         values = [record.get(f.name) for f in group]

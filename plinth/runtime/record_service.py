@@ -18,7 +18,7 @@ from plinth.runtime.history import read_history, record_history
 from plinth.runtime.hooks import RecordEvent
 from plinth.runtime.keyset import after_clause, decode_cursor, encode_cursor
 from plinth.runtime.model import ObjectModel
-from plinth.runtime.query import ListQuery, QueryCompiler, order_by
+from plinth.runtime.query import ListQuery, QueryCompiler, list_plan
 from plinth.runtime.record_integrity import check_references, check_unique, referencing_fields
 from plinth.runtime.record_reads import RecordReader, expand
 from plinth.runtime.record_values import coerce_input, defaults_for, missing_required
@@ -99,10 +99,10 @@ class RecordService:
         compiler = QueryCompiler(model, self.session.coercion, readable)
         clauses = compiler.filters(query.filters)
         search = compiler.search(query.search)
-        keys = compiler.sort_keys(query.sort)
         reader = RecordReader.cached(model, readable, query.fields)
+        keys, base, ordering = list_plan(model, reader, compiler, query.sort)
         table = model.table
-        stmt = sa.select(*reader.columns([table.c[f.column] for f, _ in keys])).where(*clauses)
+        stmt = base.where(*clauses)
         if search is not None:
             stmt = stmt.where(search)
         visible = guard.row_filter(model, "read")
@@ -111,7 +111,7 @@ class RecordService:
         if query.cursor:
             values = decode_cursor(query.cursor, keys, self.session.coercion)
             stmt = stmt.where(after_clause(keys, values, table))
-        stmt = stmt.order_by(*order_by(keys, table)).limit(query.limit + 1)
+        stmt = stmt.order_by(*ordering).limit(query.limit + 1)
         rows = self.session.conn.execute(stmt).mappings().all()
         more = len(rows) > query.limit
         rows = rows[: query.limit]
@@ -389,7 +389,7 @@ class RecordService:
         return values
 
     def _store_signatures(self, model: ObjectModel, record: dict[str, Any], now) -> None:
-        for field in model.user_fields:
+        for field in model.signature_fields:
             pending = record.get(field.name)
             if isinstance(pending, PendingSignature):
                 extension = "png" if pending.content_type == "image/png" else "jpg"
@@ -405,16 +405,11 @@ class RecordService:
                 )
 
     def _number(self, model: ObjectModel, record: dict[str, Any], now) -> None:
-        for field in model.user_fields:
-            if field.type.name == "autonumber":
-                record[field.name] = next_number(
-                    self.session.tenant.database,
-                    self.session.conn,
-                    model.name,
-                    field,
-                    now,
-                    self.session.tenant.zone,
-                )
+        tenant = self.session.tenant
+        for field in model.autonumber_fields:
+            record[field.name] = next_number(
+                tenant.database, self.session.conn, model.name, field, now, tenant.zone
+            )
 
     def _fire(self, event, action, model, values, old, changed) -> None:
         hooks = self.session.tenant.hooks

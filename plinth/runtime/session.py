@@ -22,15 +22,18 @@ if TYPE_CHECKING:
 class Session:
     """Everything a request or job needs to touch data, bound to its tenant."""
 
-    def __init__(self, tenant: Tenant, conn: Connection, actor: Actor):
+    def __init__(
+        self, tenant: Tenant, conn: Connection, actor: Actor, revision_id: int | None = None
+    ):
         self.tenant = tenant
         self.conn = conn
         self.actor = actor
+        self._revision_id = revision_id
 
     @functools.cached_property
     def compiled(self) -> CompiledMetadata:
         """The metadata of the newest revision (checked once per session)."""
-        return self.tenant.metadata.current(self.conn)
+        return self.tenant.metadata.current(self.conn, self._revision_id)
 
     @functools.cached_property
     def guard(self) -> AccessGuard:

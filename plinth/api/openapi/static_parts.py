@@ -299,7 +299,7 @@ def static_paths() -> dict[str, Any]:
                 ok(listing_of({"type": "object"})),
                 parameters=[
                     LIMIT,
-                    query("before", {"type": "integer"}),
+                    CURSOR,
                     query("event", {"type": "string"}),
                 ],
             )

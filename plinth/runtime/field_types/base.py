@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import operator
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -22,6 +23,15 @@ INCOMPATIBLE = "incompatible"
 
 COMPARISON_OPS = frozenset({"eq", "in", "gt", "gte", "lt", "lte", "isnull"})
 EQUALITY_OPS = frozenset({"eq", "in", "isnull"})
+
+
+_COMPARE = {
+    "eq": operator.eq,
+    "gt": operator.gt,
+    "gte": operator.ge,
+    "lt": operator.lt,
+    "lte": operator.le,
+}
 
 
 class FieldError(ValueError):
@@ -98,14 +108,9 @@ class FieldType:
             values = [self.coerce_filter_value(field, "eq", v, ctx) for v in value]
             return column.in_(values)
         value = self.coerce_filter_value(field, op, value, ctx)
-        return {
-            "eq": lambda: column == value,
-            "gt": lambda: column > value,
-            "gte": lambda: column >= value,
-            "lt": lambda: column < value,
-            "lte": lambda: column <= value,
-            "contains": lambda: self.contains_clause(column, value),
-        }[op]()
+        if op == "contains":
+            return self.contains_clause(column, value)
+        return _COMPARE[op](column, value)
 
     def contains_clause(self, column: sa.ColumnElement, value: Any) -> sa.ColumnElement:
         pattern = "%" + escape_like(str(value).lower()) + "%"
