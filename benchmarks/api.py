@@ -30,31 +30,13 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.common import ITEM, POSTGRES_URL, STATUSES  # noqa: E402
 from plinth.auth.tokens import create_token  # noqa: E402
 from plinth.auth.users import create_user  # noqa: E402
 from plinth.config import load_config  # noqa: E402
 from plinth.metadata.publisher import Publisher, Put  # noqa: E402
 from plinth.runtime import migrate  # noqa: E402
 from plinth.tenant import Tenant  # noqa: E402
-
-POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-STATUSES = ["open", "assigned", "working", "done", "closed"]
-ITEM = {
-    "name": "bench_item",
-    "fields": [
-        {"name": "title", "type": "text", "max_length": 200, "required": True},
-        {
-            "name": "status",
-            "type": "select",
-            "indexed": True,
-            "options": [{"value": s} for s in STATUSES],
-        },
-        {"name": "priority", "type": "integer", "min": 0, "max": 9},
-        {"name": "amount", "type": "decimal", "precision": 12, "scale": 2},
-        {"name": "due", "type": "datetime"},
-    ],
-    "indexes": [{"fields": ["status", "-created_at"]}],
-}
 
 
 def free_port() -> int:

@@ -21,7 +21,7 @@ from plinth.runtime import system_tables as st
 from plinth.runtime.field_types.base import NARROW, CoercionContext, FieldError
 from plinth.runtime.jsonable import to_jsonable
 from plinth.runtime.model import Field, ObjectModel
-from plinth.runtime.schema_plan import SchemaPlan, _Owners, compare, migration_context
+from plinth.runtime.schema_plan import Owners, SchemaPlan, compare, migration_context
 
 log = logging.getLogger(__name__)
 CONVERT_BATCH = 1000
@@ -39,8 +39,8 @@ class SchemaApplier:
         revision_id: int | None,
     ):
         self.conn = conn
-        self.old = _Owners(old_models)
-        self.new = _Owners(new_models)
+        self.old = Owners(old_models)
+        self.new = Owners(new_models)
         self.target = target
         self.revision_id = revision_id
         self.now = dt.datetime.now(dt.UTC)

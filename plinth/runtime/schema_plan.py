@@ -91,7 +91,7 @@ def compare(
     return list(script.upgrade_ops.ops)
 
 
-class _Owners:
+class Owners:
     """Which object and field own a table or column, before and after the change."""
 
     def __init__(self, models: Mapping[str, ObjectModel]):
@@ -119,7 +119,7 @@ def plan_schema(
 ) -> SchemaPlan:
     """Compare ``tables`` with ``target`` and classify every operation."""
     tables = frozenset(tables)
-    old, new = _Owners(old_models), _Owners(new_models)
+    old, new = Owners(old_models), Owners(new_models)
     steps: list[SchemaStep] = []
     created: set[str] = set()
     operations = compare(conn, target, tables)
@@ -152,7 +152,7 @@ def plan_schema(
     return SchemaPlan(steps, tables)
 
 
-def _definition_narrowing(conn, old: _Owners, new: _Owners, tables, steps) -> list[SchemaStep]:
+def _definition_narrowing(conn, old: Owners, new: Owners, tables, steps) -> list[SchemaStep]:
     """Narrowing that changes no DDL (a select option removed) still loses data: find it."""
     altered = {(s.table, s.column) for s in steps if s.action in ("alter_column", "convert_column")}
     extra = []
@@ -186,7 +186,7 @@ def _definition_narrowing(conn, old: _Owners, new: _Owners, tables, steps) -> li
     return extra
 
 
-def _drop_table_step(conn, table: str, old: _Owners) -> SchemaStep:
+def _drop_table_step(conn, table: str, old: Owners) -> SchemaStep:
     rows = conn.scalar(sa.select(sa.func.count()).select_from(sa.table(table)))
     model = old.model(table)
     step = SchemaStep(
@@ -202,7 +202,7 @@ def _drop_table_step(conn, table: str, old: _Owners) -> SchemaStep:
     return step
 
 
-def _column_step(conn, table: str, op, old: _Owners, new: _Owners) -> SchemaStep:
+def _column_step(conn, table: str, op, old: Owners, new: Owners) -> SchemaStep:
     model = new.model(table) or old.model(table)
     obj = model.name if model else None
     if isinstance(op, ops.AddColumnOp):
@@ -244,7 +244,7 @@ def _non_null(conn, table: str | sa.Table, column: str, clause=None) -> int:
     return conn.scalar(query)
 
 
-def _drop_column_step(conn, table, column, obj, old: _Owners) -> SchemaStep:
+def _drop_column_step(conn, table, column, obj, old: Owners) -> SchemaStep:
     field = old.field(table, column)
     derived = field is not None and field.type.name == "formula"
     rows = 0 if derived else _non_null(conn, table, column)
@@ -265,7 +265,7 @@ def _drop_column_step(conn, table, column, obj, old: _Owners) -> SchemaStep:
     return step
 
 
-def _alter_column_step(conn, table, op: ops.AlterColumnOp, obj, old: _Owners, new: _Owners):
+def _alter_column_step(conn, table, op: ops.AlterColumnOp, obj, old: Owners, new: Owners):
     column = op.column_name
     old_field, new_field = old.field(table, column), new.field(table, column)
     step = SchemaStep(
