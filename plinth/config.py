@@ -86,6 +86,44 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("LOG_LEVEL", _parse_str, "INFO", "Logging level: DEBUG, INFO, WARNING or ERROR."),
     Setting("MAX_UPLOAD_MB", _parse_int, 25, "Largest accepted upload or request body, in MiB."),
     Setting("TESTING", _parse_bool, False, "Test mode (used by the test suite)."),
+    Setting(
+        "JOB_QUEUE",
+        _parse_str,
+        "plinth",
+        "Name of the rq queue (one per instance sharing a Redis).",
+    ),
+    Setting(
+        "JOB_LEASE_SECONDS",
+        _parse_int,
+        300,
+        "How long a running job may go unheard of "
+        "before it is considered lost (its worker died) and run again.",
+    ),
+    Setting(
+        "SCHEDULER_TICK_SECONDS",
+        _parse_int,
+        10,
+        "How often `plinth scheduler` looks for due cron automations, retries and lost jobs.",
+    ),
+    Setting(
+        "SMTP_HOST",
+        _parse_str,
+        None,
+        "SMTP server for e-mail notifications; unset disables e-mail.",
+    ),
+    Setting("SMTP_PORT", _parse_int, 587, "SMTP port."),
+    Setting("SMTP_USERNAME", _parse_str, None, "SMTP user name (optional)."),
+    Setting("SMTP_PASSWORD", _parse_str, None, "SMTP password (optional).", secret=True),
+    Setting("SMTP_FROM", _parse_str, "plinth@localhost", "Sender address of e-mails."),
+    Setting("SMTP_STARTTLS", _parse_bool, True, "Use STARTTLS with the SMTP server."),
+    Setting("WEBHOOK_TIMEOUT_SECONDS", _parse_int, 10, "Timeout of one webhook delivery."),
+    Setting(
+        "WEBHOOK_ALLOW_PRIVATE_NETWORKS",
+        _parse_bool,
+        False,
+        "Allow webhooks to "
+        "loopback, private and link-local addresses (off: no requests into your LAN).",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

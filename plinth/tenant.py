@@ -11,6 +11,8 @@ from plinth.auth.access import FULL_ACCESS, AccessGuard
 from plinth.auth.actor import SYSTEM, Actor
 from plinth.config import Config
 from plinth.errors import ConfigError
+from plinth.jobs.service import JobService
+from plinth.rules.engine import RulesEngine
 from plinth.runtime.database import Database
 from plinth.runtime.files import FileStore
 from plinth.runtime.hooks import Hooks
@@ -29,6 +31,8 @@ class Tenant:
         self.metadata = MetadataCache()
         self.hooks = Hooks()
         self.clock: Callable[[], dt.datetime] = _utc_now
+        self.jobs = JobService(self)
+        self.rules = RulesEngine(self)
         try:
             self.zone = ZoneInfo(config["DEFAULT_TIME_ZONE"])
         except (KeyError, ValueError):
@@ -37,8 +41,15 @@ class Tenant:
     @contextlib.contextmanager
     def session(self, actor: Actor = SYSTEM, write: bool = True) -> Iterator[Session]:
         """A session in one transaction: committed when the block succeeds, else rolled back."""
-        with self.database.transaction(write=write) as conn:
-            yield Session(self, conn, actor)
+        session = None
+        try:
+            with self.database.transaction(write=write) as conn:
+                session = Session(self, conn, actor)
+                yield session
+        finally:
+            if session is not None:
+                session.run_after_end()
+        session.run_after_commit()
 
     def access_guard(self, session: Session) -> AccessGuard:
         """The guard for a session's actor: full access for the system actor and admins."""

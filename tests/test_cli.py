@@ -94,7 +94,7 @@ def test_errors_are_one_line_and_non_zero(run, tmp_path):
     assert "objects/thing/fields/0/target: unknown object 'nope'" in out
     assert "1 problem(s)" in err
     code, _, err = run("worker")
-    assert code == 1 and "reserved" in err
+    assert code == 1 and "PLINTH_REDIS_URL is not set" in err
 
 
 def test_config_lists_every_setting(run):

@@ -94,7 +94,7 @@ def test_every_field_type_round_trips_through_the_database(objects, records, ten
     assert fetched["a_signature"]["signer"] == "Wang Fang"
     assert len(fetched["a_signature"]["sha256"]) == 64
     assert fetched["an_autonumber"].startswith("EV-") and fetched["an_autonumber"].endswith("0001")
-    assert fetched["a_formula"] is None  # evaluated once the rules engine lands
+    assert fetched["a_formula"] == 84  # a stored formula: an_integer * 2
     assert fetched["some_attachments"] == files[1:]
     empty = records("create", "everything", {})
     assert (

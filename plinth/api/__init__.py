@@ -8,6 +8,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from plinth.api import (
     routes_auth,
     routes_files,
+    routes_jobs,
     routes_metadata,
     routes_records,
     routes_system,
@@ -34,6 +35,7 @@ def init_app(app: Flask) -> None:
         routes_metadata,
         routes_records,
         routes_files,
+        routes_jobs,
     ):
         module.register(api)
     register_docs(api)

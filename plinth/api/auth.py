@@ -94,15 +94,23 @@ def api_session(write: bool | None = None, anonymous: bool = False) -> Iterator[
     if write is None:
         write = request.method not in SAFE_METHODS
     tenant = current_tenant()
-    with tenant.database.transaction(write=write) as conn:
-        actor = authenticate(conn, writing=write)
-        if actor is None and not anonymous:
-            raise NotAuthenticated("authentication required: send Authorization: Bearer <token>")
-        plinth_session = Session(
-            tenant, conn, actor or Actor(None, "anonymous"), g.pop("revision_id", None)
-        )
-        g.plinth_session = plinth_session
-        yield plinth_session
+    plinth_session = None
+    try:
+        with tenant.database.transaction(write=write) as conn:
+            actor = authenticate(conn, writing=write)
+            if actor is None and not anonymous:
+                raise NotAuthenticated(
+                    "authentication required: send Authorization: Bearer <token>"
+                )
+            plinth_session = Session(
+                tenant, conn, actor or Actor(None, "anonymous"), g.pop("revision_id", None)
+            )
+            g.plinth_session = plinth_session
+            yield plinth_session
+    finally:
+        if plinth_session is not None:
+            plinth_session.run_after_end()
+    plinth_session.run_after_commit()
 
 
 def require_admin(session_: Session) -> None:

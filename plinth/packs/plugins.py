@@ -26,6 +26,11 @@ class PackContext:
     def hooks(self) -> Hooks:
         return self.tenant.hooks
 
+    @property
+    def jobs(self):
+        """Register background jobs: ``context.jobs.register(name, handler)``."""
+        return self.tenant.jobs
+
 
 def load_plugins(tenant) -> list[str]:
     """Import the ``python`` module of each installed pack and call its ``register``.

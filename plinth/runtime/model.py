@@ -80,6 +80,10 @@ class ObjectModel:
         self.stored_fields = [f for f in fields.values() if f.stored]
         self.signature_fields = [f for f in self.user_fields if f.type.name == "signature"]
         self.autonumber_fields = [f for f in self.user_fields if f.type.name == "autonumber"]
+        # Formulas that are not stored are computed whenever a record is read.
+        self.computed_fields = frozenset(
+            f.name for f in self.user_fields if f.type.name == "formula" and not f.columns
+        )
         self.unique_groups: list[list[Field]] = [[f] for f in self.user_fields if f.unique]
         for declared in spec.get("indexes", ()):
             if declared.get("unique"):

@@ -73,6 +73,7 @@ class RecordService:
         if row is None:
             raise NotFound(f"no {model.name} with id {record_id}")
         record = reader.to_record(row)
+        self._computed(model, [record], reader)
         if expand_fields:
             expand(self.session, model, [record], list(expand_fields), readable)
         return record
@@ -87,7 +88,9 @@ class RecordService:
         visible = guard.row_filter(model, "read")
         if visible is not None:
             query = query.where(visible)
-        return [reader.to_record(r) for r in self.session.conn.execute(query).mappings()]
+        records = [reader.to_record(r) for r in self.session.conn.execute(query).mappings()]
+        self._computed(model, records, reader)
+        return records
 
     def list(self, object_name: str, query: ListQuery | None = None) -> Page:
         """A page of records matching filters and search, sorted, with a keyset cursor."""
@@ -116,6 +119,7 @@ class RecordService:
         more = len(rows) > query.limit
         rows = rows[: query.limit]
         data = [reader.to_record(r) for r in rows]
+        self._computed(model, data, reader)
         if query.expand:
             expand(self.session, model, data, query.expand, readable)
         return Page(data, encode_cursor(keys, rows[-1]) if more and rows else None)
@@ -239,7 +243,18 @@ class RecordService:
     def _model(self, object_name: str) -> ObjectModel:
         return self.session.compiled.object(object_name)
 
+    def _computed(self, model: ObjectModel, records: list[dict], reader=None) -> None:
+        """Fill in formulas that are not stored (computed on every read)."""
+        if not model.computed_fields or not records:
+            return
+        wanted = model.computed_fields
+        if reader is not None:
+            wanted = wanted & {f.name for f in reader.fields}
+        if wanted:
+            self.session.tenant.rules.computed_on_read(self.session, model, records, wanted)
+
     def _visible(self, model: ObjectModel, full: dict[str, Any]) -> dict[str, Any]:
+        self._computed(model, [full])
         readable = self.session.guard.readable(model)
         if readable is None:
             return full

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import logging
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -13,6 +14,8 @@ from plinth.auth.access import FULL_ACCESS, AccessGuard
 from plinth.auth.actor import Actor
 from plinth.runtime.compiler import CompiledMetadata
 from plinth.runtime.field_types.base import CoercionContext
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from plinth.runtime.record_service import RecordService
@@ -29,6 +32,34 @@ class Session:
         self.conn = conn
         self.actor = actor
         self._revision_id = revision_id
+        self.after_commit: list = []
+        self.after_end: list = []
+        self.automation_depth = 0
+
+    def on_end(self, callback) -> None:
+        """Run ``callback()`` once the transaction has ended, committed or rolled back (for
+        records that must survive a failure, like a webhook delivery log)."""
+        self.after_end.append(callback)
+
+    def run_after_end(self) -> None:
+        callbacks, self.after_end = self.after_end, []
+        for callback in callbacks:
+            try:
+                callback()
+            except Exception:  # noqa: BLE001 - must not hide the outcome of the work itself
+                log.exception("after-transaction callback failed")
+
+    def on_commit(self, callback) -> None:
+        """Run ``callback()`` once this session's transaction has committed (not on rollback)."""
+        self.after_commit.append(callback)
+
+    def run_after_commit(self) -> None:
+        callbacks, self.after_commit = self.after_commit, []
+        for callback in callbacks:
+            try:
+                callback()
+            except Exception:  # noqa: BLE001 - the commit stands; jobs are swept up later
+                log.exception("after-commit callback failed")
 
     @functools.cached_property
     def compiled(self) -> CompiledMetadata:
@@ -55,9 +86,21 @@ class Session:
         with self.conn.begin_nested():
             yield
 
+    def as_system(self) -> Session:
+        """The same transaction, acting as the system (automations, jobs)."""
+        from plinth.auth.actor import SYSTEM
+
+        clone = self.with_full_access()
+        clone.actor = SYSTEM
+        clone.__dict__.pop("coercion", None)
+        return clone
+
     def with_full_access(self) -> Session:
         """The same transaction, bypassing role checks (for cascades done on the user's behalf)."""
         clone = Session(self.tenant, self.conn, self.actor)
         clone.__dict__["compiled"] = self.compiled
         clone.__dict__["guard"] = FULL_ACCESS
+        clone.after_commit = self.after_commit  # the same transaction: the same callbacks
+        clone.after_end = self.after_end
+        clone.automation_depth = self.automation_depth
         return clone

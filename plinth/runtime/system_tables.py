@@ -224,3 +224,57 @@ login_attempt = sa.Table(
     sa.Index("ix_plinth_login_attempt_email", "email", "at"),
     sa.Index("ix_plinth_login_attempt_ip", "ip", "at"),
 )
+
+job = sa.Table(
+    "plinth_job",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column("key", sa.String(255), nullable=False, unique=True),
+    sa.Column("name", sa.String(128), nullable=False),
+    sa.Column("payload", json_type()),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("max_attempts", sa.Integer, nullable=False, server_default="5"),
+    sa.Column("run_after", UTCDateTime, nullable=False),
+    sa.Column("lease_until", UTCDateTime),
+    sa.Column("last_error", sa.Text),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("finished_at", UTCDateTime),
+    sa.Index("ix_plinth_job_due", "status", "run_after"),
+)
+
+notification = sa.Table(
+    "plinth_notification",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column(
+        "user_id",
+        sa.BigInteger,
+        sa.ForeignKey("plinth_user.id", name="fk_notification_user", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("title", sa.String(300), nullable=False),
+    sa.Column("body", sa.Text, nullable=False, server_default=""),
+    sa.Column("object", sa.String(63)),
+    sa.Column("record_id", sa.BigInteger),
+    sa.Column("source", sa.String(255), nullable=False, server_default=""),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("read_at", UTCDateTime),
+    sa.Index("ix_plinth_notification_inbox", "user_id", "read_at", "id"),
+)
+
+webhook_delivery = sa.Table(
+    "plinth_webhook_delivery",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column("job_key", sa.String(255), nullable=False),
+    sa.Column("automation", sa.String(63), nullable=False, server_default=""),
+    sa.Column("url", sa.Text, nullable=False),
+    sa.Column("attempt", sa.Integer, nullable=False),
+    sa.Column("status_code", sa.Integer),
+    sa.Column("error", sa.Text),
+    sa.Column("duration_ms", sa.Integer),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Index("ix_plinth_webhook_delivery_job", "job_key", "id"),
+)

@@ -347,6 +347,81 @@ def static_paths() -> dict[str, Any]:
                 "Delete a document (admin)", "metadata", NO_CONTENT, parameters=publish
             ),
         },
+        "/api/v1/notifications": {
+            "get": operation(
+                "Your in-app notifications, newest first, with the unread count",
+                "users",
+                ok(
+                    {
+                        **listing_of({"type": "object"}),
+                        "properties": {
+                            **listing_of({"type": "object"})["properties"],
+                            "unread": {"type": "integer"},
+                        },
+                    }
+                ),
+                parameters=[LIMIT, CURSOR, query("unread", {"type": "boolean"})],
+            )
+        },
+        "/api/v1/notifications/{notification_id}/read": {
+            "post": operation(
+                "Mark one notification read",
+                "users",
+                NO_CONTENT,
+                parameters=[path_param("notification_id", {"type": "integer"})],
+            )
+        },
+        "/api/v1/notifications/read_all": {
+            "post": operation("Mark all your notifications read", "users", ok({"type": "object"}))
+        },
+        "/api/v1/jobs": {
+            "get": operation(
+                "Background jobs (admin); status=failed lists those that gave up",
+                "system",
+                ok(listing_of({"type": "object"})),
+                parameters=[
+                    LIMIT,
+                    CURSOR,
+                    query(
+                        "status",
+                        {
+                            "type": "string",
+                            "enum": ["queued", "running", "retry", "done", "failed"],
+                        },
+                    ),
+                    query("name", {"type": "string"}),
+                ],
+            )
+        },
+        "/api/v1/jobs/{job_id}": {
+            "get": operation(
+                "One job (admin)",
+                "system",
+                ok({"type": "object"}),
+                parameters=[path_param("job_id", {"type": "integer"})],
+            )
+        },
+        "/api/v1/jobs/{job_id}/retry": {
+            "post": operation(
+                "Run a failed job again (admin)",
+                "system",
+                ok({"type": "object"}, "Accepted", "202"),
+                parameters=[path_param("job_id", {"type": "integer"})],
+            )
+        },
+        "/api/v1/webhooks/deliveries": {
+            "get": operation(
+                "Webhook delivery log, newest first (admin)",
+                "system",
+                ok(listing_of({"type": "object"})),
+                parameters=[
+                    LIMIT,
+                    CURSOR,
+                    query("job_key", {"type": "string"}),
+                    query("automation", {"type": "string"}),
+                ],
+            )
+        },
         "/api/v1/files": {
             "post": operation(
                 "Upload a file (multipart part `file`, or raw bytes with ?filename=)",

@@ -6,32 +6,56 @@ from plinth.metadata.checks.context import CheckContext
 
 
 def check_actions(ctx: CheckContext, kind: str, name: str, path: tuple, obj, actions) -> None:
+    """``obj`` is the object whose record triggers the actions (what expressions see)."""
     for index, action in enumerate(actions or ()):
         here = (*path, index)
         kind_of = action.get("type")
         if kind_of == "set_fields" and obj:
-            _check_values(ctx, kind, name, (*here, "values"), obj, action.get("values"))
+            _check_values(ctx, kind, name, (*here, "values"), obj, obj, action.get("values"))
         elif kind_of == "create_record":
-            if ctx.require_object(kind, name, (*here, "object"), action.get("object")):
-                _check_values(
-                    ctx, kind, name, (*here, "values"), action["object"], action.get("values")
-                )
+            target = action.get("object")
+            if ctx.require_object(kind, name, (*here, "object"), target):
+                _check_values(ctx, kind, name, (*here, "values"), target, obj, action.get("values"))
         elif kind_of == "update_related":
             target = action.get("object")
             if ctx.require_object(kind, name, (*here, "object"), target):
                 via = ctx.fields(target).get(action.get("via"))
                 if via is None or via.get("type") != "lookup" or via.get("target") != obj:
                     ctx.add(kind, name, (*here, "via"), f"must be a lookup of {target} to {obj}")
-                _check_values(ctx, kind, name, (*here, "values"), target, action.get("values"))
-                ctx.require_expression(kind, name, (*here, "condition"), action.get("condition"))
+                _check_values(
+                    ctx,
+                    kind,
+                    name,
+                    (*here, "values"),
+                    target,
+                    obj,
+                    action.get("values"),
+                    ("related",),
+                )
+                ctx.require_expression(
+                    kind,
+                    name,
+                    (*here, "condition"),
+                    action.get("condition"),
+                    "eval",
+                    obj,
+                    extra=("related",),
+                )
         elif kind_of == "script":
-            ctx.require_expression(kind, name, (*here, "source"), action.get("source"), "exec")
+            ctx.require_expression(kind, name, (*here, "source"), action.get("source"), "exec", obj)
+        elif kind_of == "notify":
+            ctx.require_template(kind, name, (*here, "title"), action.get("title"))
+            ctx.require_template(kind, name, (*here, "message"), action.get("message"))
 
 
-def _check_values(ctx, kind, name, path, obj, values) -> None:
-    known = ctx.field_names(obj)
+def _check_values(ctx, kind, name, path, target, scope_object, values, extra=()) -> None:
+    """Field names must exist on ``target``; ``=expressions`` run in the triggering record's
+    scope (``scope_object``)."""
+    known = ctx.field_names(target)
     for field_name, value in (values or {}).items():
         if field_name not in known:
-            ctx.add(kind, name, (*path, field_name), f"unknown field {field_name!r} of {obj}")
+            ctx.add(kind, name, (*path, field_name), f"unknown field {field_name!r} of {target}")
         elif isinstance(value, str) and value.startswith("="):
-            ctx.require_expression(kind, name, (*path, field_name), value[1:])
+            ctx.require_expression(
+                kind, name, (*path, field_name), value[1:], "eval", scope_object, extra=extra
+            )

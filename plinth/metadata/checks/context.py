@@ -7,7 +7,8 @@ from typing import Any
 
 from plinth.metadata.kinds import BUILTIN_ROLES
 from plinth.metadata.problems import Problem, pointer
-from plinth.rules.expressions import syntax_error
+from plinth.rules.sandbox import rule_problem
+from plinth.rules.templates import template_problem
 
 MetadataSet = Mapping[str, Mapping[str, Mapping[str, Any]]]
 
@@ -69,11 +70,25 @@ class CheckContext:
                     kind, name, (*path, index), f"unknown field {field_name!r} of {object_name}"
                 )
 
-    def require_expression(self, kind: str, name: str, path: tuple, source, mode="eval") -> None:
+    def require_expression(
+        self, kind: str, name: str, path: tuple, source, mode="eval", object_name=None, extra=()
+    ) -> None:
+        """The rule must compile in the sandbox and only use names its context provides:
+        the fields of ``object_name`` (plus ``extra``), built-ins and helpers."""
         if source is None:
             return
-        error = syntax_error(source, mode)
+        names = set(extra)
+        if object_name:
+            names |= self.field_names(object_name)
+        error = rule_problem(source, mode, names)
         if error:
-            self.add(
-                kind, name, path, f"invalid {'script' if mode == 'exec' else 'expression'}, {error}"
-            )
+            what = "script" if mode == "exec" else "expression"
+            self.add(kind, name, path, f"invalid {what}, {error}")
+
+    def require_template(self, kind: str, name: str, path: tuple, template) -> None:
+        texts = [template] if isinstance(template, str) else list((template or {}).values())
+        for text in texts:
+            error = template_problem(text)
+            if error:
+                self.add(kind, name, path, error)
+                return

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import graphlib
 import keyword
 
 from plinth.metadata.checks.context import CheckContext
+from plinth.rules.index import formula_order
 from plinth.runtime.field_types import REGISTRY
 from plinth.runtime.field_types.base import CoercionContext, FieldError
 from plinth.runtime.model import SYSTEM_COLUMNS, Field
@@ -27,6 +29,19 @@ def check_objects(ctx: CheckContext) -> None:
             _check_field(ctx, name, index, field)
         _check_columns(ctx, name, fields)
         _check_object_options(ctx, name, obj, by_name)
+        _check_formula_cycles(ctx, name, fields)
+
+
+def _check_formula_cycles(ctx, obj_name, fields) -> None:
+    if any(
+        p.kind == K and p.name == obj_name and p.pointer.endswith("/formula") for p in ctx.problems
+    ):
+        return  # a formula that does not compile was reported already
+    try:
+        formula_order({f["name"]: f for f in fields if "name" in f})
+    except graphlib.CycleError as exc:
+        cycle = " -> ".join(exc.args[1]) if len(exc.args) > 1 else ""
+        ctx.add(K, obj_name, ("fields",), f"formulas use each other in a cycle: {cycle}")
 
 
 def _check_field_names(ctx, obj_name, fields) -> dict:
@@ -61,7 +76,24 @@ def _check_field(ctx: CheckContext, obj_name: str, index: int, spec: dict) -> No
         if spec.get("on_delete") == "set_null" and spec.get("required"):
             ctx.add(K, obj_name, (*path, "on_delete"), "set_null contradicts required")
     if spec.get("type") == "formula":
-        ctx.require_expression(K, obj_name, (*path, "formula"), spec.get("formula"))
+        ctx.require_expression(
+            K, obj_name, (*path, "formula"), spec.get("formula"), "eval", obj_name
+        )
+    if spec.get("default_expression") is not None:
+        if "default" in spec:
+            ctx.add(
+                K,
+                obj_name,
+                (*path, "default_expression"),
+                "give default or default_expression, not both",
+            )
+        elif not ftype.supports_default:
+            ctx.add(
+                K, obj_name, (*path, "default_expression"), f"a {ftype.name} field takes no default"
+            )
+        ctx.require_expression(
+            K, obj_name, (*path, "default_expression"), spec["default_expression"], "eval", obj_name
+        )
     if "default" in spec:
         _check_default(ctx, obj_name, path, spec, ftype)
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import re
+import zoneinfo
 
 from plinth.metadata.checks.actions import check_actions
 from plinth.metadata.checks.context import CheckContext
-
-_CRON_FIELD = re.compile(r"^[\d*/,\-A-Za-z?LW#]+$")
+from plinth.rules.scheduled import cron_problem
 
 
 def check_validation_rules(ctx: CheckContext) -> None:
@@ -16,7 +15,8 @@ def check_validation_rules(ctx: CheckContext) -> None:
         if not ctx.require_object(kind, name, ("object",), rule.get("object")):
             continue
         ctx.require_fields(kind, name, ("fields",), rule["object"], rule.get("fields"))
-        ctx.require_expression(kind, name, ("condition",), rule.get("condition"))
+        condition = rule.get("condition")
+        ctx.require_expression(kind, name, ("condition",), condition, "eval", rule["object"])
 
 
 def check_automations(ctx: CheckContext) -> None:
@@ -36,19 +36,20 @@ def check_automations(ctx: CheckContext) -> None:
                 ctx.add(
                     kind, name, ("trigger", "cron"), "a scheduled trigger needs a cron expression"
                 )
-            elif not _looks_like_cron(cron):
-                ctx.add(kind, name, ("trigger", "cron"), f"invalid cron expression {cron!r}")
+            elif cron_problem(cron):
+                ctx.add(kind, name, ("trigger", "cron"), cron_problem(cron))
+            if trigger.get("time_zone"):
+                try:
+                    zoneinfo.ZoneInfo(trigger["time_zone"])
+                except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                    message = f"unknown time zone {trigger['time_zone']!r}"
+                    ctx.add(kind, name, ("trigger", "time_zone"), message)
         if trigger.get("type") == "on_transition" and obj:
             _check_transition_name(ctx, kind, name, obj, trigger.get("transition"))
         if trigger.get("type") == "on_sla" and not trigger.get("sla_event"):
             ctx.add(kind, name, ("trigger", "sla_event"), "an on_sla trigger needs sla_event")
-        ctx.require_expression(kind, name, ("condition",), auto.get("condition"))
+        ctx.require_expression(kind, name, ("condition",), auto.get("condition"), "eval", obj)
         check_actions(ctx, kind, name, ("actions",), obj, auto.get("actions"))
-
-
-def _looks_like_cron(cron: str) -> bool:
-    parts = cron.split()
-    return len(parts) in (5, 6) and all(_CRON_FIELD.match(p) for p in parts)
 
 
 def _check_transition_name(ctx, kind, name, obj, transition) -> None:
@@ -74,7 +75,7 @@ def check_sla_policies(ctx: CheckContext) -> None:
             continue
         if policy.get("calendar") not in ctx.docs("calendars"):
             ctx.add(kind, name, ("calendar",), f"unknown calendar {policy.get('calendar')!r}")
-        ctx.require_expression(kind, name, ("applies_if",), policy.get("applies_if"))
+        ctx.require_expression(kind, name, ("applies_if",), policy.get("applies_if"), "eval", obj)
         priorities = None
         if policy.get("priority_field"):
             field = ctx.fields(obj).get(policy["priority_field"])
@@ -119,8 +120,15 @@ def check_assignment_rules(ctx: CheckContext) -> None:
             if field is not None and field.get("type") == "lookup":
                 if candidates.get("object") != field.get("target"):
                     ctx.add(kind, name, ("candidates", "object"), f"must be {field.get('target')}")
+            # A candidate condition sees the candidate's fields and the record being assigned.
             ctx.require_expression(
-                kind, name, ("candidates", "condition"), candidates.get("condition")
+                kind,
+                name,
+                ("candidates", "condition"),
+                candidates.get("condition"),
+                "eval",
+                candidates.get("object"),
+                extra=ctx.field_names(obj) | {"candidate"},
             )
         when = rule.get("when", {})
         if when.get("on") == "state":
@@ -134,4 +142,4 @@ def check_assignment_rules(ctx: CheckContext) -> None:
             ctx.add(kind, name, ("source_field",), "based_on_field needs source_field")
         if method in ("round_robin", "load_balancing", "best_match") and not candidates:
             ctx.add(kind, name, ("candidates",), f"the {method} method needs candidates")
-        ctx.require_expression(kind, name, ("condition",), rule.get("condition"))
+        ctx.require_expression(kind, name, ("condition",), rule.get("condition"), "eval", obj)

@@ -75,8 +75,8 @@ def _check_transitions(ctx, name, wf, states: set[str]) -> None:
         for field_name, source in (tr.get("set") or {}).items():
             if field_name not in known:
                 ctx.add(K, name, (*path, "set", field_name), f"unknown field {field_name!r}")
-            ctx.require_expression(K, name, (*path, "set", field_name), source)
-        ctx.require_expression(K, name, (*path, "condition"), tr.get("condition"))
+            ctx.require_expression(K, name, (*path, "set", field_name), source, "eval", obj)
+        ctx.require_expression(K, name, (*path, "condition"), tr.get("condition"), "eval", obj)
         check_actions(ctx, K, name, (*path, "actions"), obj, tr.get("actions", ()))
         approval = tr.get("approval")
         if approval:

@@ -1,0 +1,69 @@
+"""Handing jobs to whatever runs them: rq workers on Redis, or this process.
+
+This is the only module that imports rq.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+
+log = logging.getLogger(__name__)
+QUEUE_NAME = "plinth"
+RQ_ENTRY = "plinth.jobs.worker.run_job"
+
+
+class InlineDispatcher:
+    """No Redis: run each job right away in the calling thread (after its commit)."""
+
+    mode = "inline"
+
+    def __init__(self, run: Callable[[str], object]):
+        self._run = run
+
+    def push(self, keys: Iterable[str]) -> None:
+        for key in keys:
+            self._run(key)
+
+
+class RqDispatcher:
+    """Redis: put each job on the rq queue; `plinth worker` processes run them."""
+
+    mode = "redis"
+
+    def __init__(self, redis_url: str, queue_name: str = QUEUE_NAME):
+        self.redis_url = redis_url
+        self.queue_name = queue_name
+        self._queue = None
+
+    @property
+    def queue(self):
+        if self._queue is None:
+            import redis
+            from rq import Queue
+
+            connection = redis.Redis.from_url(self.redis_url)
+            self._queue = Queue(self.queue_name, connection=connection)
+        return self._queue
+
+    def push(self, keys: Iterable[str]) -> None:
+        for key in keys:
+            # A failed push is not lost: the job row stays queued and the scheduler's sweep
+            # pushes it again.
+            self.queue.enqueue(RQ_ENTRY, key, job_timeout=3600, result_ttl=300, failure_ttl=86400)
+
+    def ping(self) -> bool:
+        try:
+            return bool(self.queue.connection.ping())
+        except Exception:  # noqa: BLE001 - any failure means "not reachable"
+            return False
+
+
+def run_rq_worker(redis_url: str, queue_name: str = QUEUE_NAME, burst: bool = False) -> None:
+    """Run an rq worker (with rq's scheduler) on the instance's queue until stopped."""
+    import redis
+    from rq import Queue, Worker
+
+    connection = redis.Redis.from_url(redis_url)
+    worker = Worker([Queue(queue_name, connection=connection)], connection=connection)
+    worker.work(with_scheduler=True, burst=burst)

@@ -1,0 +1,46 @@
+"""`plinth scheduler`: every tick, enqueue due cron automations and periodic jobs, and hand
+on jobs that should be running (new, retrying, or lost with a dead worker)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from typing import TYPE_CHECKING
+
+from plinth.auth.actor import SYSTEM
+
+if TYPE_CHECKING:
+    from plinth.tenant import Tenant
+
+log = logging.getLogger(__name__)
+
+
+def tick(tenant: Tenant, now: dt.datetime | None = None) -> dict[str, int]:
+    """One scheduler tick; safe to run from several schedulers at once (job keys dedupe)."""
+    from plinth.rules.scheduled import enqueue_due
+
+    now = now or tenant.clock()
+    tick_length = dt.timedelta(seconds=tenant.config["SCHEDULER_TICK_SECONDS"])
+    with tenant.session(SYSTEM) as session:
+        cron = enqueue_due(session, now, tick_length)
+        periodic = 0
+        for name, seconds in tenant.jobs.periodic.items():
+            bucket = int(now.timestamp() // seconds)
+            tenant.jobs.enqueue(session, name, {"period": bucket}, key=f"every:{bucket}")
+            periodic += 1
+    swept = tenant.jobs.sweep()
+    return {"cron": cron, "periodic": periodic, "handed_on": swept}
+
+
+def run_forever(tenant: Tenant, stop=lambda: False) -> None:
+    seconds = tenant.config["SCHEDULER_TICK_SECONDS"]
+    while not stop():
+        started = time.monotonic()
+        try:
+            counts = tick(tenant)
+            if any(counts.values()):
+                log.info("scheduler tick: %s", counts)
+        except Exception:  # noqa: BLE001 - a bad tick must not stop the scheduler
+            log.exception("scheduler tick failed")
+        time.sleep(max(0.0, seconds - (time.monotonic() - started)))

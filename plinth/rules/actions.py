@@ -1,0 +1,244 @@
+"""Automation actions, and which phase each runs in.
+
+- before save (in the saving transaction, changing the record being saved): ``set_fields``,
+  ``script``;
+- after save (in the same transaction, so atomic with the save): ``create_record``,
+  ``update_related``;
+- after commit (as jobs, retried): ``notify``, ``webhook``, ``enqueue``, and any action
+  marked ``after_commit: true``.
+
+Values in ``values`` are literals, or expressions when they start with ``=``
+(``{"due": "=today() + days(3)"}``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from typing import TYPE_CHECKING, Any
+
+from plinth.errors import ValidationError
+from plinth.rules.notifications import notify_users, resolve_recipients, user_emails
+from plinth.rules.record_rules import RuleFailed
+from plinth.rules.sandbox import SandboxError, compile_rule, evaluate, execute
+from plinth.rules.sandbox.views import RecordView
+from plinth.rules.scope import rule_scope
+from plinth.rules.templates import render
+from plinth.runtime.jsonable import to_jsonable
+from plinth.runtime.query import Filter, ListQuery
+
+if TYPE_CHECKING:
+    from plinth.runtime.model import ObjectModel
+    from plinth.runtime.session import Session
+
+log = logging.getLogger(__name__)
+
+BEFORE_SAVE, AFTER_SAVE, AFTER_COMMIT = "before_save", "after_save", "after_commit"
+DEFAULT_PHASE = {
+    "set_fields": BEFORE_SAVE,
+    "script": BEFORE_SAVE,
+    "create_record": AFTER_SAVE,
+    "update_related": AFTER_SAVE,
+    "notify": AFTER_COMMIT,
+    "webhook": AFTER_COMMIT,
+    "enqueue": AFTER_COMMIT,
+}
+MAX_RELATED = 1000
+
+
+def phase_of(action: dict, event_has_record_being_saved: bool = True) -> str:
+    if action.get("after_commit"):
+        return AFTER_COMMIT
+    phase = DEFAULT_PHASE[action["type"]]
+    if phase == BEFORE_SAVE and not event_has_record_being_saved:
+        return AFTER_SAVE  # e.g. on_delete, on_transition: nothing is being saved any more
+    return phase
+
+
+@dataclasses.dataclass
+class ActionContext:
+    session: Session  # the system session in the current transaction
+    model: ObjectModel
+    record: dict[str, Any]  # mutable in the before-save phase
+    old: dict[str, Any] | None
+    automation: str
+    event: str
+    phase: str
+    key: str  # idempotency key of this event, for jobs
+
+
+def resolve_values(ctx: ActionContext, values: dict[str, Any], **extra) -> dict[str, Any]:
+    result = {}
+    for name, value in (values or {}).items():
+        if isinstance(value, str) and value.startswith("="):
+            try:
+                value = evaluate(
+                    value[1:],
+                    rule_scope(
+                        ctx.session, ctx.record, ctx.old, fields=tuple(ctx.model.fields), **extra
+                    ),
+                )
+            except SandboxError as exc:
+                raise RuleFailed(f"automation {ctx.automation}: {name}: {exc}") from None
+        result[name] = to_jsonable(value) if not isinstance(value, (dict, list)) else value
+    return result
+
+
+def _coerced(ctx: ActionContext, model, values: dict[str, Any]) -> dict[str, Any]:
+    from plinth.runtime.record_values import coerce_input
+
+    try:
+        return coerce_input(model, values, ctx.session.coercion, None, None, trusted=True)
+    except ValidationError as exc:
+        raise RuleFailed(f"automation {ctx.automation}: {exc.detail}") from None
+
+
+def set_fields(ctx: ActionContext, action: dict) -> None:
+    values = resolve_values(ctx, action["values"])
+    if ctx.phase == BEFORE_SAVE:
+        ctx.record.update(_coerced(ctx, ctx.model, values))
+    else:
+        ctx.session.records.update(ctx.model.name, ctx.record["id"], values)
+
+
+def script(ctx: ActionContext, action: dict) -> None:
+    scope = rule_scope(
+        ctx.session, dict(ctx.record), ctx.old, writable=True, fields=tuple(ctx.model.fields)
+    )
+    before = dict(scope["record"])
+    try:
+        namespace = execute(compile_rule(action["source"], "exec"), scope)
+    except SandboxError as exc:
+        raise RuleFailed(f"automation {ctx.automation}: script {exc}") from None
+    after = namespace["record"]
+    changes = {k: v for k, v in after.items() if k in ctx.model.fields and before.get(k) != v}
+    if not changes:
+        return
+    changes = {
+        k: to_jsonable(v) if not isinstance(v, (dict, list)) else v for k, v in changes.items()
+    }
+    if ctx.phase == BEFORE_SAVE:
+        ctx.record.update(_coerced(ctx, ctx.model, changes))
+    else:
+        ctx.session.records.update(ctx.model.name, ctx.record["id"], changes)
+
+
+def create_record(ctx: ActionContext, action: dict) -> None:
+    ctx.session.records.create(action["object"], resolve_values(ctx, action["values"]))
+
+
+def update_related(ctx: ActionContext, action: dict) -> None:
+    query = ListQuery(filters=[Filter(action["via"], "eq", ctx.record["id"])], limit=MAX_RELATED)
+    condition = compile_rule(action["condition"]) if action.get("condition") else None
+    for related in ctx.session.records.list(action["object"], query).data:
+        if condition is not None:
+            scope = rule_scope(
+                ctx.session,
+                ctx.record,
+                ctx.old,
+                fields=tuple(ctx.model.fields),
+                related=RecordView(related),
+            )
+            if not evaluate(condition, scope):
+                continue
+        values = resolve_values(ctx, action["values"], related=RecordView(related))
+        ctx.session.records.update(action["object"], related["id"], values)
+
+
+def template_context(ctx: ActionContext) -> dict[str, Any]:
+    return {
+        "record": to_jsonable(ctx.record),
+        "old": to_jsonable(ctx.old),
+        "object": ctx.model.name,
+        "object_label": ctx.model.label(),
+        "event": ctx.event,
+        "automation": ctx.automation,
+    }
+
+
+def notify(ctx: ActionContext, action: dict) -> None:
+    conn = ctx.session.conn
+    users, addresses = resolve_recipients(conn, action["to"], ctx.record, ctx.model)
+    context = template_context(ctx)
+    try:
+        title = render(_text(action.get("title")) or ctx.automation, context)
+        body = render(_text(action["message"]), context)
+    except SandboxError as exc:
+        raise RuleFailed(f"automation {ctx.automation}: {exc}") from None
+    channels = action.get("channels") or ["in_app"]
+    if "in_app" in channels:
+        notify_users(
+            conn,
+            users,
+            title,
+            body,
+            ctx.model.name,
+            ctx.record.get("id"),
+            f"automation:{ctx.automation}",
+            ctx.session.tenant.clock(),
+        )
+    if "email" in channels:
+        for address in sorted(set(user_emails(conn, users).values()) | addresses):
+            ctx.session.tenant.jobs.enqueue(
+                ctx.session,
+                "rules.email",
+                {"to": address, "subject": title, "body": body},
+                key=f"{ctx.key}:email:{address}",
+            )
+
+
+def _text(label) -> str:
+    if label is None or isinstance(label, str):
+        return label or ""
+    return label.get("en") or next(iter(label.values()), "")
+
+
+def webhook(ctx: ActionContext, action: dict, attempt: int = 1) -> None:
+    from plinth.rules.delivery import post_webhook
+
+    payload = action.get("payload")
+    if payload is None:
+        payload = {"record": to_jsonable(ctx.record), "old": to_jsonable(ctx.old)}
+    else:
+        payload = resolve_values(ctx, payload) if isinstance(payload, dict) else payload
+    body = {
+        "event": ctx.event,
+        "automation": ctx.automation,
+        "object": ctx.model.name,
+        "record_id": ctx.record.get("id"),
+        "data": payload,
+    }
+    context = template_context(ctx)
+    headers = {k: render(v, context) for k, v in (action.get("headers") or {}).items()}
+    tenant = ctx.session.tenant
+    post_webhook(
+        ctx.session,
+        tenant.config,
+        action["url"],
+        body,
+        ctx.key,
+        attempt,
+        ctx.automation,
+        action.get("secret_setting"),
+        headers,
+    )
+
+
+def enqueue(ctx: ActionContext, action: dict) -> None:
+    payload = action.get("payload")
+    if isinstance(payload, dict):
+        payload = resolve_values(ctx, payload)
+    ctx.session.tenant.jobs.enqueue(
+        ctx.session, action["job"], payload, key=f"{ctx.key}:{action['job']}"
+    )
+
+
+RUNNERS = {
+    "set_fields": set_fields,
+    "script": script,
+    "create_record": create_record,
+    "update_related": update_related,
+    "notify": notify,
+    "webhook": webhook,
+    "enqueue": enqueue,
+}

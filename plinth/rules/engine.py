@@ -1,0 +1,138 @@
+"""The rules engine of a tenant: plugs defaults, formulas, validation rules and automations
+into the record service's hooks, and registers the jobs they use."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from plinth.jobs.registry import JobContext
+from plinth.rules import scheduled
+from plinth.rules.actions import AFTER_COMMIT, AFTER_SAVE, BEFORE_SAVE, RUNNERS, ActionContext
+from plinth.rules.automations import run_actions, triggered
+from plinth.rules.delivery import send_email
+from plinth.rules.index import rules_for
+from plinth.rules.record_rules import (
+    apply_defaults,
+    compute_formulas,
+    formulas_on_read,
+    run_validations,
+)
+from plinth.runtime.hooks import RecordEvent
+
+if TYPE_CHECKING:
+    from plinth.runtime.model import ObjectModel
+    from plinth.runtime.session import Session
+    from plinth.tenant import Tenant
+
+log = logging.getLogger(__name__)
+
+
+def event_key(model_name: str, record: dict[str, Any], action: str) -> str:
+    return f"{model_name}:{record.get('id')}:{action}:v{record.get('version')}"
+
+
+class RulesEngine:
+    def __init__(self, tenant: Tenant):
+        self.tenant = tenant
+        tenant.hooks.register("before_save", self._before_save)
+        tenant.hooks.register("after_save", self._after_save)
+        tenant.hooks.register("after_delete", self._after_delete)
+        tenant.jobs.register("rules.action", self._action_job)
+        tenant.jobs.register("rules.email", self._email_job)
+        tenant.jobs.register("rules.scheduled", self._scheduled_job, max_attempts=3)
+
+    # ---- record events ----------------------------------------------------------------------
+    def _before_save(self, event: RecordEvent) -> None:
+        session = event.session
+        rules = rules_for(session.compiled, event.model.name)
+        values, old = event.values, event.old
+        if event.action == "create" and rules.defaults:
+            apply_defaults(session, rules, values)
+        trigger = "on_create" if event.action == "create" else "on_update"
+        changed = {n for n in values if old is None or values[n] != old.get(n)}
+        for doc in list(triggered(session, rules, trigger, values, old, changed)):
+            run_actions(session, event.model, doc, BEFORE_SAVE, values, old, trigger, "before-save")
+        if rules.formulas:
+            compute_formulas(session, rules, values, old, stored_only=True)
+        if rules.validations:
+            run_validations(session, rules, event.action, values, old)
+
+    def _after_save(self, event: RecordEvent) -> None:
+        session = event.session
+        rules = rules_for(session.compiled, event.model.name)
+        trigger = "on_create" if event.action == "create" else "on_update"
+        if not rules.automations.get(trigger):
+            return
+        key = event_key(event.model.name, event.values, event.action)
+        for doc in list(triggered(session, rules, trigger, event.values, event.old, event.changed)):
+            for phase in (AFTER_SAVE, AFTER_COMMIT):
+                run_actions(session, event.model, doc, phase, event.values, event.old, trigger, key)
+
+    def _after_delete(self, event: RecordEvent) -> None:
+        session = event.session
+        rules = rules_for(session.compiled, event.model.name)
+        if not rules.automations.get("on_delete"):
+            return
+        key = event_key(event.model.name, event.old, "delete")
+        for doc in list(triggered(session, rules, "on_delete", event.old, None)):
+            for phase in (AFTER_SAVE, AFTER_COMMIT):
+                run_actions(
+                    session,
+                    event.model,
+                    doc,
+                    phase,
+                    event.old,
+                    None,
+                    "on_delete",
+                    key,
+                    saving=False,
+                )
+
+    def dispatch(
+        self,
+        session: Session,
+        trigger: str,
+        model: ObjectModel,
+        record: dict[str, Any],
+        old: dict[str, Any] | None,
+        key: str,
+        **match: Any,
+    ) -> None:
+        """Run automations of other triggers (on_transition, on_sla, on_dwell) for a record."""
+        rules = rules_for(session.compiled, model.name)
+        for doc in list(triggered(session, rules, trigger, record, old, **match)):
+            for phase in (AFTER_SAVE, AFTER_COMMIT):
+                run_actions(session, model, doc, phase, record, old, trigger, key, saving=False)
+
+    def computed_on_read(self, session: Session, model: ObjectModel, records, wanted) -> None:
+        rules = rules_for(session.compiled, model.name)
+        if rules.formulas:
+            formulas_on_read(session, rules, records, wanted)
+
+    # ---- jobs -------------------------------------------------------------------------------
+    def _action_job(self, job: JobContext) -> None:
+        payload = job.payload
+        model = job.session.compiled.object(payload["object"])
+        context = ActionContext(
+            job.session,
+            model,
+            payload["record"] or {},
+            payload["old"],
+            payload["automation"],
+            payload["event"],
+            AFTER_COMMIT,
+            payload["key"],
+        )
+        action = payload["action"]
+        if action["type"] == "webhook":
+            RUNNERS["webhook"](context, action, attempt=job.attempt)
+        else:
+            RUNNERS[action["type"]](context, action)
+
+    def _email_job(self, job: JobContext) -> None:
+        payload = job.payload
+        send_email(self.tenant.config, payload["to"], payload["subject"], payload["body"])
+
+    def _scheduled_job(self, job: JobContext) -> None:
+        scheduled.run(job.session, job.payload["automation"], job.payload["at"], job.key)

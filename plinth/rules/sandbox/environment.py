@@ -1,0 +1,238 @@
+"""What sandboxed code can call: safe builtins and helper namespaces."""
+
+from __future__ import annotations
+
+import builtins
+import datetime as dt
+import decimal
+import math
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from plinth.rules.sandbox.errors import SandboxError
+from plinth.rules.sandbox.guards import SafeNamespace
+from plinth.rules.sandbox.limits import MAX_SIZE
+
+
+def _range(*args):
+    result = range(*args)
+    if len(result) > MAX_SIZE:
+        raise SandboxError(f"range of {len(result):,} numbers is too large (limit {MAX_SIZE:,})")
+    return result
+
+
+_TYPES_FOR_ISINSTANCE = (
+    str,
+    int,
+    float,
+    bool,
+    list,
+    dict,
+    tuple,
+    set,
+    frozenset,
+    decimal.Decimal,
+    dt.date,
+    dt.datetime,
+    dt.time,
+    dt.timedelta,
+    type(None),
+)
+
+
+def _isinstance(value, kinds) -> bool:
+    kinds_tuple = kinds if isinstance(kinds, tuple) else (kinds,)
+    if not all(k in _TYPES_FOR_ISINSTANCE for k in kinds_tuple):
+        raise SandboxError("isinstance() only takes plain value types")
+    return isinstance(value, kinds)
+
+
+SAFE_EXCEPTIONS = {
+    name: getattr(builtins, name)
+    for name in (
+        "Exception",
+        "ValueError",
+        "TypeError",
+        "KeyError",
+        "IndexError",
+        "LookupError",
+        "ZeroDivisionError",
+        "ArithmeticError",
+        "AttributeError",
+        "RuntimeError",
+    )
+}
+
+SAFE_BUILTINS: dict[str, Any] = {
+    "None": None,
+    "True": True,
+    "False": False,
+    "abs": abs,
+    "all": all,
+    "any": any,
+    "ascii": ascii,
+    "bool": bool,
+    "chr": chr,
+    "dict": dict,
+    "divmod": divmod,
+    "enumerate": enumerate,
+    "filter": filter,
+    "float": float,
+    "frozenset": frozenset,
+    "int": int,
+    "isinstance": _isinstance,
+    "len": len,
+    "list": list,
+    "map": map,
+    "max": max,
+    "min": min,
+    "ord": ord,
+    "range": _range,
+    "repr": repr,
+    "reversed": reversed,
+    "round": round,
+    "set": set,
+    "sorted": sorted,
+    "str": str,
+    "sum": sum,
+    "tuple": tuple,
+    "zip": zip,
+    "Decimal": decimal.Decimal,
+    **SAFE_EXCEPTIONS,
+}
+
+MATH = SafeNamespace(
+    "math",
+    {
+        name: getattr(math, name)
+        for name in (
+            "floor",
+            "ceil",
+            "trunc",
+            "sqrt",
+            "exp",
+            "log",
+            "log10",
+            "log2",
+            "fabs",
+            "isclose",
+            "fsum",
+            "hypot",
+            "sin",
+            "cos",
+            "tan",
+            "asin",
+            "acos",
+            "atan",
+            "atan2",
+            "radians",
+            "degrees",
+            "pi",
+            "e",
+            "inf",
+            "isfinite",
+            "isnan",
+            "copysign",
+            "gcd",
+        )
+    },
+)
+
+
+def distance_km(a: dict | None, b: dict | None) -> float | None:
+    """Great-circle distance between two geo values ({lat, lng}), in kilometres."""
+    if not a or not b:
+        return None
+    lat1, lng1, lat2, lng2 = map(math.radians, (a["lat"], a["lng"], b["lat"], b["lng"]))
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lng2 - lng1) / 2) ** 2
+    )
+    return 6371.0088 * 2 * math.asin(math.sqrt(h))
+
+
+def blank(value) -> bool:
+    """True for None, empty text (after stripping) and empty collections."""
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    if isinstance(value, (list, tuple, dict, set)):
+        return not value
+    return False
+
+
+def coalesce(*values):
+    """The first value that is not blank."""
+    for value in values:
+        if not blank(value):
+            return value
+    return None
+
+
+def time_helpers(zone: ZoneInfo, clock) -> dict[str, Any]:
+    """Dates and durations in the acting user's time zone."""
+
+    def now() -> dt.datetime:
+        return clock()
+
+    def today() -> dt.date:
+        return clock().astimezone(zone).date()
+
+    def local(value: dt.datetime | None, time_zone: str | None = None) -> dt.datetime | None:
+        if value is None:
+            return None
+        try:
+            target = ZoneInfo(time_zone) if time_zone else zone
+        except (KeyError, ValueError):
+            raise SandboxError(f"unknown time zone {time_zone!r}") from None
+        return value.astimezone(target)
+
+    def date(year: int, month: int, day: int) -> dt.date:
+        return dt.date(year, month, day)
+
+    def days(n) -> dt.timedelta:
+        return dt.timedelta(days=n)
+
+    def hours(n) -> dt.timedelta:
+        return dt.timedelta(hours=n)
+
+    def minutes(n) -> dt.timedelta:
+        return dt.timedelta(minutes=n)
+
+    def days_between(a, b) -> int | None:
+        if a is None or b is None:
+            return None
+        a = a.date() if isinstance(a, dt.datetime) else a
+        b = b.date() if isinstance(b, dt.datetime) else b
+        return (b - a).days
+
+    def parse_date(text: str) -> dt.date:
+        return dt.date.fromisoformat(text)
+
+    return {
+        "now": now,
+        "today": today,
+        "local": local,
+        "date": date,
+        "days": days,
+        "hours": hours,
+        "minutes": minutes,
+        "days_between": days_between,
+        "parse_date": parse_date,
+    }
+
+
+STATIC_HELPERS: dict[str, Any] = {
+    "math": MATH,
+    "distance_km": distance_km,
+    "blank": blank,
+    "coalesce": coalesce,
+}
+HELPER_NAMES = frozenset(
+    set(STATIC_HELPERS)
+    | {"now", "today", "local", "date", "days", "hours", "minutes", "days_between", "parse_date"}
+    | {"lookup", "query", "count"}
+)
+SCOPE_NAMES = frozenset({"record", "old", "user"})
+KNOWN_NAMES = frozenset(SAFE_BUILTINS) | HELPER_NAMES | SCOPE_NAMES

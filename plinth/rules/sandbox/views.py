@@ -1,0 +1,87 @@
+"""How records and the acting user look from inside the sandbox."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from plinth.rules.sandbox.errors import SandboxError
+
+_MAPPING_METHODS = frozenset({"get", "keys", "values", "items"})
+
+
+class RecordView(Mapping):
+    """A read-only record: ``record.qty`` or ``record["qty"]``; ``record.get("qty", 0)``."""
+
+    __sandbox_attributes__ = True
+    __slots__ = ("_values",)
+
+    def __init__(self, values: Mapping[str, Any]):
+        self._values = values
+
+    def sandbox_attribute(self, name: str):
+        if name in self._values:
+            return self._values[name]
+        if name in _MAPPING_METHODS:
+            return getattr(self, name)
+        raise SandboxError(f"the record has no field {name!r}")
+
+    def __getitem__(self, key):
+        if isinstance(key, str) and key.startswith("_"):
+            raise SandboxError(f"item {key!r} is not allowed")
+        return self._values[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __repr__(self) -> str:
+        return f"<record {dict(self._values)!r}>"
+
+
+class WritableRecord(dict):
+    """The record a script may change: ``record["status"] = "done"`` or ``record.status = ..``."""
+
+    __sandbox_attributes__ = True
+    __sandbox_writable__ = True
+
+    def sandbox_attribute(self, name: str):
+        if name in self:
+            return self[name]
+        if name in _MAPPING_METHODS:
+            return getattr(self, name)
+        raise SandboxError(f"the record has no field {name!r}")
+
+    def __setattr__(self, name: str, value) -> None:
+        if name.startswith("_"):
+            raise SandboxError(f"attribute {name!r} is not allowed")
+        self[name] = value
+
+
+class UserView:
+    """The acting user: id, email, name, roles, teams, locale, time_zone."""
+
+    __sandbox_attributes__ = True
+    __slots__ = ("_values",)
+    FIELDS = ("id", "email", "name", "roles", "teams", "locale", "time_zone")
+
+    def __init__(self, actor):
+        self._values = {
+            "id": actor.id,
+            "email": actor.label if actor.id is not None else None,
+            "name": actor.label,
+            "roles": sorted(actor.roles),
+            "teams": sorted(actor.teams),
+            "locale": actor.locale,
+            "time_zone": actor.time_zone,
+        }
+
+    def sandbox_attribute(self, name: str):
+        if name in self._values:
+            return self._values[name]
+        raise SandboxError(f"user has no {name!r}")
+
+    def __repr__(self) -> str:
+        return f"<user {self._values['email'] or 'system'}>"

@@ -1,0 +1,107 @@
+"""What a rule sees: the record's fields by name, ``record``, ``old``, ``user`` and helpers.
+
+Helpers that read data (``lookup``, ``query``, ``count``) go through the record service of
+the caller's session, so a rule never reads what its user may not.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from plinth.errors import NotFound, PermissionDenied, ValidationError
+from plinth.rules.sandbox.environment import time_helpers
+from plinth.rules.sandbox.errors import SandboxError
+from plinth.rules.sandbox.limits import MAX_HELPER_CALLS, MAX_QUERY_LIMIT
+from plinth.rules.sandbox.views import RecordView, UserView, WritableRecord
+from plinth.runtime.query import OPERATORS, Filter, ListQuery
+
+if TYPE_CHECKING:
+    from plinth.runtime.session import Session
+
+
+def _filters(filters: Any) -> list[Filter]:
+    if filters is None:
+        return []
+    if not isinstance(filters, dict):
+        raise SandboxError("filters must be a dict like {'status': 'open', 'qty__gt': 3}")
+    result = []
+    for key, value in filters.items():
+        field, _, op = str(key).partition("__")
+        op = op or "eq"
+        if op not in OPERATORS:
+            raise SandboxError(f"unknown filter operator {op!r}")
+        result.append(Filter(field, op, list(value) if op == "in" else value))
+    return result
+
+
+def data_helpers(session: Session) -> dict[str, Any]:
+    calls = [0]
+
+    def charge() -> None:
+        calls[0] += 1
+        if calls[0] > MAX_HELPER_CALLS:
+            raise SandboxError(f"a rule may read data at most {MAX_HELPER_CALLS} times")
+
+    def lookup(object_name: str, record_id) -> RecordView | None:
+        """One record by id, or None if it does not exist or may not be seen."""
+        charge()
+        if record_id is None:
+            return None
+        try:
+            return RecordView(session.records.get(object_name, record_id))
+        except (NotFound, PermissionDenied):
+            return None
+
+    def query(object_name: str, filters=None, sort=None, limit: int = 20) -> list[RecordView]:
+        """Records matching filters (``field__op`` keys), sorted, at most ``limit``."""
+        charge()
+        if not isinstance(limit, int) or not 1 <= limit <= MAX_QUERY_LIMIT:
+            raise SandboxError(f"limit must be from 1 to {MAX_QUERY_LIMIT}")
+        order = [s for s in str(sort).split(",") if s] if sort else []
+        try:
+            page = session.records.list(object_name, ListQuery(_filters(filters), order, limit))
+        except (ValidationError, NotFound, PermissionDenied) as exc:
+            raise SandboxError(f"query({object_name!r}): {exc.detail}") from None
+        return [RecordView(r) for r in page.data]
+
+    def count(object_name: str, filters=None) -> int:
+        charge()
+        try:
+            return session.records.count(object_name, ListQuery(_filters(filters)))
+        except (ValidationError, NotFound, PermissionDenied) as exc:
+            raise SandboxError(f"count({object_name!r}): {exc.detail}") from None
+
+    return {"lookup": lookup, "query": query, "count": count}
+
+
+def helpers(session: Session) -> dict[str, Any]:
+    """Helpers of a session, built once per session."""
+    cached = session.__dict__.get("_rule_helpers")
+    if cached is None:
+        cached = {
+            **time_helpers(session.actor.zone, session.tenant.clock),
+            **data_helpers(session),
+            "user": UserView(session.actor),
+        }
+        session.__dict__["_rule_helpers"] = cached
+    return cached
+
+
+def rule_scope(
+    session: Session,
+    values: dict[str, Any],
+    old: dict[str, Any] | None = None,
+    writable: bool = False,
+    fields: tuple[str, ...] = (),
+    **extra: Any,
+) -> dict[str, Any]:
+    """The names a rule sees. ``fields`` are all the object's field names: those missing
+    from ``values`` are there too, as None."""
+    if fields:
+        values = {**dict.fromkeys(fields), **values}
+    scope = dict(helpers(session))
+    scope.update(values)
+    scope["record"] = WritableRecord(values) if writable else RecordView(values)
+    scope["old"] = RecordView(old) if old is not None else None
+    scope.update(extra)
+    return scope
