@@ -53,23 +53,10 @@ def read_all():
 def jobs():
     with api_session() as s:
         require_admin(s)
-        j = st.job
-        limit = int_arg("limit", 50, high=500)
-        query = sa.select(j).order_by(j.c.id.desc()).limit(limit + 1)
         status = request.args.get("status")
-        if status:
-            if status not in outbox.STATUSES:
-                raise BadRequest(f"status must be one of {', '.join(outbox.STATUSES)}")
-            query = query.where(j.c.status == status)
-        if request.args.get("name"):
-            query = query.where(j.c.name == request.args["name"])
-        before = int_arg("cursor", None, high=2**62)
-        if before is not None:
-            query = query.where(j.c.id < before)
-        rows = [dict(r) for r in s.conn.execute(query).mappings()]
-        more = len(rows) > limit
-        rows = rows[:limit]
-        return listing(rows, str(rows[-1]["id"]) if more and rows else None)
+        if status and status not in outbox.STATUSES:
+            raise BadRequest(f"status must be one of {', '.join(outbox.STATUSES)}")
+        return _newest_first(s.conn, st.job, ("status", "name"))
 
 
 def job(job_id: int):
@@ -96,16 +83,20 @@ def retry_job(job_id: int):
 def deliveries():
     with api_session() as s:
         require_admin(s)
-        d = st.webhook_delivery
-        limit = int_arg("limit", 50, high=500)
-        query = sa.select(d).order_by(d.c.id.desc()).limit(limit + 1)
-        for arg in ("job_key", "automation"):
-            if request.args.get(arg):
-                query = query.where(d.c[arg] == request.args[arg])
-        before = int_arg("cursor", None, high=2**62)
-        if before is not None:
-            query = query.where(d.c.id < before)
-        rows = [dict(r) for r in s.conn.execute(query).mappings()]
-        more = len(rows) > limit
-        rows = rows[:limit]
-        return listing(rows, str(rows[-1]["id"]) if more and rows else None)
+        return _newest_first(s.conn, st.webhook_delivery, ("job_key", "automation"))
+
+
+def _newest_first(conn, table: sa.Table, filter_args: tuple[str, ...]):
+    """A page of ``table`` rows, newest first, filtered by equality on ``filter_args``."""
+    limit = int_arg("limit", 50, high=500)
+    query = sa.select(table).order_by(table.c.id.desc()).limit(limit + 1)
+    for arg in filter_args:
+        if request.args.get(arg):
+            query = query.where(table.c[arg] == request.args[arg])
+    before = int_arg("cursor", None, high=2**62)
+    if before is not None:
+        query = query.where(table.c.id < before)
+    rows = [dict(r) for r in conn.execute(query).mappings()]
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return listing(rows, str(rows[-1]["id"]) if more and rows else None)

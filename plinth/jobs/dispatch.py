@@ -5,12 +5,14 @@ This is the only module that imports rq.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable, Iterable
 
 log = logging.getLogger(__name__)
 QUEUE_NAME = "plinth"
 RQ_ENTRY = "plinth.jobs.worker.run_job"
+RQ_OPTIONS = {"job_timeout": 3600, "result_ttl": 300, "failure_ttl": 86400}
 
 
 class InlineDispatcher:
@@ -24,6 +26,9 @@ class InlineDispatcher:
     def push(self, keys: Iterable[str]) -> None:
         for key in keys:
             self._run(key)
+
+    def push_later(self, key: str, seconds: int) -> None:
+        """In-process there is no timer: the scheduler's sweep runs the retry when due."""
 
 
 class RqDispatcher:
@@ -50,7 +55,14 @@ class RqDispatcher:
         for key in keys:
             # A failed push is not lost: the job row stays queued and the scheduler's sweep
             # pushes it again.
-            self.queue.enqueue(RQ_ENTRY, key, job_timeout=3600, result_ttl=300, failure_ttl=86400)
+            self.queue.enqueue(RQ_ENTRY, key, **RQ_OPTIONS)
+
+    def push_later(self, key: str, seconds: int) -> None:
+        """Run a retry when its back-off ends (rq's scheduler, started with each worker)."""
+        try:
+            self.queue.enqueue_in(dt.timedelta(seconds=seconds), RQ_ENTRY, key, **RQ_OPTIONS)
+        except Exception:  # noqa: BLE001 - the scheduler's sweep hands the retry on anyway
+            log.warning("could not schedule the retry of %s on Redis", key, exc_info=True)
 
     def ping(self) -> bool:
         try:

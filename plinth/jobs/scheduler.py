@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 import time
 from typing import TYPE_CHECKING
 
@@ -33,9 +34,11 @@ def tick(tenant: Tenant, now: dt.datetime | None = None) -> dict[str, int]:
     return {"cron": cron, "periodic": periodic, "handed_on": swept}
 
 
-def run_forever(tenant: Tenant, stop=lambda: False) -> None:
+def run_forever(tenant: Tenant, stop: threading.Event | None = None) -> None:
+    """Tick every SCHEDULER_TICK_SECONDS until ``stop`` is set (or forever)."""
+    stop = stop or threading.Event()
     seconds = tenant.config["SCHEDULER_TICK_SECONDS"]
-    while not stop():
+    while not stop.is_set():
         started = time.monotonic()
         try:
             counts = tick(tenant)
@@ -43,4 +46,4 @@ def run_forever(tenant: Tenant, stop=lambda: False) -> None:
                 log.info("scheduler tick: %s", counts)
         except Exception:  # noqa: BLE001 - a bad tick must not stop the scheduler
             log.exception("scheduler tick failed")
-        time.sleep(max(0.0, seconds - (time.monotonic() - started)))
+        stop.wait(max(0.0, seconds - (time.monotonic() - started)))

@@ -100,7 +100,10 @@ class JobService:
                 retry_in = spec.delay(job["attempts"])
             with tenant.database.transaction(write=True) as conn:
                 message = f"{type(exc).__name__}: {exc}"
-                return outbox.fail(conn, job, message, retry_in, tenant.clock())
+                status = outbox.fail(conn, job, message, retry_in, tenant.clock())
+            if status == outbox.RETRY:
+                self.dispatcher.push_later(key, retry_in)
+            return status
         finally:
             request_id.reset(token)
 

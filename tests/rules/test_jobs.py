@@ -173,3 +173,61 @@ def test_scheduled_automations_over_records_and_periodic_jobs(tenant, clock, pub
     tick(tenant)
     assert sorted(r["n"] for r in records("list", "task").data) == [1, 3, 20]
     assert len(ticks) == 2 and ticks[0] + 1 == ticks[1]
+
+
+def test_with_redis_a_retry_is_scheduled_in_rq_for_when_its_backoff_ends(plinth_settings):
+    import uuid
+
+    from rq import Queue
+
+    from plinth.testing import redis_url, require_redis
+
+    require_redis()
+    queue_name = f"test-{uuid.uuid4().hex}"
+    settings = {**plinth_settings, "REDIS_URL": redis_url(), "JOB_QUEUE": queue_name}
+    tenant = Tenant(load_config(settings, environ={}))
+    try:
+        from plinth.runtime import migrate
+
+        migrate.upgrade(tenant.database)
+        tenant.jobs.register("test.down", lambda job: 1 / 0, max_attempts=2, backoff=(30,))
+        key = tenant.jobs.enqueue_now("test.down")
+        queue = Queue(queue_name, connection=tenant.jobs.dispatcher.queue.connection)
+        assert queue.count == 1  # pushed after the commit, not run here
+        queue.empty()
+        assert tenant.jobs.run(key) == "retry"
+        [scheduled] = queue.scheduled_job_registry.get_job_ids()
+        when = queue.scheduled_job_registry.get_scheduled_time(scheduled)
+        assert 25 <= (when - dt.datetime.now(dt.UTC)).total_seconds() <= 31
+        assert tenant.jobs.run(key) is None  # not due yet: a stray early push does nothing
+    finally:
+        registry = tenant.jobs.dispatcher.queue.scheduled_job_registry
+        for job_id in registry.get_job_ids():
+            registry.remove(job_id, delete_job=True)
+        tenant.dispose()
+
+
+def test_plinth_run_can_tick_the_scheduler_in_a_thread(plinth_settings):
+    import threading
+    import time
+
+    from plinth.commands.db import start_scheduler_thread
+    from plinth.runtime import migrate
+
+    tenant = Tenant(load_config({**plinth_settings, "SCHEDULER_TICK_SECONDS": 1}, environ={}))
+    stop = threading.Event()
+    ran = []
+    try:
+        migrate.upgrade(tenant.database)
+        tenant.jobs.register("test.tick", lambda job: ran.append(job.payload["period"]))
+        tenant.jobs.every("test.tick", seconds=1)
+        thread = start_scheduler_thread(tenant, stop)
+        deadline = time.monotonic() + 10
+        while len(ran) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(ran) >= 2 and ran == sorted(set(ran))  # one run per period, in order
+    finally:
+        stop.set()
+        thread.join(5)
+        tenant.dispose()
+    assert not thread.is_alive()
