@@ -113,3 +113,28 @@ def test_the_process_lives_on_and_normal_rules_still_work():
         except SandboxError:
             pass
     assert evaluate("qty * 2 + len(name)", {"qty": 4, "name": "abc"}) == 11
+
+
+def test_budgets_hold_in_other_threads_too():
+    """Web requests and rq work horses run rules off the main thread: no signal-based
+    timeouts, the same budgets apply."""
+    import concurrent.futures
+
+    stopping = [
+        ("eval", "[x for x in range(10**6) for y in range(10**6)]"),
+        ("exec", "while True:\n    pass"),
+        ("eval", "'a' * 10**10"),
+    ]
+
+    def attempt(mode_source):
+        mode, source = mode_source
+        started = time.monotonic()
+        try:
+            (evaluate if mode == "eval" else execute)(source, {})
+        except SandboxError as exc:
+            return str(exc), time.monotonic() - started
+        return None, time.monotonic() - started
+
+    with concurrent.futures.ThreadPoolExecutor(3) as pool:
+        results = list(pool.map(attempt, stopping))
+    assert all(error is not None and seconds < 2.0 for error, seconds in results), results
