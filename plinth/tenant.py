@@ -18,6 +18,7 @@ from plinth.runtime.files import FileStore
 from plinth.runtime.hooks import Hooks
 from plinth.runtime.metadata_cache import MetadataCache
 from plinth.runtime.session import Session
+from plinth.workflow.engine import WorkflowEngine
 
 
 class Tenant:
@@ -32,6 +33,8 @@ class Tenant:
         self.hooks = Hooks()
         self.clock: Callable[[], dt.datetime] = _utc_now
         self.jobs = JobService(self)
+        # Hook order matters: the workflow sets and guards states before rules validate.
+        self.workflow = WorkflowEngine(self)
         self.rules = RulesEngine(self)
         try:
             self.zone = ZoneInfo(config["DEFAULT_TIME_ZONE"])

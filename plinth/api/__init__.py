@@ -13,6 +13,7 @@ from plinth.api import (
     routes_records,
     routes_system,
     routes_users,
+    routes_workflow,
 )
 from plinth.api.converters import IdConverter
 from plinth.api.docs import register as register_docs
@@ -36,6 +37,7 @@ def init_app(app: Flask) -> None:
         routes_records,
         routes_files,
         routes_jobs,
+        routes_workflow,
     ):
         module.register(api)
     register_docs(api)

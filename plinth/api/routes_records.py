@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import re
-
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, request
 
 from plinth.api.auth import api_session
 from plinth.api.jsonio import QueryInvalid, json_body
+from plinth.api.record_responses import etag, expected_version, with_etag
 from plinth.api.responses import int_arg, listing
-from plinth.errors import StaleVersion, ValidationError
+from plinth.errors import ValidationError
 from plinth.runtime.bulk import bulk_write
 from plinth.runtime.query import parse_list_args
-
-_ETAG = re.compile(r'^\s*"(\d{1,18})"\s*$')
+from plinth.workflow.definitions import workflow_for
+from plinth.workflow.transitions import available_on
 
 
 def register(api: Blueprint) -> None:
@@ -30,29 +29,6 @@ def register(api: Blueprint) -> None:
     api.add_url_rule(
         "/records/<object_name>/<record_id>/history", view_func=history, methods=["GET"]
     )
-
-
-def _etag(record: dict) -> str:
-    return f'"{record["version"]}"'
-
-
-def _with_etag(record: dict, status: int = 200) -> Response:
-    response = jsonify(record)
-    response.status_code = status
-    if "version" in record:
-        response.headers["ETag"] = _etag(record)
-    return response
-
-
-def _expected_version() -> int | None:
-    """The version named by If-Match (None when absent or ``*``); 412 when unusable."""
-    header = request.headers.get("If-Match")
-    if header is None or header.strip() == "*":
-        return None
-    match = _ETAG.match(header)
-    if not match:
-        raise StaleVersion('If-Match must be a record ETag such as "3"')
-    return int(match.group(1))
 
 
 def _list_args() -> dict:
@@ -79,7 +55,7 @@ def create_record(object_name: str):
     with api_session() as s:
         s.compiled.object(object_name)
         record = s.records.create(object_name, json_body())
-        response = _with_etag(record, 201)
+        response = with_etag(record, 201)
         response.headers["Location"] = f"/api/v1/records/{object_name}/{record['id']}"
         return response
 
@@ -96,22 +72,24 @@ def get_record(object_name: str, record_id: str):
             record = s.records.get(object_name, record_id, fields, _csv_arg("expand") or ())
         except ValidationError as exc:
             raise QueryInvalid(exc.errors) from None
-        if request.headers.get("If-None-Match") == _etag(record):
-            return Response(status=304, headers={"ETag": _etag(record)})
-        return _with_etag(record)
+        if request.headers.get("If-None-Match") == etag(record):
+            return Response(status=304, headers={"ETag": etag(record)})
+        if workflow_for(s.compiled, object_name) is not None:
+            record["_transitions"] = available_on(s, object_name, record["id"])
+        return with_etag(record)
 
 
 def patch_record(object_name: str, record_id: str):
     with api_session() as s:
         s.compiled.object(object_name)
-        expected = _expected_version()
+        expected = expected_version()
         record = s.records.update(object_name, record_id, json_body(), expected)
-        return _with_etag(record)
+        return with_etag(record)
 
 
 def delete_record(object_name: str, record_id: str):
     with api_session() as s:
-        s.records.delete(object_name, record_id, _expected_version())
+        s.records.delete(object_name, record_id, expected_version())
     return "", 204
 
 

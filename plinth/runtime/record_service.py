@@ -213,8 +213,12 @@ class RecordService:
         record_id: Any,
         values: Mapping[str, Any],
         expected_version: int | None = None,
+        touch: bool = False,
     ) -> dict[str, Any]:
-        """Change some fields; with ``expected_version``, refuse if the record moved on."""
+        """Change some fields; with ``expected_version``, refuse if the record moved on.
+
+        ``touch`` saves (new version, hooks fired) even when no value changes: a workflow
+        transition that stays in its state is still an event."""
         model = self._model(object_name)
         session, guard = self.session, self.session.guard
         guard.check(model, "update")
@@ -228,8 +232,15 @@ class RecordService:
         )
         current = self._lock(model, record_id, "update")
         self._check_version(model, current, expected_version)
-        full = self._update_row(model, current, given)
+        full = self._update_row(model, current, given, touch)
         return self._visible(model, full)
+
+    def lock(self, object_name: str, record_id: Any, action: str = "update") -> dict[str, Any]:
+        """Lock a record the actor may ``action`` for the rest of the transaction; the full
+        record (every field, whatever the actor may read) for engine checks."""
+        model = self._model(object_name)
+        self.session.guard.check(model, action)
+        return RecordReader.full(model).to_record(self._lock(model, record_id, action))
 
     def delete(self, object_name: str, record_id: Any, expected_version: int | None = None) -> None:
         """Delete a record, applying each referencing lookup's on_delete rule."""
@@ -282,7 +293,9 @@ class RecordService:
             updated_at=row["updated_at"],
         )
 
-    def _update_row(self, model: ObjectModel, current, given: dict[str, Any]) -> dict[str, Any]:
+    def _update_row(
+        self, model: ObjectModel, current, given: dict[str, Any], touch: bool = False
+    ) -> dict[str, Any]:
         session = self.session
         reader = RecordReader.full(model)
         old = reader.to_record(current)
@@ -301,7 +314,7 @@ class RecordService:
                     raise ValidationError.single(name, str(exc)) from None
             record[name] = value
             changed.add(name)
-        if not changed:
+        if not changed and not touch:
             return old
         self._fire("before_save", "update", model, record, old, changed)
         changed = {n for n in record if record[n] != old.get(n)}
@@ -325,8 +338,8 @@ class RecordService:
         if updated is None:
             raise StaleVersion(f"{model.name} {old['id']} was changed by someone else meanwhile")
         full = reader.to_record(updated)
-        if model.track_history:
-            entries = [(n, old.get(n), full.get(n)) for n in sorted(changed) if n in full]
+        entries = [(n, old.get(n), full.get(n)) for n in sorted(changed) if n in full]
+        if model.track_history and entries:
             record_history(
                 session.conn,
                 model.name,

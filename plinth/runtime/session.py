@@ -35,6 +35,7 @@ class Session:
         self.after_commit: list = []
         self.after_end: list = []
         self.automation_depth = 0
+        self.transition = None  # the workflow move this session is saving (workflow engine)
 
     def on_end(self, callback) -> None:
         """Run ``callback()`` once the transaction has ended, committed or rolled back (for

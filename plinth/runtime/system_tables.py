@@ -278,3 +278,143 @@ webhook_delivery = sa.Table(
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Index("ix_plinth_webhook_delivery_job", "job_key", "id"),
 )
+
+
+def _id_column() -> sa.Column:
+    return sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True)
+
+
+transition = sa.Table(
+    "plinth_transition",
+    metadata,
+    _id_column(),
+    sa.Column("object", sa.String(63), nullable=False),
+    sa.Column("record_id", sa.BigInteger, nullable=False),
+    sa.Column("workflow", sa.String(63), nullable=False),
+    sa.Column("transition", sa.String(63)),  # None: the record was created in to_state
+    sa.Column("from_state", sa.String(64)),
+    sa.Column("to_state", sa.String(64), nullable=False),
+    sa.Column("actor_id", sa.BigInteger),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("comment", sa.Text),
+    sa.Column("left_at", UTCDateTime),
+    sa.Column("dwell_due_at", UTCDateTime),
+    sa.Column("dwell_fired_at", UTCDateTime),
+    sa.Index("ix_plinth_transition_record", "object", "record_id", "id"),
+    sa.Index("ix_plinth_transition_dwell", "dwell_due_at"),
+)
+
+approval = sa.Table(
+    "plinth_approval",
+    metadata,
+    _id_column(),
+    sa.Column("object", sa.String(63), nullable=False),
+    sa.Column("record_id", sa.BigInteger, nullable=False),
+    sa.Column("workflow", sa.String(63), nullable=False),
+    sa.Column("transition", sa.String(63), nullable=False),
+    sa.Column("from_state", sa.String(64), nullable=False),
+    sa.Column("pending_state", sa.String(64), nullable=False),
+    sa.Column("level", sa.Integer, nullable=False),
+    sa.Column("levels", sa.Integer, nullable=False),
+    sa.Column("approver_role", sa.String(63)),
+    sa.Column("approver_user_id", sa.BigInteger),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("submitted_by", sa.BigInteger),
+    sa.Column("submitted_at", UTCDateTime, nullable=False),
+    sa.Column("decided_at", UTCDateTime),
+    sa.Column("comment", sa.Text),
+    sa.Index("ix_plinth_approval_record", "object", "record_id"),
+    sa.Index("ix_plinth_approval_user", "status", "approver_user_id"),
+    sa.Index("ix_plinth_approval_role", "status", "approver_role"),
+)
+
+approval_step = sa.Table(
+    "plinth_approval_step",
+    metadata,
+    _id_column(),
+    sa.Column(
+        "approval_id",
+        sa.BigInteger,
+        sa.ForeignKey("plinth_approval.id", name="fk_approval_step_approval", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("level", sa.Integer, nullable=False),
+    sa.Column("decision", sa.String(16), nullable=False),
+    sa.Column("actor_id", sa.BigInteger),
+    sa.Column("comment", sa.Text),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Index("ix_plinth_approval_step_approval", "approval_id"),
+)
+
+sla_clock = sa.Table(
+    "plinth_sla_clock",
+    metadata,
+    _id_column(),
+    sa.Column("object", sa.String(63), nullable=False),
+    sa.Column("record_id", sa.BigInteger, nullable=False),
+    sa.Column("policy", sa.String(63), nullable=False),
+    sa.Column("target", sa.String(63), nullable=False),
+    sa.Column("priority", sa.String(64)),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("paused", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("duration_seconds", sa.Integer, nullable=False),
+    sa.Column("started_at", UTCDateTime, nullable=False),
+    sa.Column("due_at", UTCDateTime),
+    sa.Column("warn_at", UTCDateTime),
+    sa.Column("elapsed_seconds", sa.Float, nullable=False, server_default="0"),
+    sa.Column("paused_seconds", sa.Float, nullable=False, server_default="0"),
+    sa.Column("last_change_at", UTCDateTime, nullable=False),
+    sa.Column("paused_since", UTCDateTime),
+    sa.Column("stopped_at", UTCDateTime),
+    sa.Column("breached_at", UTCDateTime),
+    sa.Column("warning_fired_at", UTCDateTime),
+    sa.Column("breach_fired_at", UTCDateTime),
+    sa.Column("next_event_at", UTCDateTime),
+    sa.UniqueConstraint(
+        "object", "record_id", "policy", "target", name="uq_plinth_sla_clock_target"
+    ),
+    sa.Index("ix_plinth_sla_clock_next_event", "next_event_at"),
+    sa.Index("ix_plinth_sla_clock_breached", "object", "breached_at"),
+)
+
+assignment = sa.Table(
+    "plinth_assignment",
+    metadata,
+    _id_column(),
+    sa.Column("object", sa.String(63), nullable=False),
+    sa.Column("record_id", sa.BigInteger, nullable=False),
+    sa.Column("field", sa.String(63), nullable=False),
+    sa.Column("rule", sa.String(63)),
+    sa.Column("method", sa.String(32), nullable=False),
+    sa.Column("assignee_id", sa.BigInteger),
+    sa.Column("actor_id", sa.BigInteger),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("detail", json_type()),
+    sa.Index("ix_plinth_assignment_record", "object", "record_id", "id"),
+)
+
+pool = sa.Table(
+    "plinth_pool",
+    metadata,
+    _id_column(),
+    sa.Column("object", sa.String(63), nullable=False),
+    sa.Column("record_id", sa.BigInteger, nullable=False),
+    sa.Column("rule", sa.String(63), nullable=False),
+    sa.Column("field", sa.String(63), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("object", "record_id", name="uq_plinth_pool_record"),
+)
+
+pool_member = sa.Table(
+    "plinth_pool_member",
+    metadata,
+    sa.Column(
+        "pool_id",
+        sa.BigInteger,
+        sa.ForeignKey("plinth_pool.id", name="fk_pool_member_pool", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("candidate_id", sa.BigInteger, primary_key=True),
+    sa.Column("user_id", sa.BigInteger),
+    sa.Index("ix_plinth_pool_member_user", "user_id"),
+)

@@ -17,6 +17,7 @@ from schemathesis.specs.openapi.checks import (
 
 from plinth.metadata.publisher import Publisher, Put
 from tests.docs import ASSET, EVERYTHING, SITE, doc
+from tests.workflow.ticket_flow import ROLES, TICKET, WORKFLOW
 
 EXAMPLES = 15
 CHECKS = [
@@ -35,7 +36,13 @@ SKIPPED = {
 
 def test_no_server_errors_and_responses_match_the_document(app, admin):
     tenant = app.extensions["plinth"].tenant
-    Publisher(tenant).publish([Put("objects", d) for d in (doc(SITE), doc(ASSET), doc(EVERYTHING))])
+    Publisher(tenant).publish(
+        [
+            *(Put("objects", d) for d in (doc(SITE), doc(ASSET), doc(EVERYTHING), TICKET)),
+            *(Put(kind, document) for kind, document in ROLES),
+            Put("workflows", WORKFLOW),
+        ]
+    )
     headers = {"Authorization": f"Bearer {admin['token']}"}
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app, headers=headers)
     failures, tried = [], 0

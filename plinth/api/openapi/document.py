@@ -26,6 +26,11 @@ from plinth.api.openapi.static_parts import (
     static_paths,
     static_schemas,
 )
+from plinth.api.openapi.workflow_paths import (
+    workflow_object_paths,
+    workflow_schemas,
+    workflow_static_paths,
+)
 from plinth.errors import PermissionDenied
 from plinth.runtime.model import ObjectModel
 from plinth.runtime.session import Session
@@ -54,8 +59,8 @@ def openapi_document(session: Session, authenticated: bool) -> dict[str, Any]:
 
 
 def _build(session: Session, authenticated: bool) -> dict[str, Any]:
-    paths = static_paths()
-    schemas = static_schemas()
+    paths = {**static_paths(), **workflow_static_paths()}
+    schemas = {**static_schemas(), **workflow_schemas()}
     if authenticated:
         for name in sorted(session.compiled.objects):
             model = session.compiled.objects[name]
@@ -66,6 +71,7 @@ def _build(session: Session, authenticated: bool) -> dict[str, Any]:
             readable = session.guard.readable(model)
             schemas.update(_object_schemas(model, readable, session.guard.editable(model)))
             paths.update(_object_paths(model, readable, session))
+            paths.update(workflow_object_paths(model, session))
     return {
         "openapi": "3.0.3",
         "info": {
@@ -79,7 +85,10 @@ def _build(session: Session, authenticated: bool) -> dict[str, Any]:
         },
         "servers": [{"url": "/"}],
         "security": [{"bearerAuth": []}, {"cookieAuth": []}],
-        "tags": [{"name": t} for t in ("records", "metadata", "auth", "users", "files", "system")],
+        "tags": [
+            {"name": t}
+            for t in ("records", "workflow", "metadata", "auth", "users", "files", "system")
+        ],
         "paths": paths,
         "components": {
             "securitySchemes": {

@@ -9,7 +9,7 @@ K = "workflows"
 
 
 def check_workflows(ctx: CheckContext) -> None:
-    bound: dict[tuple[str, str], str] = {}
+    bound: dict[str, str] = {}  # one workflow per object
     for name, wf in ctx.each(K):
         obj = wf.get("object")
         if not ctx.require_object(K, name, ("object",), obj):
@@ -21,10 +21,9 @@ def check_workflows(ctx: CheckContext) -> None:
         if field.get("type") != "select":
             ctx.add(K, name, ("field",), "a workflow must bind to a select field")
             continue
-        key = (obj, wf["field"])
-        if key in bound:
-            ctx.add(K, name, ("field",), f"{obj}.{wf['field']} is already bound to {bound[key]!r}")
-        bound.setdefault(key, name)
+        if obj in bound:
+            ctx.add(K, name, ("object",), f"{obj} already has workflow {bound[obj]!r}")
+        bound.setdefault(obj, name)
         states = _check_states(ctx, name, wf, field)
         _check_transitions(ctx, name, wf, states)
 

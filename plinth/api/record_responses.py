@@ -1,0 +1,34 @@
+"""Record responses with an ETag of the record version, and reading If-Match."""
+
+from __future__ import annotations
+
+import re
+
+from flask import Response, jsonify, request
+
+from plinth.errors import StaleVersion
+
+_ETAG = re.compile(r'^\s*"(\d{1,18})"\s*$')
+
+
+def etag(record: dict) -> str:
+    return f'"{record["version"]}"'
+
+
+def with_etag(record: dict, status: int = 200) -> Response:
+    response = jsonify(record)
+    response.status_code = status
+    if "version" in record:
+        response.headers["ETag"] = etag(record)
+    return response
+
+
+def expected_version() -> int | None:
+    """The version named by If-Match (None when absent or ``*``); 412 when unusable."""
+    header = request.headers.get("If-Match")
+    if header is None or header.strip() == "*":
+        return None
+    match = _ETAG.match(header)
+    if not match:
+        raise StaleVersion('If-Match must be a record ETag such as "3"')
+    return int(match.group(1))

@@ -1,0 +1,184 @@
+"""The workflow engine of a tenant: guards state fields, records transitions, runs their
+actions, keeps approvals and SLA clocks in step, and sweeps dwell limits and SLA events."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from plinth.errors import ValidationError
+from plinth.jobs.registry import JobContext
+from plinth.rules.actions import AFTER_COMMIT, AFTER_SAVE, BEFORE_SAVE
+from plinth.rules.automations import run_actions
+from plinth.runtime import system_tables as st
+from plinth.runtime.hooks import RecordEvent
+from plinth.workflow import approvals, sla_tracking, timeline
+from plinth.workflow.definitions import Workflow, workflow_for
+from plinth.workflow.transitions import APPROVED, REJECTED, SUBMIT, InProgress
+
+if TYPE_CHECKING:
+    from plinth.runtime.session import Session
+    from plinth.tenant import Tenant
+
+log = logging.getLogger(__name__)
+SWEEP_SECONDS = 60
+
+
+class WorkflowEngine:
+    def __init__(self, tenant: Tenant):
+        self.tenant = tenant
+        tenant.hooks.register("before_save", self._before_save)
+        tenant.hooks.register("after_save", self._after_save)
+        tenant.hooks.register("after_delete", self._after_delete)
+        tenant.jobs.register("workflow.dwell", self._dwell_job, max_attempts=3)
+        tenant.jobs.register("workflow.sla_sweep", self._sla_job, max_attempts=3)
+        tenant.jobs.every("workflow.dwell", SWEEP_SECONDS)
+        tenant.jobs.every("workflow.sla_sweep", SWEEP_SECONDS)
+
+    # ---- record events ----------------------------------------------------------------------
+    def _before_save(self, event: RecordEvent) -> None:
+        workflow = workflow_for(event.session.compiled, event.model.name)
+        if workflow is None:
+            return
+        values, field = event.values, workflow.field
+        if event.action == "create":
+            if values.get(field) is None:
+                values[field] = workflow.initial
+            elif values[field] != workflow.initial and not event.session.actor.is_system:
+                raise ValidationError.single(
+                    field, f"new records start in {workflow.initial!r}; then fire transitions"
+                )
+            return
+        move = _move_of(event.session, event.model.name, values)
+        if move is not None and move.transition is not None and move.kind != SUBMIT:
+            _run_actions(event.session, event, move, BEFORE_SAVE)
+
+    def _after_save(self, event: RecordEvent) -> None:
+        session, model = event.session, event.model
+        workflow = workflow_for(session.compiled, model.name)
+        if workflow is not None:
+            self._record_move(event, workflow)
+        sla_tracking.on_save(session, model, event.values, event.old)
+
+    def _record_move(self, event: RecordEvent, workflow: Workflow) -> None:
+        session, record, field = event.session, event.values, workflow.field
+        now = self.tenant.clock()
+        if event.action == "create":
+            timeline.enter(
+                session.conn,
+                workflow,
+                event.model.name,
+                record["id"],
+                None,
+                None,
+                record[field],
+                session.actor.id,
+                now,
+            )
+            return
+        move = _move_of(session, event.model.name, record)
+        if move is None:
+            if record.get(field) != event.old.get(field):
+                raise ValidationError.single(
+                    field,
+                    f"is managed by workflow {workflow.name}: fire a transition "
+                    f"(POST /api/v1/records/{event.model.name}/{record['id']}/transitions/NAME)",
+                )
+            return
+        session.transition = None  # recorded once, even if an action saves the record again
+        timeline.enter(
+            session.conn,
+            workflow,
+            event.model.name,
+            record["id"],
+            move.timeline_name,
+            move.from_state,
+            record[field],
+            session.actor.id,
+            now,
+            move.comment,
+        )
+        if move.kind == SUBMIT:
+            approvals.open_approval(session, workflow, move, record)
+            return
+        if move.kind not in (APPROVED, REJECTED):
+            approvals.cancel_open(
+                session, event.model.name, record["id"], f"left by {move.timeline_name}"
+            )
+        if move.transition is not None:
+            for phase in (AFTER_SAVE, AFTER_COMMIT):
+                _run_actions(session, event, move, phase)
+            key = f"{event.model.name}:{record['id']}:transition:v{record['version']}"
+            self.tenant.rules.dispatch(
+                session,
+                "on_transition",
+                event.model,
+                record,
+                event.old,
+                key,
+                transition=move.transition.name,
+            )
+
+    def _after_delete(self, event: RecordEvent) -> None:
+        session, name, record_id = event.session, event.model.name, event.old["id"]
+        sla_tracking.delete_clocks(session, name, record_id)
+        approvals.cancel_open(session, name, record_id, "the record was deleted")
+        session.conn.execute(
+            st.transition.update()
+            .where(
+                st.transition.c.object == name,
+                st.transition.c.record_id == record_id,
+                st.transition.c.left_at.is_(None),
+            )
+            .values(left_at=self.tenant.clock())
+        )
+
+    # ---- sweeps -----------------------------------------------------------------------------
+    def _dwell_job(self, job: JobContext) -> None:
+        self.sweep_dwell(job.session)
+
+    def _sla_job(self, job: JobContext) -> None:
+        sla_tracking.sweep(job.session)
+
+    def sweep_dwell(self, session: Session) -> int:
+        """Raise on_dwell for each record that stayed too long in its state, once per stay."""
+        now = self.tenant.clock()
+        count = 0
+        for entry in timeline.overdue_dwells(session.conn, now):
+            if not timeline.claim_dwell(session.conn, entry["id"], now):
+                continue
+            try:
+                with session.savepoint():
+                    self._dwell(session, entry)
+                count += 1
+            except Exception:  # noqa: BLE001 - reported once; a broken automation is logged
+                log.exception("dwell event of %s %s failed", entry["object"], entry["record_id"])
+        return count
+
+    def _dwell(self, session: Session, entry) -> None:
+        system = session.as_system()
+        model = system.compiled.object(entry["object"])
+        record = system.records.get(entry["object"], entry["record_id"])
+        self.tenant.rules.dispatch(
+            system,
+            "on_dwell",
+            model,
+            record,
+            None,
+            f"dwell:{entry['id']}",
+            state=entry["to_state"],
+        )
+
+
+def _move_of(session: Session, object_name: str, record: dict) -> InProgress | None:
+    move = session.transition
+    if move is None or move.workflow.object != object_name or move.record_id != record.get("id"):
+        return None
+    return move
+
+
+def _run_actions(session: Session, event: RecordEvent, move: InProgress, phase: str) -> None:
+    transition = move.transition
+    doc = {"name": f"{move.workflow.name}.{transition.name}", "actions": list(transition.actions)}
+    key = f"{event.model.name}:{event.values.get('id')}:transition:v{event.values.get('version')}"
+    run_actions(session, event.model, doc, phase, event.values, event.old, "on_transition", key)

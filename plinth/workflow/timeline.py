@@ -1,0 +1,106 @@
+"""Every state a record entered, when and by whom: the timeline and time spent per state."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from plinth.runtime import system_tables as st
+from plinth.workflow.definitions import Workflow
+
+T = st.transition
+
+
+def enter(
+    conn: Connection,
+    workflow: Workflow,
+    object_name: str,
+    record_id: int,
+    transition: str | None,
+    from_state: str | None,
+    to_state: str,
+    actor_id: int | None,
+    now: dt.datetime,
+    comment: str | None = None,
+) -> int:
+    """Record that a record entered ``to_state`` (closing the stay in the previous one)."""
+    conn.execute(
+        T.update()
+        .where(T.c.object == object_name, T.c.record_id == record_id, T.c.left_at.is_(None))
+        .values(left_at=now)
+    )
+    state = workflow.states.get(to_state)
+    dwell_due = now + state.max_dwell if state is not None and state.max_dwell else None
+    return conn.execute(
+        T.insert().returning(T.c.id),
+        {
+            "object": object_name,
+            "record_id": record_id,
+            "workflow": workflow.name,
+            "transition": transition,
+            "from_state": from_state,
+            "to_state": to_state,
+            "actor_id": actor_id,
+            "at": now,
+            "comment": comment,
+            "dwell_due_at": dwell_due,
+        },
+    ).scalar_one()
+
+
+def timeline(
+    conn: Connection, object_name: str, record_id: int, now: dt.datetime
+) -> list[dict[str, Any]]:
+    """The record's transitions, oldest first, each with the seconds spent in its target
+    state (up to now for the current one)."""
+    rows = conn.execute(
+        sa.select(T).where(T.c.object == object_name, T.c.record_id == record_id).order_by(T.c.id)
+    ).mappings()
+    return [
+        {
+            "transition": row["transition"],
+            "from": row["from_state"],
+            "to": row["to_state"],
+            "by": row["actor_id"],
+            "at": row["at"],
+            "comment": row["comment"],
+            "dwell_seconds": round(((row["left_at"] or now) - row["at"]).total_seconds(), 3),
+            "current": row["left_at"] is None,
+        }
+        for row in rows
+    ]
+
+
+def time_in_states(entries: list[dict[str, Any]]) -> dict[str, float]:
+    """Total seconds spent in each state, from a timeline."""
+    totals: dict[str, float] = {}
+    for entry in entries:
+        totals[entry["to"]] = totals.get(entry["to"], 0.0) + entry["dwell_seconds"]
+    return totals
+
+
+def overdue_dwells(conn: Connection, now: dt.datetime, limit: int = 500) -> list[dict[str, Any]]:
+    """Current stays that outlasted their state's max_dwell and were not reported yet."""
+    return [
+        dict(r)
+        for r in conn.execute(
+            sa.select(T)
+            .where(T.c.dwell_due_at <= now, T.c.left_at.is_(None), T.c.dwell_fired_at.is_(None))
+            .order_by(T.c.dwell_due_at)
+            .limit(limit)
+        ).mappings()
+    ]
+
+
+def claim_dwell(conn: Connection, entry_id: int, now: dt.datetime) -> bool:
+    """Mark one overdue stay as reported; False when another sweep already did."""
+    claimed = conn.execute(
+        T.update()
+        .where(T.c.id == entry_id, T.c.dwell_fired_at.is_(None), T.c.left_at.is_(None))
+        .values(dwell_fired_at=now)
+        .returning(T.c.id)
+    ).first()
+    return claimed is not None

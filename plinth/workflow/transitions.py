@@ -1,0 +1,224 @@
+"""Firing workflow transitions, and which ones a user may fire now.
+
+A transition is the only way a workflow's state field changes. It runs in one transaction
+with the record locked: two transitions racing from the same state cannot both win (the
+second sees the new state and gets 409).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING, Any
+
+from plinth.errors import Conflict, NotFound, PermissionDenied, StaleVersion, ValidationError
+from plinth.i18n import localize
+from plinth.rules.record_rules import RuleFailed
+from plinth.rules.sandbox import SandboxError, evaluate
+from plinth.rules.sandbox.environment import blank
+from plinth.rules.scope import rule_scope
+from plinth.runtime.jsonable import to_jsonable
+from plinth.runtime.record_values import coerce_input
+from plinth.workflow.definitions import Transition, Workflow, workflow_for
+
+if TYPE_CHECKING:
+    from plinth.auth.actor import Actor
+    from plinth.runtime.session import Session
+
+# What kind of move a save is part of (see InProgress.kind).
+MOVE, SUBMIT, APPROVED, REJECTED = "move", "submit", "approved", "rejected"
+
+
+@dataclasses.dataclass
+class InProgress:
+    """The transition a save belongs to; the workflow's hooks read it from the session."""
+
+    workflow: Workflow
+    transition: Transition | None
+    record_id: int
+    from_state: str
+    comment: str | None
+    kind: str = MOVE
+    approval_id: int | None = None
+    name: str | None = None  # the name recorded on the timeline (defaults to the transition's)
+
+    @property
+    def timeline_name(self) -> str | None:
+        return self.name or (self.transition.name if self.transition else None)
+
+
+def require_workflow(session: Session, object_name: str) -> Workflow:
+    session.compiled.object(object_name)  # 404 for an unknown object
+    workflow = workflow_for(session.compiled, object_name)
+    if workflow is None:
+        raise NotFound(f"{object_name} has no workflow")
+    return workflow
+
+
+def may_fire(actor: Actor, transition: Transition) -> bool:
+    """Role check only: admins and the system may fire anything."""
+    return not transition.roles or actor.is_admin or bool(actor.roles & transition.roles)
+
+
+def fire(
+    session: Session,
+    object_name: str,
+    record_id: Any,
+    name: str,
+    values: dict[str, Any] | None = None,
+    comment: str | None = None,
+    expected_version: int | None = None,
+) -> dict[str, Any]:
+    """Fire transition ``name`` on a record as the session's actor; returns the record."""
+    workflow = require_workflow(session, object_name)
+    transition = workflow.transitions.get(name)
+    if transition is None:
+        raise NotFound(f"{object_name} has no transition {name!r}")
+    if not may_fire(session.actor, transition):
+        raise PermissionDenied(
+            f"only {', '.join(sorted(transition.roles))} may {transition.title()}"
+        )
+    # With roles, the roles are the permission (reading the record is enough); without,
+    # firing a transition is an update of the record.
+    action = "read" if transition.roles else "update"
+    record = session.records.lock(object_name, record_id, action)
+    if expected_version is not None and record["version"] != expected_version:
+        raise StaleVersion(
+            f"{object_name} {record['id']} is at version {record['version']}, "
+            f"not {expected_version}: it was changed since you read it"
+        )
+    state = record[workflow.field]
+    if not transition.leaves(state):
+        raise Conflict(
+            f"{object_name} {record['id']} is {state!r}: {name} is not possible from there",
+            state=state,
+        )
+    given = _caller_values(session, object_name, workflow, values)
+    merged = {**record, **given}
+    check_preconditions(session, workflow, transition, merged, record, comment)
+    given.update(_set_values(session, workflow, transition, merged, record))
+    target = transition.approval.pending_state if transition.approval else transition.to
+    kind = SUBMIT if transition.approval else MOVE
+    move = InProgress(workflow, transition, record["id"], state, comment, kind)
+    return apply_move(session, object_name, record["id"], move, {**given, workflow.field: target})
+
+
+def apply_move(
+    session: Session, object_name: str, record_id: int, move: InProgress, values: dict[str, Any]
+) -> dict[str, Any]:
+    """Save a move with full access (the checks are done); answer what the actor may see."""
+    full = session.with_full_access()
+    full.transition = move
+    full.records.update(object_name, record_id, values, touch=True)
+    try:
+        return session.records.get(object_name, record_id)
+    except (NotFound, PermissionDenied):  # e.g. a reassignment took it out of their scope
+        return {"id": record_id, move.workflow.field: values[move.workflow.field]}
+
+
+def check_preconditions(
+    session: Session,
+    workflow: Workflow,
+    transition: Transition,
+    merged: dict[str, Any],
+    old: dict[str, Any],
+    comment: str | None,
+) -> None:
+    """Required fields, a required comment and the condition; 422 naming what is wrong."""
+    locale = session.actor.locale
+    errors: dict[str, list[str]] = {}
+    for field in transition.require:
+        if blank(merged.get(field)):
+            errors.setdefault(field, []).append(f"is required to {transition.title(locale)}")
+    if transition.comment_required and blank(comment):
+        errors.setdefault("comment", []).append(f"is required to {transition.title(locale)}")
+    if errors:
+        raise ValidationError(errors)
+    if transition.condition is not None and not _holds(session, workflow, transition, merged, old):
+        raise ValidationError(
+            detail=f"{transition.title(locale)} is not possible now: its condition does not hold"
+        )
+
+
+def available(session: Session, workflow: Workflow, record: dict[str, Any]) -> list[dict[str, Any]]:
+    """The transitions the actor may fire from the record's state now (record: every field),
+    with the required fields still missing."""
+    locale = session.actor.locale
+    result = []
+    for transition in workflow.from_state(record.get(workflow.field)):
+        if not may_fire(session.actor, transition):
+            continue
+        if transition.condition is not None:
+            try:
+                if not _holds(session, workflow, transition, record, record):
+                    continue
+            except RuleFailed:
+                continue
+        result.append(
+            {
+                "name": transition.name,
+                "label": transition.title(locale),
+                "to": transition.to,
+                "needs_approval": transition.approval is not None,
+                "missing": [f for f in transition.require if blank(record.get(f))],
+                "comment_required": transition.comment_required,
+            }
+        )
+    return result
+
+
+def available_on(session: Session, object_name: str, record_id: Any) -> list[dict[str, Any]]:
+    """What the actor may fire on a record now (404 when they may not read it)."""
+    workflow = require_workflow(session, object_name)
+    visible = session.records.get(object_name, record_id, fields=["id"])
+    record = session.with_full_access().records.get(object_name, visible["id"])
+    return available(session, workflow, record)
+
+
+def state_label(workflow: Workflow, state: str | None, locale: str) -> str | None:
+    found = workflow.states.get(state)
+    return localize(found.label, locale) or state if found else state
+
+
+def _caller_values(
+    session: Session, object_name: str, workflow: Workflow, values: dict[str, Any] | None
+) -> dict[str, Any]:
+    """Fields the caller sets along with the transition, checked against their access."""
+    if not values:
+        return {}
+    if not isinstance(values, dict):
+        raise ValidationError.single("values", "must be an object of field values")
+    if workflow.field in values:
+        raise ValidationError.single(workflow.field, "is set by the transition")
+    model = session.compiled.object(object_name)
+    guard = session.guard
+    return coerce_input(
+        model,
+        values,
+        session.coercion,
+        guard.readable(model),
+        guard.editable(model),
+        session.actor.is_system,
+    )
+
+
+def _scope(session, workflow, merged, old):
+    fields = tuple(session.compiled.object(workflow.object).fields)
+    return rule_scope(session, merged, old, fields=fields)
+
+
+def _holds(session, workflow, transition, merged, old) -> bool:
+    try:
+        return bool(evaluate(transition.condition, _scope(session, workflow, merged, old)))
+    except SandboxError as exc:
+        raise RuleFailed(f"transition {transition.name}: condition {exc}") from None
+
+
+def _set_values(session, workflow, transition, merged, old) -> dict[str, Any]:
+    values = {}
+    for field, rule in transition.set:
+        try:
+            value = evaluate(rule, _scope(session, workflow, merged, old))
+        except SandboxError as exc:
+            raise RuleFailed(f"transition {transition.name}: set {field}: {exc}") from None
+        values[field] = value if isinstance(value, (dict, list)) else to_jsonable(value)
+    return values
