@@ -12,6 +12,7 @@ from plinth.auth.actor import SYSTEM, Actor
 from plinth.config import Config
 from plinth.errors import ConfigError
 from plinth.jobs.service import JobService
+from plinth.rules.assignment.engine import AssignmentEngine
 from plinth.rules.engine import RulesEngine
 from plinth.runtime.database import Database
 from plinth.runtime.files import FileStore
@@ -35,6 +36,7 @@ class Tenant:
         self.jobs = JobService(self)
         # Hook order matters: the workflow sets and guards states before rules validate.
         self.workflow = WorkflowEngine(self)
+        self.assignment = AssignmentEngine(self)  # after the workflow: a state entry assigns
         self.rules = RulesEngine(self)
         try:
             self.zone = ZoneInfo(config["DEFAULT_TIME_ZONE"])

@@ -6,6 +6,7 @@ from flask import Blueprint, Flask, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from plinth.api import (
+    routes_assignment,
     routes_auth,
     routes_files,
     routes_jobs,
@@ -38,6 +39,7 @@ def init_app(app: Flask) -> None:
         routes_files,
         routes_jobs,
         routes_workflow,
+        routes_assignment,
     ):
         module.register(api)
     register_docs(api)

@@ -14,7 +14,7 @@ from plinth.rules.actions import AFTER_COMMIT, AFTER_SAVE
 from plinth.rules.automations import run_actions
 from plinth.rules.record_rules import RuleFailed
 from plinth.rules.sandbox import SandboxError, compile_rule, evaluate
-from plinth.rules.scope import _filters, rule_scope
+from plinth.rules.scope import list_filters, rule_scope
 from plinth.runtime import system_tables as st
 from plinth.runtime.query import ListQuery
 
@@ -82,7 +82,7 @@ def run(session: Session, name: str, at: str, job_key: str) -> None:
         return
     model = session.compiled.object(doc["object"])
     condition = compile_rule(doc["condition"]) if doc.get("condition") else None
-    query = ListQuery(filters=_filters(doc["trigger"].get("filter")), sort=["id"], limit=BATCH)
+    query = ListQuery(filters=list_filters(doc["trigger"].get("filter")), sort=["id"], limit=BATCH)
     while True:
         page = session.records.list(model.name, query)
         for record in page.data:

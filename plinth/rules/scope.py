@@ -19,7 +19,8 @@ if TYPE_CHECKING:
     from plinth.runtime.session import Session
 
 
-def _filters(filters: Any) -> list[Filter]:
+def list_filters(filters: Any) -> list[Filter]:
+    """List filters from a dict such as {"status": "open", "qty__gt": 3}."""
     if filters is None:
         return []
     if not isinstance(filters, dict):
@@ -59,7 +60,7 @@ def data_helpers(session: Session) -> dict[str, Any]:
             raise SandboxError(f"limit must be from 1 to {MAX_QUERY_LIMIT}")
         order = [s for s in str(sort).split(",") if s] if sort else []
         try:
-            page = session.records.list(object_name, ListQuery(_filters(filters), order, limit))
+            page = session.records.list(object_name, ListQuery(list_filters(filters), order, limit))
         except (ValidationError, NotFound, PermissionDenied) as exc:
             raise SandboxError(f"query({object_name!r}): {exc.detail}") from None
         return [RecordView(r) for r in page.data]
@@ -67,7 +68,7 @@ def data_helpers(session: Session) -> dict[str, Any]:
     def count(object_name: str, filters=None) -> int:
         charge()
         try:
-            return session.records.count(object_name, ListQuery(_filters(filters)))
+            return session.records.count(object_name, ListQuery(list_filters(filters)))
         except (ValidationError, NotFound, PermissionDenied) as exc:
             raise SandboxError(f"count({object_name!r}): {exc.detail}") from None
 

@@ -36,6 +36,7 @@ class Session:
         self.after_end: list = []
         self.automation_depth = 0
         self.transition = None  # the workflow move this session is saving (workflow engine)
+        self.pending_assignments: list = []  # decided before a save, logged after it
 
     def on_end(self, callback) -> None:
         """Run ``callback()`` once the transaction has ended, committed or rolled back (for

@@ -26,6 +26,15 @@ CHECKS = [
     content_type_conformance,
     response_schema_conformance,
 ]
+GRAB = {
+    "name": "grab",
+    "object": "ticket",
+    "field": "approver",
+    "when": {"on": "create"},
+    "candidates": {"role": "manager"},
+    "method": "load_balancing",
+    "pool": True,
+}
 # Calls that would end the fuzzer's own authentication and blind the rest of the run.
 SKIPPED = {
     ("DELETE", "/api/v1/auth/token"),
@@ -41,6 +50,7 @@ def test_no_server_errors_and_responses_match_the_document(app, admin):
             *(Put("objects", d) for d in (doc(SITE), doc(ASSET), doc(EVERYTHING), TICKET)),
             *(Put(kind, document) for kind, document in ROLES),
             Put("workflows", WORKFLOW),
+            Put("assignment_rules", GRAB),
         ]
     )
     headers = {"Authorization": f"Bearer {admin['token']}"}

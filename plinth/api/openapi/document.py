@@ -10,6 +10,7 @@ from collections import OrderedDict
 from typing import Any
 
 import plinth
+from plinth.api.openapi.assignment_paths import assignment_object_paths, assignment_schemas
 from plinth.api.openapi.fields import field_schema
 from plinth.api.openapi.static_parts import (
     CURSOR,
@@ -60,7 +61,7 @@ def openapi_document(session: Session, authenticated: bool) -> dict[str, Any]:
 
 def _build(session: Session, authenticated: bool) -> dict[str, Any]:
     paths = {**static_paths(), **workflow_static_paths()}
-    schemas = {**static_schemas(), **workflow_schemas()}
+    schemas = {**static_schemas(), **workflow_schemas(), **assignment_schemas()}
     if authenticated:
         for name in sorted(session.compiled.objects):
             model = session.compiled.objects[name]
@@ -72,6 +73,7 @@ def _build(session: Session, authenticated: bool) -> dict[str, Any]:
             schemas.update(_object_schemas(model, readable, session.guard.editable(model)))
             paths.update(_object_paths(model, readable, session))
             paths.update(workflow_object_paths(model, session))
+            paths.update(assignment_object_paths(model, session))
     return {
         "openapi": "3.0.3",
         "info": {

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from plinth.metadata.checks.access import check_calendars, check_roles
+from plinth.metadata.checks.assignment import check_assignment_rules
 from plinth.metadata.checks.context import CheckContext, MetadataSet
 from plinth.metadata.checks.layouts import check_layouts
 from plinth.metadata.checks.objects import check_objects
 from plinth.metadata.checks.rules import (
-    check_assignment_rules,
     check_automations,
     check_sla_policies,
     check_validation_rules,

@@ -1,4 +1,4 @@
-"""Cross-checks of validation rules, automations, SLA policies and assignment rules."""
+"""Cross-checks of validation rules, automations and SLA policies."""
 
 from __future__ import annotations
 
@@ -102,44 +102,3 @@ def check_sla_policies(ctx: CheckContext) -> None:
                         (*path, "durations", priority),
                         "without a priority_field the only key is 'default'",
                     )
-
-
-def check_assignment_rules(ctx: CheckContext) -> None:
-    kind = "assignment_rules"
-    for name, rule in ctx.each(kind):
-        obj = rule.get("object")
-        if not ctx.require_object(kind, name, ("object",), obj):
-            continue
-        field = ctx.fields(obj).get(rule.get("field"))
-        if field is None or field.get("type") not in ("lookup", "user"):
-            ctx.add(kind, name, ("field",), f"must be a lookup or user field of {obj}")
-            field = None
-        candidates = rule.get("candidates") or {}
-        if candidates:
-            ctx.require_object(kind, name, ("candidates", "object"), candidates.get("object"))
-            if field is not None and field.get("type") == "lookup":
-                if candidates.get("object") != field.get("target"):
-                    ctx.add(kind, name, ("candidates", "object"), f"must be {field.get('target')}")
-            # A candidate condition sees the candidate's fields and the record being assigned.
-            ctx.require_expression(
-                kind,
-                name,
-                ("candidates", "condition"),
-                candidates.get("condition"),
-                "eval",
-                candidates.get("object"),
-                extra=ctx.field_names(obj) | {"candidate"},
-            )
-        when = rule.get("when", {})
-        if when.get("on") == "state":
-            states = ctx.workflow_states(obj) or set()
-            if when.get("state") not in states:
-                ctx.add(kind, name, ("when", "state"), f"unknown state {when.get('state')!r}")
-        method = rule.get("method")
-        if method == "fixed" and rule.get("assignee") is None and not rule.get("pool"):
-            ctx.add(kind, name, ("assignee",), "the fixed method needs an assignee")
-        if method == "based_on_field" and not rule.get("source_field"):
-            ctx.add(kind, name, ("source_field",), "based_on_field needs source_field")
-        if method in ("round_robin", "load_balancing", "best_match") and not candidates:
-            ctx.add(kind, name, ("candidates",), f"the {method} method needs candidates")
-        ctx.require_expression(kind, name, ("condition",), rule.get("condition"), "eval", obj)

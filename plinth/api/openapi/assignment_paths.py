@@ -1,0 +1,118 @@
+"""OpenAPI parts of assignment: per object with assignment rules, running them on a record
+and its assignment log; per object with pool rules, the pool and claiming."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from plinth.api.openapi.static_parts import (
+    CURSOR,
+    LIMIT,
+    body,
+    listing_of,
+    ok,
+    operation,
+    path_param,
+    ref,
+)
+from plinth.rules.assignment.definitions import rules_for
+from plinth.runtime.model import ObjectModel
+from plinth.runtime.session import Session
+
+TAG = "workflow"
+MAYBE_INT = {"type": "integer", "nullable": True}
+
+ASSIGN_REQUEST = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "rule": {"type": "string", "description": "one rule; default: all by priority"},
+        "dry_run": {"type": "boolean", "description": "only say what would happen"},
+    },
+}
+ASSIGN_RESULT = {
+    "type": "object",
+    "required": ["rule", "method", "field", "assignee", "pool", "detail", "dry_run"],
+    "properties": {
+        "rule": {"type": "string"},
+        "method": {"type": "string"},
+        "field": {"type": "string"},
+        "assignee": MAYBE_INT,
+        "pool": {"type": "array", "items": {"type": "integer"}, "nullable": True},
+        "detail": {"type": "object", "description": "scores, exclusions and timings"},
+        "dry_run": {"type": "boolean"},
+    },
+}
+ASSIGNMENT = {
+    "type": "object",
+    "required": ["id", "field", "rule", "method", "assignee", "actor_id", "at", "detail"],
+    "properties": {
+        "id": {"type": "integer"},
+        "field": {"type": "string"},
+        "rule": {"type": "string", "nullable": True},
+        "method": {"type": "string"},
+        "assignee": MAYBE_INT,
+        "actor_id": MAYBE_INT,
+        "at": {"type": "string", "format": "date-time"},
+        "detail": {"type": "object", "nullable": True},
+    },
+}
+
+
+def assignment_schemas() -> dict[str, Any]:
+    return {"AssignResult": ASSIGN_RESULT, "Assignment": ASSIGNMENT}
+
+
+def assignment_object_paths(model: ObjectModel, session: Session) -> dict[str, Any]:
+    rules = rules_for(session.compiled, model.name)
+    if not rules:
+        return {}
+    name = model.name
+    record_id = path_param("id", {"type": "integer", "minimum": 1})
+    base = f"/api/v1/records/{name}/{{id}}"
+    paths: dict[str, Any] = {
+        f"{base}/assign": {
+            "parameters": [record_id],
+            "post": operation(
+                "Run assignment rules on the record (422 when none can assign)",
+                TAG,
+                ok(ref("AssignResult")),
+                requestBody=body(ASSIGN_REQUEST, False),
+            ),
+        },
+        f"{base}/assignments": {
+            "parameters": [record_id],
+            "get": operation(
+                "Who assigned the record, by which rule, with the scores",
+                TAG,
+                ok(listing_of(ref("Assignment"), paged=False)),
+            ),
+        },
+    }
+    if any(r.pool for r in rules):
+        pooled = {
+            "type": "object",
+            "required": ["record", "rule", "since"],
+            "properties": {
+                "record": ref(name),
+                "rule": {"type": "string"},
+                "since": {"type": "string", "format": "date-time"},
+            },
+        }
+        paths[f"/api/v1/pool/{name}"] = {
+            "get": operation(
+                f"{model.label(plural=True)} the caller may claim",
+                TAG,
+                ok(listing_of(pooled)),
+                parameters=[LIMIT, CURSOR],
+            )
+        }
+        paths[f"{base}/claim"] = {
+            "parameters": [record_id],
+            "post": operation(
+                "Claim the record; the first claim wins, later ones get 409",
+                TAG,
+                ok(ref(name)),
+            ),
+        }
+    return paths
