@@ -50,6 +50,19 @@ def dumps(value: Any) -> str:
     return json.dumps(value, default=_default, ensure_ascii=False, separators=(",", ":"))
 
 
+def optional_body(allowed: tuple[str, ...]) -> dict[str, Any]:
+    """An optional JSON object body (``{}`` when none is sent); 422 naming any property
+    other than ``allowed``."""
+    if not request.content_length and not request.data:
+        return {}
+    body = json_body()
+    unknown = sorted(set(body) - set(allowed))
+    if unknown:
+        hint = f"unknown property; send {' and '.join(allowed)}"
+        raise ValidationError({k: [hint] for k in unknown})
+    return body
+
+
 def json_body(require_object: bool = True) -> Any:
     """The request's JSON body; 400 when it is missing or malformed, 422 when not an object."""
     if not request.content_length and not request.data:

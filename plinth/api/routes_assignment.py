@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, request
+from flask import Blueprint
 
 from plinth.api.auth import api_session
-from plinth.api.jsonio import json_body
+from plinth.api.jsonio import optional_body
 from plinth.api.responses import int_arg, listing
 from plinth.errors import ValidationError
 from plinth.rules.assignment import log, pools
@@ -21,10 +21,7 @@ def register(api: Blueprint) -> None:
 
 
 def assign(object_name: str, record_id: str):
-    body = json_body() if (request.content_length or request.data) else {}
-    unknown = sorted(set(body) - {"rule", "dry_run"})
-    if unknown:
-        raise ValidationError({k: ["unknown property; send rule and dry_run"] for k in unknown})
+    body = optional_body(("rule", "dry_run"))
     rule, dry_run = body.get("rule"), body.get("dry_run", False)
     if rule is not None and not isinstance(rule, str):
         raise ValidationError.single("rule", "must be the name of an assignment rule")
@@ -41,7 +38,6 @@ def assignments(object_name: str, record_id: str):
 
 def claim(object_name: str, record_id: str):
     with api_session() as s:
-        s.compiled.object(object_name)
         return pools.claim(s, object_name, record_id)
 
 
@@ -49,6 +45,5 @@ def pool(object_name: str):
     limit = int_arg("limit", 50, high=500)
     after = int_arg("cursor", None, high=2**62)
     with api_session() as s:
-        s.compiled.object(object_name)
         data, cursor = pools.open_for(s, object_name, limit, after)
         return listing(data, cursor)

@@ -7,7 +7,7 @@ import datetime as dt
 from flask import Blueprint, request
 
 from plinth.api.auth import api_session
-from plinth.api.jsonio import BadRequest, json_body
+from plinth.api.jsonio import BadRequest, optional_body
 from plinth.api.record_responses import expected_version, with_etag
 from plinth.api.responses import int_arg, listing
 from plinth.errors import ValidationError
@@ -38,13 +38,8 @@ def transitions(object_name: str, record_id: str):
 
 
 def fire_transition(object_name: str, record_id: str, name: str):
-    body = json_body() if (request.content_length or request.data) else {}
-    unknown = sorted(set(body) - {"comment", "values"})
-    if unknown:
-        raise ValidationError({k: ["unknown property; send comment and values"] for k in unknown})
-    comment = body.get("comment")
-    if comment is not None and (not isinstance(comment, str) or len(comment) > 4000):
-        raise ValidationError.single("comment", "must be text of at most 4000 characters")
+    body = optional_body(("comment", "values"))
+    comment = _comment(body)
     with api_session() as s:
         record = fire(
             s, object_name, record_id, name, body.get("values"), comment, expected_version()
@@ -91,15 +86,16 @@ def reject(approval_id: int):
 
 
 def _decide(approval_id: int, approve_it: bool):
-    body = json_body() if (request.content_length or request.data) else {}
-    unknown = sorted(set(body) - {"comment"})
-    if unknown:
-        raise ValidationError({k: ["unknown property; send comment"] for k in unknown})
+    comment = _comment(optional_body(("comment",)))
+    with api_session() as s:
+        return approvals.decide(s, approval_id, approve_it, comment)
+
+
+def _comment(body: dict) -> str | None:
     comment = body.get("comment")
     if comment is not None and (not isinstance(comment, str) or len(comment) > 4000):
         raise ValidationError.single("comment", "must be text of at most 4000 characters")
-    with api_session() as s:
-        return approvals.decide(s, approval_id, approve_it, comment)
+    return comment
 
 
 def breaches():

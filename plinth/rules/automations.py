@@ -7,8 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from plinth.rules.actions import AFTER_COMMIT, RUNNERS, ActionContext, phase_of
 from plinth.rules.index import ObjectRules
-from plinth.rules.record_rules import RuleFailed
-from plinth.rules.sandbox import SandboxError, evaluate
+from plinth.rules.record_rules import RuleFailed, evaluate_rule
 from plinth.rules.scope import rule_scope
 from plinth.runtime.jsonable import to_jsonable
 
@@ -37,11 +36,9 @@ def triggered(
         if any(trigger.get(k) is not None and trigger.get(k) != v for k, v in match.items()):
             continue
         if condition is not None:
-            try:
-                if not evaluate(condition, rule_scope(session, record, old, fields=rules.fields)):
-                    continue
-            except SandboxError as exc:
-                raise RuleFailed(f"automation {doc['name']}: condition {exc}") from None
+            scope = rule_scope(session, record, old, fields=rules.fields)
+            if not evaluate_rule(condition, scope, f"automation {doc['name']}: condition"):
+                continue
         yield doc
 
 

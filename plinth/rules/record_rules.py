@@ -29,6 +29,15 @@ class RuleFailed(PlinthError):
     title = "Rule failed"
 
 
+def evaluate_rule(rule, scope: dict[str, Any], where: str) -> Any:
+    """Evaluate a compiled rule; a failure inside it becomes RuleFailed, its message
+    prefixed by ``where`` (e.g. "automation notify_overdue: condition")."""
+    try:
+        return evaluate(rule, scope)
+    except SandboxError as exc:
+        raise RuleFailed(f"{where} {exc}") from None
+
+
 def _result(field: Field, value: Any, session: Session) -> Any:
     """A rule's result as a value of the field (decimals are rounded to the field's scale)."""
     if value is None:

@@ -12,8 +12,8 @@ from croniter import croniter
 
 from plinth.rules.actions import AFTER_COMMIT, AFTER_SAVE
 from plinth.rules.automations import run_actions
-from plinth.rules.record_rules import RuleFailed
-from plinth.rules.sandbox import SandboxError, compile_rule, evaluate
+from plinth.rules.record_rules import evaluate_rule
+from plinth.rules.sandbox import compile_rule
 from plinth.rules.scope import list_filters, rule_scope
 from plinth.runtime import system_tables as st
 from plinth.runtime.query import ListQuery
@@ -87,13 +87,9 @@ def run(session: Session, name: str, at: str, job_key: str) -> None:
         page = session.records.list(model.name, query)
         for record in page.data:
             if condition is not None:
-                try:
-                    if not evaluate(
-                        condition, rule_scope(session, record, fields=tuple(model.fields))
-                    ):
-                        continue
-                except SandboxError as exc:
-                    raise RuleFailed(f"automation {name}: condition {exc}") from None
+                scope = rule_scope(session, record, fields=tuple(model.fields))
+                if not evaluate_rule(condition, scope, f"automation {name}: condition"):
+                    continue
             key = f"{job_key}:{record['id']}"
             for phase in (AFTER_SAVE, AFTER_COMMIT):
                 run_actions(

@@ -235,12 +235,21 @@ class RecordService:
         full = self._update_row(model, current, given, touch)
         return self._visible(model, full)
 
-    def lock(self, object_name: str, record_id: Any, action: str = "update") -> dict[str, Any]:
+    def lock(
+        self,
+        object_name: str,
+        record_id: Any,
+        action: str = "update",
+        expected_version: int | None = None,
+    ) -> dict[str, Any]:
         """Lock a record the actor may ``action`` for the rest of the transaction; the full
-        record (every field, whatever the actor may read) for engine checks."""
+        record (every field, whatever the actor may read) for engine checks. With
+        ``expected_version``, refuse if the record moved on."""
         model = self._model(object_name)
         self.session.guard.check(model, action)
-        return RecordReader.full(model).to_record(self._lock(model, record_id, action))
+        row = self._lock(model, record_id, action)
+        self._check_version(model, row, expected_version)
+        return RecordReader.full(model).to_record(row)
 
     def delete(self, object_name: str, record_id: Any, expected_version: int | None = None) -> None:
         """Delete a record, applying each referencing lookup's on_delete rule."""

@@ -11,7 +11,6 @@ from plinth.rules.sandbox import CompiledRule, compile_rule
 from plinth.runtime.compiler import CompiledMetadata
 from plinth.workflow.calendar import parse_duration
 
-CATEGORIES = ("new", "open", "active", "waiting", "done", "cancelled")
 CLOSED_CATEGORIES = frozenset({"done", "cancelled"})
 
 

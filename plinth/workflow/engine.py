@@ -10,7 +10,6 @@ from plinth.errors import ValidationError
 from plinth.jobs.registry import JobContext
 from plinth.rules.actions import AFTER_COMMIT, AFTER_SAVE, BEFORE_SAVE
 from plinth.rules.automations import run_actions
-from plinth.runtime import system_tables as st
 from plinth.runtime.hooks import RecordEvent
 from plinth.workflow import approvals, sla_tracking, timeline
 from plinth.workflow.definitions import Workflow, workflow_for
@@ -123,15 +122,7 @@ class WorkflowEngine:
         session, name, record_id = event.session, event.model.name, event.old["id"]
         sla_tracking.delete_clocks(session, name, record_id)
         approvals.cancel_open(session, name, record_id, "the record was deleted")
-        session.conn.execute(
-            st.transition.update()
-            .where(
-                st.transition.c.object == name,
-                st.transition.c.record_id == record_id,
-                st.transition.c.left_at.is_(None),
-            )
-            .values(left_at=self.tenant.clock())
-        )
+        timeline.leave(session.conn, name, record_id, self.tenant.clock())
 
     # ---- sweeps -----------------------------------------------------------------------------
     def _dwell_job(self, job: JobContext) -> None:

@@ -11,8 +11,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from plinth.errors import NotFound
-from plinth.rules.record_rules import RuleFailed
-from plinth.rules.sandbox import SandboxError, evaluate
+from plinth.rules.record_rules import evaluate_rule
 from plinth.rules.scope import rule_scope
 from plinth.runtime import system_tables as st
 from plinth.workflow import sla_clocks as clocks
@@ -155,11 +154,8 @@ def _policy(session: Session, object_name: str, name: str) -> Policy | None:
 def _applies(session, policy: Policy, model, record, old) -> bool:
     if policy.applies_if is None:
         return True
-    try:
-        scope = rule_scope(session, record, old, fields=tuple(model.fields))
-        return bool(evaluate(policy.applies_if, scope))
-    except SandboxError as exc:
-        raise RuleFailed(f"SLA policy {policy.name}: applies_if {exc}") from None
+    scope = rule_scope(session, record, old, fields=tuple(model.fields))
+    return bool(evaluate_rule(policy.applies_if, scope, f"SLA policy {policy.name}: applies_if"))
 
 
 def _starts(target: Target, state: str | None) -> bool:

@@ -27,11 +27,7 @@ def enter(
     comment: str | None = None,
 ) -> int:
     """Record that a record entered ``to_state`` (closing the stay in the previous one)."""
-    conn.execute(
-        T.update()
-        .where(T.c.object == object_name, T.c.record_id == record_id, T.c.left_at.is_(None))
-        .values(left_at=now)
-    )
+    leave(conn, object_name, record_id, now)
     state = workflow.states.get(to_state)
     dwell_due = now + state.max_dwell if state is not None and state.max_dwell else None
     return conn.execute(
@@ -49,6 +45,15 @@ def enter(
             "dwell_due_at": dwell_due,
         },
     ).scalar_one()
+
+
+def leave(conn: Connection, object_name: str, record_id: int, now: dt.datetime) -> None:
+    """End the record's current stay (it moved on, or was deleted)."""
+    conn.execute(
+        T.update()
+        .where(T.c.object == object_name, T.c.record_id == record_id, T.c.left_at.is_(None))
+        .values(left_at=now)
+    )
 
 
 def timeline(

@@ -10,10 +10,8 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING, Any
 
-from plinth.errors import Conflict, NotFound, PermissionDenied, StaleVersion, ValidationError
-from plinth.i18n import localize
-from plinth.rules.record_rules import RuleFailed
-from plinth.rules.sandbox import SandboxError, evaluate
+from plinth.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from plinth.rules.record_rules import RuleFailed, evaluate_rule
 from plinth.rules.sandbox.environment import blank
 from plinth.rules.scope import rule_scope
 from plinth.runtime.jsonable import to_jsonable
@@ -80,12 +78,7 @@ def fire(
     # With roles, the roles are the permission (reading the record is enough); without,
     # firing a transition is an update of the record.
     action = "read" if transition.roles else "update"
-    record = session.records.lock(object_name, record_id, action)
-    if expected_version is not None and record["version"] != expected_version:
-        raise StaleVersion(
-            f"{object_name} {record['id']} is at version {record['version']}, "
-            f"not {expected_version}: it was changed since you read it"
-        )
+    record = session.records.lock(object_name, record_id, action, expected_version)
     state = record[workflow.field]
     if not transition.leaves(state):
         raise Conflict(
@@ -174,11 +167,6 @@ def available_on(session: Session, object_name: str, record_id: Any) -> list[dic
     return available(session, workflow, record)
 
 
-def state_label(workflow: Workflow, state: str | None, locale: str) -> str | None:
-    found = workflow.states.get(state)
-    return localize(found.label, locale) or state if found else state
-
-
 def _caller_values(
     session: Session, object_name: str, workflow: Workflow, values: dict[str, Any] | None
 ) -> dict[str, Any]:
@@ -207,18 +195,16 @@ def _scope(session, workflow, merged, old):
 
 
 def _holds(session, workflow, transition, merged, old) -> bool:
-    try:
-        return bool(evaluate(transition.condition, _scope(session, workflow, merged, old)))
-    except SandboxError as exc:
-        raise RuleFailed(f"transition {transition.name}: condition {exc}") from None
+    scope = _scope(session, workflow, merged, old)
+    return bool(
+        evaluate_rule(transition.condition, scope, f"transition {transition.name}: condition")
+    )
 
 
 def _set_values(session, workflow, transition, merged, old) -> dict[str, Any]:
     values = {}
+    scope = _scope(session, workflow, merged, old)
     for field, rule in transition.set:
-        try:
-            value = evaluate(rule, _scope(session, workflow, merged, old))
-        except SandboxError as exc:
-            raise RuleFailed(f"transition {transition.name}: set {field}: {exc}") from None
+        value = evaluate_rule(rule, scope, f"transition {transition.name}: set {field}:")
         values[field] = value if isinstance(value, (dict, list)) else to_jsonable(value)
     return values

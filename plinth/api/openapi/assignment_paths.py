@@ -15,12 +15,10 @@ from plinth.api.openapi.static_parts import (
     path_param,
     ref,
 )
+from plinth.api.openapi.workflow_paths import MAYBE_INT, TAG, TIME
 from plinth.rules.assignment.definitions import rules_for
 from plinth.runtime.model import ObjectModel
 from plinth.runtime.session import Session
-
-TAG = "workflow"
-MAYBE_INT = {"type": "integer", "nullable": True}
 
 ASSIGN_REQUEST = {
     "type": "object",
@@ -53,7 +51,7 @@ ASSIGNMENT = {
         "method": {"type": "string"},
         "assignee": MAYBE_INT,
         "actor_id": MAYBE_INT,
-        "at": {"type": "string", "format": "date-time"},
+        "at": TIME,
         "detail": {"type": "object", "nullable": True},
     },
 }
@@ -96,7 +94,7 @@ def assignment_object_paths(model: ObjectModel, session: Session) -> dict[str, A
             "properties": {
                 "record": ref(name),
                 "rule": {"type": "string"},
-                "since": {"type": "string", "format": "date-time"},
+                "since": TIME,
             },
         }
         paths[f"/api/v1/pool/{name}"] = {

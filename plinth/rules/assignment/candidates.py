@@ -10,19 +10,16 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from plinth.rules.assignment.definitions import AssignmentRule
-from plinth.rules.record_rules import RuleFailed
-from plinth.rules.sandbox import SandboxError, evaluate
+from plinth.rules.record_rules import evaluate_rule
 from plinth.rules.sandbox.views import RecordView
 from plinth.rules.scope import list_filters, rule_scope
 from plinth.runtime import system_tables as st
 from plinth.runtime.query import QueryCompiler
 from plinth.runtime.record_reads import RecordReader
-from plinth.workflow.definitions import workflow_for
+from plinth.workflow.definitions import CLOSED_CATEGORIES, workflow_for
 
 if TYPE_CHECKING:
     from plinth.runtime.session import Session
-
-CLOSED_CATEGORIES = ("done", "cancelled")
 
 
 @dataclasses.dataclass
@@ -75,10 +72,8 @@ def reader_select(reader: RecordReader, model) -> sa.Select:
 
 def _admits(rule: AssignmentRule, scope: dict[str, Any], candidate: Candidate) -> bool:
     scope["candidate"] = RecordView(candidate.record)
-    try:
-        return bool(evaluate(rule.candidate_condition, scope))
-    except SandboxError as exc:
-        raise RuleFailed(f"assignment rule {rule.name}: candidate condition {exc}") from None
+    where = f"assignment rule {rule.name}: candidate condition"
+    return bool(evaluate_rule(rule.candidate_condition, scope, where))
 
 
 def _users_with_role(session: Session, role: str) -> list[Candidate]:

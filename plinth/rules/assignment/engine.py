@@ -9,8 +9,7 @@ from plinth.errors import NotFound, ValidationError
 from plinth.rules.assignment import log, pools
 from plinth.rules.assignment.definitions import AssignmentRule, rule_named, rules_for
 from plinth.rules.assignment.methods import Decision, decide
-from plinth.rules.record_rules import RuleFailed
-from plinth.rules.sandbox import SandboxError, evaluate
+from plinth.rules.record_rules import evaluate_rule
 from plinth.rules.sandbox.environment import blank
 from plinth.rules.scope import rule_scope
 from plinth.runtime.hooks import RecordEvent
@@ -180,7 +179,5 @@ def _condition_holds(session: Session, rule: AssignmentRule, values, old) -> boo
     if rule.condition is None:
         return True
     fields = tuple(session.compiled.object(rule.object).fields)
-    try:
-        return bool(evaluate(rule.condition, rule_scope(session, values, old, fields=fields)))
-    except SandboxError as exc:
-        raise RuleFailed(f"assignment rule {rule.name}: condition {exc}") from None
+    scope = rule_scope(session, values, old, fields=fields)
+    return bool(evaluate_rule(rule.condition, scope, f"assignment rule {rule.name}: condition"))

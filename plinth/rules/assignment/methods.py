@@ -121,11 +121,10 @@ def _load_balancing(session: Session, rule: AssignmentRule, record) -> Decision:
         return Decision(rule, detail={"reason": "no candidates"})
     value_of = assignee_of(session, rule)
     loads = load_counts(session, rule, [value_of(c) for c in candidates], record.get("id"))
-    chosen = min(candidates, key=lambda c: (loads.get(value_of(c), 0), c.id))
     lightest = sorted(candidates, key=lambda c: (loads.get(value_of(c), 0), c.id))
     ranking = [{"id": c.id, "load": loads.get(value_of(c), 0)} for c in lightest[:RANKING_SHOWN]]
     return Decision(
-        rule, value_of(chosen), detail={"considered": len(candidates), "ranking": ranking}
+        rule, value_of(lightest[0]), detail={"considered": len(candidates), "ranking": ranking}
     )
 
 

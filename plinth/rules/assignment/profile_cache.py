@@ -53,8 +53,7 @@ def candidates_and_profiles(
     """The rule's candidates admitted for this record and their (load-free) profiles."""
     if "role" in rule.candidates or rule.candidate_condition is not None:
         # Users with a role are few; a candidate condition depends on the record.
-        candidates = load_candidates(session, rule, record, candidate_fields(rule))
-        return candidates, build_profiles(session, rule, candidates)
+        return _split(_build(session, rule, record))
     key = (id(session.tenant), session.compiled.revision_id, rule.object, rule.name)
     model = session.compiled.object(rule.candidate_object)
     clauses = QueryCompiler(model, session.coercion, None).filters(
@@ -67,18 +66,21 @@ def candidates_and_profiles(
     )
     with _LOCK:
         entry = _CACHE.get(key)
+    if entry is not None and entry.related == related and entry.own == own:
+        return _split(entry.rows)
     if entry is None or entry.related != related:
         rows = _build(session, rule, record)
-    elif entry.own == own:
-        rows = entry.rows
     else:
         rows = _refresh(session, rule, record, entry, own, model.table, clauses)
-    if rows is not (entry.rows if entry else None):
-        with _LOCK:
-            _CACHE[key] = _Entry(own, related, rows)
-            _CACHE.move_to_end(key)
-            while len(_CACHE) > CACHE_SIZE:
-                _CACHE.popitem(last=False)
+    with _LOCK:
+        _CACHE[key] = _Entry(own, related, rows)
+        _CACHE.move_to_end(key)
+        while len(_CACHE) > CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return _split(rows)
+
+
+def _split(rows: dict[int, tuple[Candidate, Profile]]) -> tuple[list[Candidate], list[Profile]]:
     ordered = [rows[i] for i in sorted(rows)]
     return [c for c, _ in ordered], [p for _, p in ordered]
 
