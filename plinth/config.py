@@ -85,6 +85,12 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("LOG_LEVEL", _parse_str, "INFO", "Logging level: DEBUG, INFO, WARNING or ERROR."),
     Setting("MAX_UPLOAD_MB", _parse_int, 25, "Largest accepted upload or request body, in MiB."),
+    Setting(
+        "PUBLIC_URL",
+        _parse_str,
+        "http://127.0.0.1:5000",
+        "Address users reach this instance at, for links in e-mails (e.g. evaluation links).",
+    ),
     Setting("TESTING", _parse_bool, False, "Test mode (used by the test suite)."),
     Setting(
         "JOB_QUEUE",

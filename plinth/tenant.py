@@ -12,6 +12,7 @@ from plinth.auth.actor import SYSTEM, Actor
 from plinth.config import Config
 from plinth.errors import ConfigError
 from plinth.jobs.service import JobService
+from plinth.packs.routes import PackRoutes
 from plinth.rules.assignment.engine import AssignmentEngine
 from plinth.rules.engine import RulesEngine
 from plinth.runtime.database import Database
@@ -32,6 +33,8 @@ class Tenant:
         self.files = FileStore(config["STORAGE_DIR"])
         self.metadata = MetadataCache()
         self.hooks = Hooks()
+        self.routes = PackRoutes()  # HTTP endpoints packs add
+        self.plugins: set[str] = set()  # packs whose register(context) has run
         self.clock: Callable[[], dt.datetime] = _utc_now
         self.jobs = JobService(self)
         # Hook order matters: the workflow sets and guards states before rules validate.

@@ -12,6 +12,7 @@ from plinth.api import (
     routes_jobs,
     routes_metadata,
     routes_records,
+    routes_settings,
     routes_system,
     routes_users,
     routes_workflow,
@@ -40,9 +41,12 @@ def init_app(app: Flask) -> None:
         routes_jobs,
         routes_workflow,
         routes_assignment,
+        routes_settings,
     ):
         module.register(api)
     register_docs(api)
+    routes = app.extensions["plinth"].tenant.routes
+    routes.register_api(api)
 
     @api.before_request
     def refuse_oversized_bodies():
@@ -52,4 +56,6 @@ def init_app(app: Flask) -> None:
             raise RequestEntityTooLarge()
 
     app.register_blueprint(api)
+    for blueprint in routes.blueprints:
+        app.register_blueprint(blueprint)
     register_error_handlers(app)

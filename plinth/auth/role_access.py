@@ -35,6 +35,7 @@ ALWAYS_READABLE = frozenset(
 class ObjectGrant:
     scopes: Mapping[str, str]
     fields: Mapping[str, str]  # explicit field access; missing means "edit"
+    user_fields: tuple[str, ...] = ()  # "field" or "lookup.field": rows that count as own
 
     def scope(self, action: str) -> str:
         return self.scopes.get(action, "none")
@@ -69,7 +70,8 @@ def union_grants(roles: Iterable[Mapping[str, Any]]) -> dict[str, ObjectGrant]:
             )
             for name in names
         }
-        result[obj] = ObjectGrant(scopes, fields)
+        user_fields = tuple(sorted({f for g in grants for f in g.get("user_fields") or ()}))
+        result[obj] = ObjectGrant(scopes, fields, user_fields)
     return result
 
 
@@ -100,11 +102,29 @@ class RoleAccess(AccessGuard):
         owner = model.table.c.owner_id
         if scope == "all":
             return None
+        mine = [owner == self.actor.id, *self._user_field_filters(model)]
         if scope == "own":
-            return owner == self.actor.id
+            return sa.or_(*mine)
         if scope == "team":
-            return sa.or_(owner == self.actor.id, owner.in_(self._team_members_query()))
+            return sa.or_(*mine, owner.in_(self._team_members_query()))
         return sa.false()
+
+    def _user_field_filters(self, model: ObjectModel) -> list[sa.ColumnElement]:
+        """Rows whose user field, or whose lookup's user field, is the actor."""
+        result = []
+        for path in self.grant(model).user_fields:
+            name, _, through = path.partition(".")
+            if name not in model.table.c:
+                continue  # the cross-check refuses this; a stale role must not break reads
+            column = model.table.c[name]
+            if not through:
+                result.append(column == self.actor.id)
+                continue
+            target = self.session.compiled.objects.get(model.fields[name].spec.get("target"))
+            if target is not None and through in target.table.c:
+                held = sa.select(target.table.c.id).where(target.table.c[through] == self.actor.id)
+                result.append(column.in_(held))
+        return result
 
     def _team_members_query(self) -> sa.Select:
         tm = st.team_member

@@ -16,6 +16,7 @@ from plinth.errors import Conflict, NotFound, ValidationError
 from plinth.metadata.publisher import Publisher, Put, Remove
 from plinth.metadata.store import load_documents
 from plinth.packs.loader import Pack
+from plinth.packs.plugins import load_plugins
 from plinth.runtime import system_tables as st
 
 Progress = Callable[[str], None]
@@ -123,6 +124,7 @@ class PackInstaller:
                 before_commit=lambda conn, _rev, pack=pack: _record_pack(conn, pack),
             )
             action = "upgraded" if previous else "installed"
+            load_plugins(self.tenant)  # the pack's hooks apply from now on in this process
             outcomes.append(
                 InstallOutcome(
                     pack.name,

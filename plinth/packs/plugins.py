@@ -7,6 +7,7 @@ import importlib
 import logging
 
 import sqlalchemy as sa
+from flask import Blueprint
 
 from plinth.errors import ConfigError
 from plinth.runtime import system_tables as st
@@ -21,6 +22,7 @@ class PackContext:
 
     tenant: object
     pack: str
+    manifest: dict = dataclasses.field(default_factory=dict)
 
     @property
     def hooks(self) -> Hooks:
@@ -31,9 +33,27 @@ class PackContext:
         """Register background jobs: ``context.jobs.register(name, handler)``."""
         return self.tenant.jobs
 
+    def api_route(self, rule: str, methods=("GET",), openapi: dict | None = None):
+        """Decorator adding an API endpoint at ``/api/v1<rule>``; ``rule`` starts with
+        ``/<api_prefix>/`` (the manifest's, or the pack name); ``openapi`` maps methods to
+        OpenAPI operations for the document."""
+
+        def decorate(view):
+            prefix = self.manifest.get("api_prefix", self.pack)
+            self.tenant.routes.add_api(self.pack, prefix, rule, view, methods, openapi)
+            return view
+
+        return decorate
+
+    def blueprint(self, blueprint: Blueprint) -> Blueprint:
+        """Serve a Flask blueprint of pages (e.g. a public form) next to the API."""
+        self.tenant.routes.blueprints.append(blueprint)
+        return blueprint
+
 
 def load_plugins(tenant) -> list[str]:
-    """Import the ``python`` module of each installed pack and call its ``register``.
+    """Import the ``python`` module of each installed pack and call its ``register`` (once
+    per tenant: packs installed later are loaded by a later call).
 
     A missing module or a module without ``register`` fails start-up with a clear message.
     """
@@ -45,7 +65,7 @@ def load_plugins(tenant) -> list[str]:
     loaded = []
     for name, manifest in rows:
         module_name = (manifest or {}).get("python")
-        if not module_name:
+        if not module_name or name in tenant.plugins:
             continue
         try:
             module = importlib.import_module(module_name)
@@ -54,6 +74,7 @@ def load_plugins(tenant) -> list[str]:
         register = getattr(module, "register", None)
         if not callable(register):
             raise ConfigError(f"pack {name}: {module_name} has no register(context) function")
-        register(PackContext(tenant, name))
+        register(PackContext(tenant, name, manifest or {}))
+        tenant.plugins.add(name)
         loaded.append(name)
     return loaded

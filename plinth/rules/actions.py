@@ -3,7 +3,7 @@
 - before save (in the saving transaction, changing the record being saved): ``set_fields``,
   ``script``;
 - after save (in the same transaction, so atomic with the save): ``create_record``,
-  ``update_related``;
+  ``update_related``, ``update_record``, ``transition``;
 - after commit (as jobs, retried): ``notify``, ``webhook``, ``enqueue``, and any action
   marked ``after_commit: true``.
 
@@ -42,6 +42,8 @@ DEFAULT_PHASE = {
     "notify": AFTER_COMMIT,
     "webhook": AFTER_COMMIT,
     "enqueue": AFTER_COMMIT,
+    "transition": AFTER_SAVE,
+    "update_record": AFTER_SAVE,
 }
 MAX_RELATED = 1000
 
@@ -233,6 +235,47 @@ def enqueue(ctx: ActionContext, action: dict) -> None:
     )
 
 
+def _target_id(ctx: ActionContext, reference: str) -> Any:
+    """A record id named by an action: a lookup field of the triggering record, or
+    ``=expression``."""
+    if reference.startswith("="):
+        return resolve_values(ctx, {"record": reference})["record"]
+    return ctx.record.get(reference)
+
+
+def update_record(ctx: ActionContext, action: dict) -> None:
+    """Update one other record, e.g. the service resource a field task points to."""
+    record_id = _target_id(ctx, action["record"])
+    if record_id not in (None, ""):
+        ctx.session.records.update(
+            action["object"], record_id, resolve_values(ctx, action["values"])
+        )
+
+
+def transition(ctx: ActionContext, action: dict) -> None:
+    """Fire a workflow transition on another record (the work order of a field task), or
+    on every record whose lookup ``via`` points here."""
+    from plinth.errors import Conflict
+    from plinth.workflow.transitions import PreconditionFailed, fire
+
+    if action.get("via"):
+        query = ListQuery(
+            filters=[Filter(action["via"], "eq", ctx.record["id"])], limit=MAX_RELATED
+        )
+        targets = [r["id"] for r in ctx.session.records.list(action["object"], query).data]
+    else:
+        targets = [_target_id(ctx, action["record"])]
+    comment = action.get("comment") or f"automation {ctx.automation}"
+    for record_id in targets:
+        if record_id in (None, ""):
+            continue  # nothing to move: the lookup is empty
+        try:
+            fire(ctx.session, action["object"], record_id, action["transition"], comment=comment)
+        except (Conflict, PreconditionFailed):
+            if not action.get("if_possible"):
+                raise
+
+
 RUNNERS = {
     "set_fields": set_fields,
     "script": script,
@@ -241,4 +284,6 @@ RUNNERS = {
     "notify": notify,
     "webhook": webhook,
     "enqueue": enqueue,
+    "transition": transition,
+    "update_record": update_record,
 }

@@ -20,7 +20,8 @@ def resolve_recipients(
     """User ids and e-mail addresses named by ``to`` entries of a notify action:
 
     ``owner``, ``creator``, ``user:<id>``, ``role:<name>``, ``team:<name>``,
-    ``field:<user field>`` or a plain e-mail address (e-mail channel only).
+    ``field:<user field>``, ``field:<email field>`` (e-mail channel only) or a plain e-mail
+    address (e-mail channel only).
     """
     users: set[int] = set()
     emails: set[str] = set()
@@ -48,6 +49,8 @@ def resolve_recipients(
             field = model.fields.get(value)
             if field is not None and field.type.name == "user" and record.get(value):
                 users.add(record[value])
+            elif field is not None and field.type.name == "email" and record.get(value):
+                emails.add(record[value])
         elif EMAIL.match(target):
             emails.add(target)
     if users:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from plinth.errors import NotFound, PermissionDenied, ValidationError
+from plinth.packs.settings import get_setting
 from plinth.rules.sandbox.environment import time_helpers
 from plinth.rules.sandbox.errors import SandboxError
 from plinth.rules.sandbox.limits import MAX_HELPER_CALLS, MAX_QUERY_LIMIT
@@ -72,7 +73,15 @@ def data_helpers(session: Session) -> dict[str, Any]:
         except (ValidationError, NotFound, PermissionDenied) as exc:
             raise SandboxError(f"count({object_name!r}): {exc.detail}") from None
 
-    return {"lookup": lookup, "query": query, "count": count}
+    def setting(name: str):
+        """A pack setting such as ``setting("field_service.require_check_in")``."""
+        charge()
+        try:
+            return get_setting(session, str(name))
+        except NotFound as exc:
+            raise SandboxError(exc.detail) from None
+
+    return {"lookup": lookup, "query": query, "count": count, "setting": setting}
 
 
 def helpers(session: Session) -> dict[str, Any]:

@@ -225,6 +225,15 @@ login_attempt = sa.Table(
     sa.Index("ix_plinth_login_attempt_ip", "ip", "at"),
 )
 
+rate_limit = sa.Table(
+    "plinth_rate_limit",
+    metadata,
+    sa.Column("key", sa.String(200), primary_key=True),
+    sa.Column("window_end", UTCDateTime, nullable=False),
+    sa.Column("hits", sa.Integer, nullable=False),
+    sa.Index("ix_plinth_rate_limit_window_end", "window_end"),
+)
+
 job = sa.Table(
     "plinth_job",
     metadata,

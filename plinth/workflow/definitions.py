@@ -47,6 +47,7 @@ class Transition:
     comment_required: bool
     actions: tuple[dict[str, Any], ...]
     approval: Approval | None
+    condition_message: Any = None
 
     def title(self, locale: str = "en") -> str:
         return localize(self.label, locale) or self.name.replace("_", " ").capitalize()
@@ -121,4 +122,5 @@ def _transition(spec: dict[str, Any]) -> Transition:
         )
         if approval
         else None,
+        condition_message=spec.get("condition_message"),
     )

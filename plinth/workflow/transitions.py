@@ -11,6 +11,7 @@ import dataclasses
 from typing import TYPE_CHECKING, Any
 
 from plinth.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from plinth.i18n import localize
 from plinth.rules.record_rules import RuleFailed, evaluate_rule
 from plinth.rules.sandbox.environment import blank
 from plinth.rules.scope import rule_scope
@@ -42,6 +43,10 @@ class InProgress:
     @property
     def timeline_name(self) -> str | None:
         return self.name or (self.transition.name if self.transition else None)
+
+
+class PreconditionFailed(ValidationError):
+    """A transition's condition does not hold for the record now."""
 
 
 def require_workflow(session: Session, object_name: str) -> Workflow:
@@ -127,9 +132,8 @@ def check_preconditions(
     if errors:
         raise ValidationError(errors)
     if transition.condition is not None and not _holds(session, workflow, transition, merged, old):
-        raise ValidationError(
-            detail=f"{transition.title(locale)} is not possible now: its condition does not hold"
-        )
+        reason = localize(transition.condition_message, locale) or "its condition does not hold"
+        raise PreconditionFailed(detail=f"{transition.title(locale)} is not possible now: {reason}")
 
 
 def available(session: Session, workflow: Workflow, record: dict[str, Any]) -> list[dict[str, Any]]:

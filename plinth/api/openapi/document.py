@@ -60,7 +60,7 @@ def openapi_document(session: Session, authenticated: bool) -> dict[str, Any]:
 
 
 def _build(session: Session, authenticated: bool) -> dict[str, Any]:
-    paths = {**static_paths(), **workflow_static_paths()}
+    paths = {**static_paths(), **workflow_static_paths(), **session.tenant.routes.openapi_paths()}
     schemas = {**static_schemas(), **workflow_schemas(), **assignment_schemas()}
     if authenticated:
         for name in sorted(session.compiled.objects):

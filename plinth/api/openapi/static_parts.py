@@ -131,6 +131,22 @@ FILE_INFO = {
         "url": {"type": "string"},
     },
 }
+SETTING = {
+    "type": "object",
+    "required": ["name", "pack", "type", "value", "default"],
+    "properties": {
+        "name": {"type": "string", "example": "field_service.require_check_in"},
+        "pack": {"type": "string"},
+        "type": {"type": "string", "enum": ["boolean", "integer", "number", "string", "list"]},
+        "value": {"nullable": True},
+        "default": {"nullable": True},
+        "label": {"nullable": True},
+        "description": {"type": "string", "nullable": True},
+        "options": {"type": "array", "items": {"type": "string"}},
+        "minimum": {"type": "number"},
+        "maximum": {"type": "number"},
+    },
+}
 CREDENTIALS = {
     "type": "object",
     "required": ["email", "password"],
@@ -304,6 +320,19 @@ def static_paths() -> dict[str, Any]:
                 ],
             )
         },
+        "/api/v1/settings": {
+            "get": operation(
+                "Pack settings with their values and declarations",
+                "system",
+                ok(listing_of(ref("Setting"), paged=False)),
+            ),
+            "patch": operation(
+                "Change settings, all or nothing; null restores the default (admin)",
+                "system",
+                ok(listing_of(ref("Setting"), paged=False)),
+                requestBody=body({"type": "object", "additionalProperties": True}),
+            ),
+        },
         "/api/v1/metadata/revisions": {
             "get": operation(
                 "Metadata revisions, newest first (admin)",
@@ -464,4 +493,5 @@ def static_schemas() -> dict[str, Any]:
         "Team": TEAM,
         "TeamInput": TEAM_INPUT,
         "FileInfo": FILE_INFO,
+        "Setting": SETTING,
     }

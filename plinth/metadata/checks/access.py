@@ -21,6 +21,26 @@ def check_roles(ctx: CheckContext) -> None:
             for field_name in grant.get("fields", {}):
                 if field_name not in known:
                     ctx.add(kind, name, ("objects", obj, "fields", field_name), "unknown field")
+            for index, path in enumerate(grant.get("user_fields", ())):
+                problem = _user_field_problem(ctx, obj, path)
+                if problem:
+                    ctx.add(kind, name, ("objects", obj, "user_fields", index), problem)
+
+
+def _user_field_problem(ctx: CheckContext, obj: str, path: str) -> str | None:
+    """Why ``path`` (``field`` or ``lookup.field``) is not a user field of ``obj``."""
+    first, _, through = path.partition(".")
+    field = ctx.fields(obj).get(first)
+    if not through:
+        if field is None or field.get("type") != "user":
+            return f"{first!r} is not a user field of {obj}"
+        return None
+    if field is None or field.get("type") != "lookup":
+        return f"{first!r} is not a lookup field of {obj}"
+    target = field.get("target")
+    if ctx.fields(target).get(through, {}).get("type") != "user":
+        return f"{through!r} is not a user field of {target}"
+    return None
 
 
 def check_calendars(ctx: CheckContext) -> None:

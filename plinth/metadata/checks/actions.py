@@ -41,6 +41,13 @@ def check_actions(ctx: CheckContext, kind: str, name: str, path: tuple, obj, act
                     obj,
                     extra=("related",),
                 )
+        elif kind_of == "transition":
+            _check_transition(ctx, kind, name, here, obj, action)
+        elif kind_of == "update_record":
+            target = action.get("object")
+            if ctx.require_object(kind, name, (*here, "object"), target):
+                _check_reference(ctx, kind, name, here, obj, target, action.get("record") or "")
+                _check_values(ctx, kind, name, (*here, "values"), target, obj, action.get("values"))
         elif kind_of == "script":
             ctx.require_expression(kind, name, (*here, "source"), action.get("source"), "exec", obj)
         elif kind_of == "notify":
@@ -59,3 +66,37 @@ def _check_values(ctx, kind, name, path, target, scope_object, values, extra=())
             ctx.require_expression(
                 kind, name, (*path, field_name), value[1:], "eval", scope_object, extra=extra
             )
+
+
+def _check_transition(ctx, kind, name, path, obj, action) -> None:
+    target = action.get("object")
+    if not ctx.require_object(kind, name, (*path, "object"), target):
+        return
+    flows = [
+        w
+        for w in ctx.docs("workflows").values()
+        if isinstance(w, dict) and w.get("object") == target
+    ]
+    names = {t.get("name") for w in flows for t in w.get("transitions") or ()}
+    if action.get("transition") not in names:
+        ctx.add(
+            kind,
+            name,
+            (*path, "transition"),
+            f"{target} has no workflow transition {action.get('transition')!r}",
+        )
+    if action.get("via"):
+        via = ctx.fields(target).get(action["via"])
+        if via is None or via.get("type") != "lookup" or via.get("target") != obj:
+            ctx.add(kind, name, (*path, "via"), f"must be a lookup of {target} to {obj}")
+    else:
+        _check_reference(ctx, kind, name, path, obj, target, action.get("record") or "")
+
+
+def _check_reference(ctx, kind, name, path, obj, target, reference: str) -> None:
+    if reference.startswith("="):
+        ctx.require_expression(kind, name, (*path, "record"), reference[1:], "eval", obj)
+    elif obj:
+        field = ctx.fields(obj).get(reference)
+        if field is None or field.get("type") != "lookup" or field.get("target") != target:
+            ctx.add(kind, name, (*path, "record"), f"must be a lookup field of {obj} to {target}")

@@ -232,7 +232,7 @@ STATIC_HELPERS: dict[str, Any] = {
 HELPER_NAMES = frozenset(
     set(STATIC_HELPERS)
     | {"now", "today", "local", "date", "days", "hours", "minutes", "days_between", "parse_date"}
-    | {"lookup", "query", "count"}
+    | {"lookup", "query", "count", "setting"}
 )
 SCOPE_NAMES = frozenset({"record", "old", "user"})
 KNOWN_NAMES = frozenset(SAFE_BUILTINS) | HELPER_NAMES | SCOPE_NAMES
