@@ -1,1 +1,1 @@
-"""Field service management pack: customers, sites, assets (more objects arrive with v1)."""
+"""Field service management pack: work orders, field tasks, resources, parts, check-ins."""

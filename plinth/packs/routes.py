@@ -27,7 +27,7 @@ class ApiRoute:
 
     @property
     def endpoint(self) -> str:
-        return f"{self.pack}.{self.view.__name__}"
+        return f"{self.pack}__{self.view.__name__}"
 
     @property
     def openapi_path(self) -> str:

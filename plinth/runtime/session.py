@@ -37,6 +37,9 @@ class Session:
         self.automation_depth = 0
         self.transition = None  # the workflow move this session is saving (workflow engine)
         self.pending_assignments: list = []  # decided before a save, logged after it
+        # Writes whose values the engine already checked (a transition's caller values and
+        # its ``set`` expressions) may fill read-only fields, like the system actor.
+        self.trusted_writes = False
 
     def on_end(self, callback) -> None:
         """Run ``callback()`` once the transaction has ended, committed or rolled back (for

@@ -1,0 +1,207 @@
+"""The engineer's own endpoints: the day's tasks in planned order, and parts for a task.
+
+Everything else an engineer does is a field task transition
+(``POST /api/v1/records/field_task/{id}/transitions/{accept|reject|depart|arrive|...}``)
+or a record change (notes, photos, the signature) through the generic API.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+
+from flask import request
+
+from packs.field_service.geo import distance_m
+from packs.field_service.resources import my_resource
+from plinth.api.toolkit import BadRequest, api_session, json_body, listing
+from plinth.errors import ValidationError
+from plinth.packs.settings import get_setting
+from plinth.runtime.query import Filter, ListQuery
+from plinth.workflow.transitions import fire
+
+ACTIVE_STATES = ["dispatched", "accepted", "en_route", "arrived", "in_service", "waiting_parts"]
+MAX_LINES = 50
+TAG = ["field service"]
+MY_TASKS_OPENAPI = {
+    "get": {
+        "summary": "The caller's field tasks for a day, in planned order",
+        "tags": TAG,
+        "parameters": [
+            {
+                "name": "date",
+                "in": "query",
+                "schema": {"type": "string", "format": "date"},
+                "description": "Day in the caller's time zone (default today)",
+            }
+        ],
+        "responses": {
+            "200": {"description": "Tasks with distance and travel time from the last location"}
+        },
+    }
+}
+PARTS_OPENAPI = {
+    "post": {
+        "summary": "Record parts consumed from the caller's bag, or request parts from a warehouse",
+        "tags": TAG,
+        "parameters": [
+            {"name": "task_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+        ],
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["kind", "lines"],
+                        "properties": {
+                            "kind": {"type": "string", "enum": ["consumption", "requisition"]},
+                            "warehouse": {
+                                "type": "integer",
+                                "description": "Requisitions: the stock location to take from",
+                            },
+                            "lines": {
+                                "type": "array",
+                                "maxItems": MAX_LINES,
+                                "items": {
+                                    "type": "object",
+                                    "required": ["part", "qty"],
+                                    "properties": {
+                                        "part": {"type": "integer"},
+                                        "qty": {"type": "number"},
+                                    },
+                                },
+                            },
+                        },
+                    }
+                }
+            },
+        },
+        "responses": {"201": {"description": "The movements, posted or waiting for approval"}},
+    }
+}
+
+
+def register(context) -> None:
+    context.api_route("/fs/my/tasks", openapi=MY_TASKS_OPENAPI)(my_tasks)
+    context.api_route("/fs/tasks/<id:task_id>/parts", ["POST"], PARTS_OPENAPI)(task_parts)
+
+
+def _day() -> dt.date | None:
+    raw = request.args.get("date")
+    if raw is None:
+        return None
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        raise BadRequest("date must be YYYY-MM-DD") from None
+
+
+def my_tasks():
+    """Tasks scheduled on the day (in the caller's time zone), then unscheduled active
+    ones, each with the distance and travel minutes from the resource's last location."""
+    day = _day()
+    with api_session() as s:
+        resource = my_resource(s)
+        zone = s.actor.zone
+        day = day or s.tenant.clock().astimezone(zone).date()
+        start = dt.datetime.combine(day, dt.time(), tzinfo=zone)
+        end = start + dt.timedelta(days=1)
+        mine = Filter("assigned_resource", "eq", resource["id"])
+        scheduled = s.records.list(
+            "field_task",
+            ListQuery(
+                [mine, Filter("assigned_start", "gte", start), Filter("assigned_start", "lt", end)],
+                ["assigned_start"],
+                200,
+            ),
+        ).data
+        unscheduled = s.records.list(
+            "field_task",
+            ListQuery(
+                [
+                    mine,
+                    Filter("assigned_start", "isnull", True),
+                    Filter("status", "in", ACTIVE_STATES),
+                ],
+                ["priority", "id"],
+                100,
+            ),
+        ).data
+        speed = _speed(s)
+        here = resource.get("last_location") or resource.get("home_base")
+        tasks = []
+        for order, task in enumerate(scheduled + unscheduled, start=1):
+            km = distance_m(here, task.get("location"))
+            task["planned_order"] = order
+            task["distance_km"] = None if km is None else round(km / 1000, 2)
+            task["travel_minutes"] = None if km is None else round(km / 1000 / speed * 60)
+            tasks.append(task)
+        return listing(tasks, resource=resource["id"], date=day.isoformat())
+
+
+def _speed(session) -> float:
+    return float(get_setting(session, "field_service.average_speed_kmh"))
+
+
+def _lines(body) -> list[tuple[int, decimal.Decimal]]:
+    lines = body.get("lines")
+    if not isinstance(lines, list) or not 1 <= len(lines) <= MAX_LINES:
+        raise ValidationError.single("lines", f"give 1 to {MAX_LINES} lines of {{part, qty}}")
+    result = []
+    for index, line in enumerate(lines):
+        try:
+            part, qty = int(line["part"]), decimal.Decimal(str(line["qty"]))
+        except (KeyError, TypeError, ValueError, decimal.InvalidOperation):
+            raise ValidationError.single(f"lines/{index}", "needs a part id and a qty") from None
+        if qty <= 0:
+            raise ValidationError.single(f"lines/{index}/qty", "must be more than 0")
+        result.append((part, qty))
+    return result
+
+
+def task_parts(task_id: int):
+    """Consumption lines are posted at once (from the caller's bag); requisition lines wait
+    for a warehouse keeper's approval. All lines succeed or none does."""
+    body = json_body()
+    kind = body.get("kind")
+    if kind not in ("consumption", "requisition"):
+        raise ValidationError.single("kind", "must be consumption or requisition")
+    lines = _lines(body)
+    with api_session() as s:
+        resource = my_resource(s)
+        task = s.records.get("field_task", task_id, ["id", "assigned_resource", "status"])
+        if task.get("assigned_resource") != resource["id"]:
+            raise ValidationError.single("task_id", "the task is not assigned to you")
+        bag = _bag_of(s, resource["id"])
+        movements = []
+        for part, qty in lines:
+            values = {"kind": kind, "part": part, "qty": qty, "field_task": task["id"]}
+            if kind == "consumption":
+                values["from_location"] = bag
+            else:
+                if not body.get("warehouse"):
+                    raise ValidationError.single("warehouse", "is required for a requisition")
+                values.update(from_location=body["warehouse"], to_location=bag)
+            movement = s.records.create("part_movement", values)
+            name = "post" if kind == "consumption" else "request"
+            movements.append(fire(s, "part_movement", movement["id"], name))
+        response = listing(movements)
+        response.status_code = 201
+        return response
+
+
+def _bag_of(session, resource_id: int) -> int:
+    bags = (
+        session.as_system()
+        .records.list(
+            "stock_location",
+            ListQuery(
+                [Filter("resource", "eq", resource_id), Filter("kind", "eq", "bag")], limit=1
+            ),
+        )
+        .data
+    )
+    if not bags:
+        raise ValidationError.single("resource", "you have no bag (a stock location of kind bag)")
+    return bags[0]["id"]

@@ -1,0 +1,26 @@
+"""What packs' API routes use: the request session, JSON bodies, list envelopes, errors.
+
+Pack endpoints (``context.api_route``) import from here rather than from the API's
+internal modules, so those can change without breaking packs.
+"""
+
+from plinth.api.auth import api_session, require_admin
+from plinth.api.jsonio import BadRequest, json_body, optional_body
+from plinth.api.rate_limit import hit as rate_limit
+from plinth.api.record_responses import expected_version, with_etag
+from plinth.api.responses import bool_arg, client_address, int_arg, listing
+
+__all__ = [
+    "BadRequest",
+    "api_session",
+    "bool_arg",
+    "client_address",
+    "expected_version",
+    "int_arg",
+    "json_body",
+    "listing",
+    "optional_body",
+    "rate_limit",
+    "require_admin",
+    "with_etag",
+]
