@@ -288,3 +288,54 @@ def test_a_valid_document_of_each_kind(kind, document):
     documents = {"objects": {"site": SITE, "asset": ASSET}, "calendars": {"c": calendar}}
     documents.setdefault(kind, {})[document["name"]] = document
     assert cross_check(documents) == []
+
+
+def test_transition_and_update_record_actions_and_user_field_scopes_are_checked():
+    flow = {
+        "name": "grading",
+        "object": "asset",
+        "field": "grade",
+        "states": [
+            {"name": "a", "category": "new", "initial": True},
+            {"name": "b", "category": "done"},
+        ],
+        "transitions": [{"name": "promote", "from": ["a"], "to": "b"}],
+    }
+    automation = {
+        "name": "chain",
+        "object": "asset",
+        "trigger": {"type": "on_update"},
+        "actions": [
+            {"type": "transition", "object": "asset", "record": "=id", "transition": "demote"},
+            {"type": "transition", "object": "site", "record": "site", "transition": "promote"},
+            {"type": "transition", "object": "asset", "via": "serial", "transition": "promote"},
+            {"type": "update_record", "object": "site", "record": "serial", "values": {"nope": 1}},
+            {
+                "type": "update_record",
+                "object": "site",
+                "record": "site",
+                "values": {"city": "=serial"},
+            },
+        ],
+    }
+    role = {
+        "name": "tech",
+        "objects": {"asset": {"read": "own", "user_fields": ["serial", "site.name", "grade.x"]}},
+    }
+    found = cross([SITE, ASSET], workflows=[flow], automations=[automation], roles=[role])
+    base = ("automations", "chain")
+    assert found[(*base, "/actions/0/transition")] == "asset has no workflow transition 'demote'"
+    assert found[(*base, "/actions/1/transition")] == "site has no workflow transition 'promote'"
+    assert found[(*base, "/actions/2/via")] == "must be a lookup of asset to asset"
+    assert found[(*base, "/actions/3/record")] == "must be a lookup field of asset to site"
+    assert found[(*base, "/actions/3/values/nope")] == "unknown field 'nope' of site"
+    assert not [k for k in found if k[:2] == base and k[2].startswith("/actions/4")]
+    assert found[("roles", "tech", "/objects/asset/user_fields/0")] == (
+        "'serial' is not a user field of asset"
+    )
+    assert found[("roles", "tech", "/objects/asset/user_fields/1")] == (
+        "'name' is not a user field of site"
+    )
+    assert found[("roles", "tech", "/objects/asset/user_fields/2")] == (
+        "'grade' is not a lookup field of asset"
+    )
