@@ -37,6 +37,12 @@ def _parse_int(raw: Any) -> int:
     return int(raw)
 
 
+def _parse_float(raw: Any) -> float:
+    if isinstance(raw, bool):
+        raise ValueError(f"expected a number, got {raw!r}")
+    return float(raw)
+
+
 def _parse_str(raw: Any) -> str:
     return str(raw)
 
@@ -92,6 +98,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Address users reach this instance at, for links in e-mails (e.g. evaluation links).",
     ),
     Setting("TESTING", _parse_bool, False, "Test mode (used by the test suite)."),
+    Setting(
+        "DEMO_SCALE",
+        _parse_float,
+        1.0,
+        "Size of generated demo data relative to the full demo city (tests use a fraction).",
+    ),
     Setting(
         "JOB_QUEUE",
         _parse_str,

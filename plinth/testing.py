@@ -124,6 +124,7 @@ def plinth_settings(database_settings, tmp_path) -> dict[str, Any]:
         "INSTANCE_DIR": str(tmp_path / "instance"),
         "SECRET_KEY": "test-secret-key",
         "TESTING": True,
+        "DEMO_SCALE": 0.05,  # a small demo city keeps pack tests fast
     }
 
 

@@ -36,8 +36,8 @@ def list_filters(filters: Any) -> list[Filter]:
     return result
 
 
-def data_helpers(session: Session) -> dict[str, Any]:
-    calls = [0]
+def data_helpers(session: Session, calls: list[int]) -> dict[str, Any]:
+    """``calls`` counts this run's reads; ``rule_scope`` resets it for every run."""
 
     def charge() -> None:
         calls[0] += 1
@@ -88,9 +88,10 @@ def helpers(session: Session) -> dict[str, Any]:
     """Helpers of a session, built once per session."""
     cached = session.__dict__.get("_rule_helpers")
     if cached is None:
+        calls = session.__dict__["_rule_reads"] = [0]
         cached = {
             **time_helpers(session.actor.zone, session.tenant.clock),
-            **data_helpers(session),
+            **data_helpers(session, calls),
             "user": UserView(session.actor),
         }
         session.__dict__["_rule_helpers"] = cached
@@ -110,6 +111,7 @@ def rule_scope(
     if fields:
         values = {**dict.fromkeys(fields), **values}
     scope = dict(helpers(session))
+    session.__dict__["_rule_reads"][0] = 0  # the read budget is per run, not per session
     scope.update(values)
     scope["record"] = WritableRecord(values) if writable else RecordView(values)
     scope["old"] = RecordView(old) if old is not None else None

@@ -337,3 +337,20 @@ def test_notify_after_commit_in_app(publish, records, tenant):
         (boss["id"], "Big order 11", "Line 1: 11 x 2.0")
     ]
     assert [tuple(j) for j in jobs] == [("rules.action", "done")]
+
+
+def test_the_read_budget_is_per_run_not_per_session(tenant, publish):
+    from plinth.auth.actor import SYSTEM
+    from plinth.rules.sandbox import compile_rule, evaluate
+    from plinth.rules.sandbox.errors import SandboxError
+    from plinth.rules.scope import rule_scope
+    from tests.docs import SITE, doc
+
+    publish(doc(SITE))
+    sixty = compile_rule("sum(count('site') for _ in range(60))")
+    with tenant.session(SYSTEM) as session:
+        for _ in range(3):  # 180 reads in one session, 60 per run: fine
+            assert evaluate(sixty, rule_scope(session, {})) == 0
+        too_many = compile_rule("sum(count('site') for _ in range(101))")
+        with pytest.raises(SandboxError, match="at most 100 times"):
+            evaluate(too_many, rule_scope(session, {}))
