@@ -1,6 +1,7 @@
 """The ``plinth`` command as a user runs it: clear one-line errors, no tracebacks."""
 
 import json
+import re
 
 import pytest
 from click.testing import CliRunner
@@ -70,7 +71,7 @@ def test_users_tokens_and_packs(run, tmp_path):
     code, out, _ = run("pack", "list")
     assert "field_service 1.0.0 installed" in out
     code, out, _ = run("demo")
-    assert code == 0 and "field_service: loaded 12 demo records" in out
+    assert code == 0 and re.search(r"field_service: loaded \d+ demo records", out)
     code, out, _ = run("demo")
     assert "already loaded" in out
     code, out, _ = run("pack", "export", "field_service", "--to", str(tmp_path / "out"))

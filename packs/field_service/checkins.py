@@ -83,11 +83,14 @@ def record_arrival(event) -> None:
     if event.old is not None:
         return
     session, values = event.session.as_system(), event.values
-    session.records.update(
-        "service_resource",
-        values["resource"],
-        {"last_location": values["location"], "last_seen_at": values["checked_in_at"]},
-    )
+    resource = session.records.get("service_resource", values["resource"], ["last_seen_at"])
+    seen = resource.get("last_seen_at")
+    if seen is None or values["checked_in_at"] >= seen:  # a back-dated check-in is no news
+        session.records.update(
+            "service_resource",
+            values["resource"],
+            {"last_location": values["location"], "last_seen_at": values["checked_in_at"]},
+        )
     if not values.get("at_site") or not values.get("field_task"):
         return
     stop_event(session, "field_task", values["field_task"], "check_in")

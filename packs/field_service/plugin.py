@@ -5,7 +5,18 @@ Each feature module has a ``register(context)`` that adds its hooks, jobs and en
 
 from __future__ import annotations
 
-from packs.field_service import assets, checkins, engineer_api, resource_skills, stock, territory
+from packs.field_service import (
+    assets,
+    channels,
+    checkins,
+    engineer_api,
+    evaluations,
+    resource_skills,
+    settlements,
+    stock,
+    territory,
+    tracks,
+)
 
 FEATURES = (
     assets,
@@ -14,6 +25,10 @@ FEATURES = (
     stock,
     checkins,
     engineer_api,
+    tracks,
+    channels,
+    evaluations,
+    settlements,
 )
 
 

@@ -4,17 +4,22 @@ Pack endpoints (``context.api_route``) import from here rather than from the API
 internal modules, so those can change without breaking packs.
 """
 
-from plinth.api.auth import api_session, require_admin
+from plinth.api.auth import api_session, csrf_token, require_admin
 from plinth.api.jsonio import BadRequest, json_body, optional_body
 from plinth.api.rate_limit import hit as rate_limit
 from plinth.api.record_responses import expected_version, with_etag
 from plinth.api.responses import bool_arg, client_address, int_arg, listing
+from plinth.extension import current_tenant
+from plinth.runtime.file_types import check_upload
 
 __all__ = [
     "BadRequest",
     "api_session",
     "bool_arg",
+    "check_upload",
     "client_address",
+    "csrf_token",
+    "current_tenant",
     "expected_version",
     "int_arg",
     "json_body",

@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import base64
 
+import sqlalchemy as sa
+
+from plinth.runtime import system_tables as st
+from tests.api.test_files_api import upload
 from tests.field_service.conftest import FAR, NEAR_HQ
 
 PNG = (
@@ -82,15 +86,20 @@ def test_work_order_to_closed_through_a_field_task(city):
     assert transition(ann, "field_task", task["id"], "start").status == 200
     refused = transition(ann, "field_task", task["id"], "complete")
     assert refused.status == 422 and "customer_signature" in refused.problem["errors"]
+    photo = upload(ann, base64.b64decode(PNG.split(",", 1)[1]), "unit.png", "image/png")
+    assert photo.status == 201, photo.json
     patch = ann.patch(
         f"/api/v1/records/field_task/{task['id']}",
         json={
             "customer_signature": {"image": PNG, "signer": "Carl"},
+            "photos": [photo.json["id"]],
             "resolution": "Replaced the filter",
             "notes": "dusty unit",
         },
     )
     assert patch.status == 200, patch.json
+    assert patch.json["photos"] == [photo.json["id"]]
+    assert patch.json["customer_signature"]["signer"] == "Carl"
     no_parts = transition(ann, "field_task", task["id"], "complete")
     assert no_parts.status == 422 and "parts" in no_parts.problem["detail"]
     city.post_stock(ids["part"], ids["ann_bag"], 3)
@@ -116,6 +125,15 @@ def test_work_order_to_closed_through_a_field_task(city):
     assert transition(dora, "field_task", task["id"], "close").status == 200
     final = dora.get(f"/api/v1/records/work_order/{wo['id']}").json
     assert final["status"] == "closed" and final["closed_at"]
+    # the customer was told about each key step by e-mail (a job per step)
+    with city.app_tenant.database.transaction() as conn:
+        told = (
+            conn.execute(sa.select(st.job.c.payload).where(st.job.c.name == "rules.action"))
+            .scalars()
+            .all()
+        )
+    steps_told = [p for p in told if p["automation"] == "customer_status_email"]
+    assert len(steps_told) == 4  # dispatched, en route, completed, closed
     steps = [
         e["transition"]
         for e in dora.get(f"/api/v1/records/field_task/{task['id']}/timeline").json["data"]
@@ -173,3 +191,52 @@ def test_reject_sends_the_task_back_to_another_engineer(city):
     assert again["excluded_resources"] == [ids["ann_resource"]]
     # and ann can no longer see it
     assert ann.get(f"/api/v1/records/field_task/{task['id']}").status == 404
+
+
+def test_low_priority_tasks_wait_in_the_pool_for_the_first_engineer_to_grab(city):
+    ids, ann, bob = city.ids, city.engineer, city.other_engineer
+    task = city.create(
+        "field_task", {"description": "Replace a lamp", "site": ids["site"], "priority": "low"}
+    )
+    assert task["assigned_resource"] is None
+    offered = ann.get("/api/v1/pool/field_task").json["data"]
+    assert [o["record"]["id"] for o in offered] == [task["id"]]
+    assert offered[0]["rule"] == "field_task_pool"
+    grabbed = ann.post(f"/api/v1/records/field_task/{task['id']}/claim", json={})
+    assert grabbed.status == 200, grabbed.json
+    assert bob.post(f"/api/v1/records/field_task/{task['id']}/claim", json={}).status == 409
+    mine = ann.get(f"/api/v1/records/field_task/{task['id']}").json
+    assert mine["assigned_resource"] == ids["ann_resource"]
+
+
+def test_sla_breach_marks_the_work_order_and_alerts_the_dispatcher(city):
+    import datetime as dt
+
+    from plinth.workflow import sla_tracking
+
+    tenant, dora = city.app_tenant, city.dispatcher
+    now = [dt.datetime(2026, 11, 24, 2, 0, tzinfo=dt.UTC)]
+    tenant.clock = lambda: now[0]
+    wo = city.create(
+        "work_order",
+        {"subject": "Lift stuck", "customer": city.ids["customer"], "priority": "urgent"},
+    )
+    clocks = {
+        c["target"]: c for c in dora.get(f"/api/v1/records/work_order/{wo['id']}/sla").json["data"]
+    }
+    assert clocks["response"]["due_at"] == "2026-11-24T02:15:00Z"  # premium 7x24: 15 minutes
+    now[0] += dt.timedelta(minutes=13)
+    with tenant.session() as s:
+        sla_tracking.sweep(s)
+    assert (
+        dora.get("/api/v1/notifications").json["data"][0]["title"] == f"SLA at risk: {wo['number']}"
+    )
+    now[0] += dt.timedelta(minutes=5)
+    with tenant.session() as s:
+        sla_tracking.sweep(s)
+    breached = dora.get(f"/api/v1/records/work_order/{wo['id']}").json
+    assert breached["sla_breached"] is True
+    titles = [n["title"] for n in dora.get("/api/v1/notifications").json["data"]]
+    assert f"SLA breached: {wo['number']}" in titles
+    report = dora.get("/api/v1/sla/breaches?object=work_order").json["data"]
+    assert [(r["record_id"], r["target"]) for r in report] == [(wo["id"], "response")]
