@@ -7,6 +7,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from plinth.auth.actor import SYSTEM
+from plinth.errors import PlinthError
 from plinth.jobs import outbox
 from plinth.jobs.dispatch import InlineDispatcher, RqDispatcher
 from plinth.jobs.registry import DEFAULT_BACKOFF, JobContext, JobRegistry
@@ -17,6 +18,9 @@ if TYPE_CHECKING:
     from plinth.tenant import Tenant
 
 log = logging.getLogger(__name__)
+# Failures with a known cause a user can act on (e-mail not set up, a webhook answering
+# 500, a rule refusing): logged as one line; anything else with its traceback.
+EXPECTED_FAILURES = (PlinthError,)
 
 
 class JobService:
@@ -94,7 +98,10 @@ class JobService:
             log.info("job %s done (attempt %s)", key, job["attempts"])
             return outbox.DONE
         except Exception as exc:  # noqa: BLE001 - recorded, retried, then listed as failed
-            log.exception("job %s failed (attempt %s)", key, job["attempts"])
+            if isinstance(exc, EXPECTED_FAILURES):  # a known cause: one line, no traceback
+                log.warning("job %s failed (attempt %s): %s", key, job["attempts"], exc)
+            else:
+                log.exception("job %s failed (attempt %s)", key, job["attempts"])
             retry_in = None
             if spec is not None and job["attempts"] < job["max_attempts"]:
                 retry_in = spec.delay(job["attempts"])

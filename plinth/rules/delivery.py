@@ -17,13 +17,16 @@ from email.message import EmailMessage
 from urllib.parse import urlsplit
 
 from plinth.config import Config
+from plinth.errors import PlinthError
 from plinth.runtime import system_tables as st
 
 SECRET_PREFIX = "PLINTH_WEBHOOK_SECRET_"
 
 
-class DeliveryError(RuntimeError):
-    """A delivery failed; the job is retried with back-off."""
+class DeliveryError(PlinthError):
+    """A delivery failed (an answer, a timeout, no e-mail set up); the job is retried."""
+
+    title = "Delivery failed"
 
 
 def _check_address(url: str, allow_private: bool) -> None:
