@@ -18,7 +18,9 @@ def generate(session, city, progress) -> int:
     days = [today - dt.timedelta(days=n) for n in range(7, 0, -1)]
     by_group: dict[str, list[dict]] = {}
     for site in city.sites:
-        by_group.setdefault(city.district_group.get(_district(site), "central"), []).append(site)
+        by_group.setdefault(city.district_group.get(site.get("district"), "central"), []).append(
+            site
+        )
     built = []
     for resource in city.resources:
         sites = by_group.get(resource["group"]) or city.sites
@@ -47,10 +49,6 @@ def generate(session, city, progress) -> int:
             built.append((resource["id"], day))
     _build_tracks(session, built, progress)
     return count
-
-
-def _district(site: dict) -> str | None:
-    return site.get("district")
 
 
 def _day_path(rng, home: dict, stops: list[dict], start: dt.datetime):

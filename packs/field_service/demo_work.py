@@ -168,8 +168,6 @@ def _one(session, dispatcher, city, final: str, clock) -> int:
         session.records.update(
             "field_task", task["id"], {"assigned_resource": task["assigned_resource"]}
         )
-    else:
-        task["assigned_resource"] = task["assigned_resource"]
     resource = next(r for r in city.resources if r["id"] == task["assigned_resource"])
     engineer = Session(session.tenant, session.conn, resource["actor"])
     steps = FIELD_STEPS[: STEPS_TO[final if final != "waiting_parts" else "in_service"]]

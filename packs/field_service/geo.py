@@ -5,19 +5,15 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
-EARTH_RADIUS_M = 6_371_008.8
+from plinth.runtime.field_types.geo import EARTH_RADIUS_KM, distance_km
+
+EARTH_RADIUS_M = EARTH_RADIUS_KM * 1000
 
 
 def distance_m(a: Mapping | None, b: Mapping | None) -> float | None:
-    """Great-circle (haversine) distance in metres; None when a point is missing."""
-    if not a or not b:
-        return None
-    lat1, lng1, lat2, lng2 = map(math.radians, (a["lat"], a["lng"], b["lat"], b["lng"]))
-    h = (
-        math.sin((lat2 - lat1) / 2) ** 2
-        + math.cos(lat1) * math.cos(lat2) * math.sin((lng2 - lng1) / 2) ** 2
-    )
-    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
+    """Great-circle distance in metres; None when a point is missing."""
+    km = distance_km(a, b)
+    return None if km is None else km * 1000
 
 
 def inside_polygon(point: Mapping, polygon: Sequence[Sequence[float]]) -> bool:

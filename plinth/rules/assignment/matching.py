@@ -19,7 +19,7 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
-from plinth.rules.sandbox.environment import distance_km
+from plinth.runtime.field_types.geo import distance_km
 from plinth.workflow.calendar import BusinessCalendar
 
 COMPONENTS = ("skills", "load", "distance", "group", "preferred")

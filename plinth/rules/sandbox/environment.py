@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from plinth.rules.sandbox.errors import SandboxError
 from plinth.rules.sandbox.guards import SafeNamespace
 from plinth.rules.sandbox.limits import MAX_SIZE
+from plinth.runtime.field_types.geo import distance_km
 
 
 def _range(*args):
@@ -137,18 +138,6 @@ MATH = SafeNamespace(
         )
     },
 )
-
-
-def distance_km(a: dict | None, b: dict | None) -> float | None:
-    """Great-circle distance between two geo values ({lat, lng}), in kilometres."""
-    if not a or not b:
-        return None
-    lat1, lng1, lat2, lng2 = map(math.radians, (a["lat"], a["lng"], b["lat"], b["lng"]))
-    h = (
-        math.sin((lat2 - lat1) / 2) ** 2
-        + math.cos(lat1) * math.cos(lat2) * math.sin((lng2 - lng1) / 2) ** 2
-    )
-    return 6371.0088 * 2 * math.asin(math.sqrt(h))
 
 
 def blank(value) -> bool:

@@ -13,6 +13,21 @@ import sqlalchemy as sa
 from plinth.runtime import naming
 from plinth.runtime.field_types.base import FieldError, FieldType
 
+EARTH_RADIUS_KM = 6371.0088
+
+
+def distance_km(a: dict | None, b: dict | None) -> float | None:
+    """Great-circle (haversine) distance between two geo values ({lat, lng}) in kilometres;
+    None when one is missing."""
+    if not a or not b:
+        return None
+    lat1, lng1, lat2, lng2 = map(math.radians, (a["lat"], a["lng"], b["lat"], b["lng"]))
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lng2 - lng1) / 2) ** 2
+    )
+    return EARTH_RADIUS_KM * 2 * math.asin(min(1.0, math.sqrt(h)))  # rounding can pass 1
+
 
 def parse_point(value) -> tuple[float, float]:
     if isinstance(value, dict):
