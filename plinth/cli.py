@@ -5,6 +5,8 @@ User mistakes print one ``Error:`` line and exit non-zero; tracebacks are for bu
 
 from __future__ import annotations
 
+from importlib.metadata import entry_points
+
 import click
 import sqlalchemy as sa
 
@@ -56,6 +58,10 @@ def cli(ctx: click.Context) -> None:
 
 for module in (db, users, packs, metadata, workers):
     module.register(cli)
+
+# Packs add their own commands (e.g. `plinth dispatch`) through this entry point group.
+for command_set in entry_points(group="plinth.commands"):
+    command_set.load()(cli)
 
 
 def main() -> None:

@@ -9,6 +9,8 @@ from packs.field_service import (
     assets,
     channels,
     checkins,
+    dispatch_api,
+    dispatch_proposals,
     engineer_api,
     evaluations,
     resource_skills,
@@ -29,6 +31,8 @@ FEATURES = (
     channels,
     evaluations,
     settlements,
+    dispatch_proposals,
+    dispatch_api,
 )
 
 

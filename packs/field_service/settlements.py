@@ -13,12 +13,14 @@ import decimal
 
 from flask import jsonify
 
+from packs.field_service.records import all_records
 from plinth.api.toolkit import api_session
 from plinth.errors import Conflict, PermissionDenied, ValidationError
-from plinth.runtime.query import Filter, ListQuery
+from plinth.runtime.query import Filter
 
 DRAFT = "draft"
 FROZEN = ("confirmed", "settled")
+LINE_FIELDS = ["id", "settlement", "amount"]
 GATHER_FIELDS = frozenset({"resource", "provider", "period_start", "period_end"})
 REFRESH_OPENAPI = {
     "post": {
@@ -100,11 +102,22 @@ def fitting_lines(system, settlement: dict) -> list[dict]:
         Filter("spent_on", "lte", end),
     ]
     own = settlement.get("id")
-    return [e for e in _all(system, filters) if e.get("settlement") in (None, own)]
+    return [
+        e
+        for e in all_records(system, "expense", filters, fields=["id", "settlement", "amount"])
+        if e.get("settlement") in (None, own)
+    ]
 
 
 def _attached(system, settlement_id: int) -> list[dict]:
-    return list(_all(system, [Filter("settlement", "eq", settlement_id)]))
+    return list(
+        all_records(
+            system,
+            "expense",
+            [Filter("settlement", "eq", settlement_id)],
+            fields=["id", "settlement", "amount"],
+        )
+    )
 
 
 def attach(system, settlement_id: int, lines: list[dict]) -> list[dict]:
@@ -130,19 +143,6 @@ def _totals(lines: list[dict]) -> dict:
         (decimal.Decimal(str(line.get("amount") or 0)) for line in lines), decimal.Decimal(0)
     )
     return {"line_count": len(lines), "total": total}
-
-
-def _all(system, filters: list[Filter]):
-    cursor = None
-    while True:
-        page = system.records.list(
-            "expense",
-            ListQuery(filters, ["id"], 1000, cursor=cursor, fields=["id", "settlement", "amount"]),
-        )
-        yield from page.data
-        cursor = page.next_cursor
-        if not cursor:
-            return
 
 
 def _status_of(session, settlement_id) -> str | None:

@@ -17,6 +17,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from packs.field_service.records import all_records
 from plinth.errors import ValidationError
 from plinth.runtime.query import Filter, ListQuery
 
@@ -125,7 +126,7 @@ def _balance(session, part: int, location: int, create: bool) -> dict | None:
 def reconcile(session) -> list[dict[str, Any]]:
     """Balances that differ from the sum of posted movements (empty when the ledger holds)."""
     expected: dict[tuple[int, int], decimal.Decimal] = defaultdict(lambda: ZERO)
-    for movement in _all(session, "part_movement", [Filter("status", "eq", POSTED)]):
+    for movement in all_records(session, "part_movement", [Filter("status", "eq", POSTED)]):
         qty = decimal.Decimal(str(movement["qty"]))
         if movement.get("from_location"):
             expected[(movement["part"], movement["from_location"])] -= qty
@@ -133,7 +134,7 @@ def reconcile(session) -> list[dict[str, Any]]:
             expected[(movement["part"], movement["to_location"])] += qty
     actual = {
         (b["part"], b["location"]): decimal.Decimal(str(b["qty"] or 0))
-        for b in _all(session, "stock_balance", [])
+        for b in all_records(session, "stock_balance", [])
     }
     differences = []
     for key in sorted(set(expected) | set(actual)):
@@ -143,13 +144,3 @@ def reconcile(session) -> list[dict[str, Any]]:
                 {"part": key[0], "location": key[1], "ledger": want, "balance": have}
             )
     return differences
-
-
-def _all(session, object_name: str, filters: list[Filter]):
-    cursor = None
-    while True:
-        page = session.records.list(object_name, ListQuery(filters, ["id"], 1000, cursor=cursor))
-        yield from page.data
-        cursor = page.next_cursor
-        if not cursor:
-            return

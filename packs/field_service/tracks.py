@@ -18,6 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import jsonify, request
 
+from packs.field_service.records import all_records
 from packs.field_service.resources import my_resource, require_own_resource
 from packs.field_service.track_building import TrackRules, build_track
 from plinth.api.toolkit import BadRequest, api_session, json_body
@@ -30,7 +31,6 @@ MAX_POINTS = 1000
 MAX_DEVICE_ID = 64
 FUTURE_TOLERANCE = dt.timedelta(minutes=10)  # device clocks run a little fast
 IN_CHUNK = 500  # values per ``in`` filter
-PAGE = 1000
 IN_FLIGHT = dt.timedelta(minutes=5)  # a write may commit this long after its created_at
 TAG = ["field service"]
 POINT_SCHEMA = {
@@ -267,18 +267,6 @@ def _decimal(value: float | None, places: int) -> decimal.Decimal | None:
 
 
 # ---- building tracks ---------------------------------------------------------------------
-def _all(session, object_name: str, filters: list[Filter], sort: list[str], fields: list[str]):
-    cursor = None
-    while True:
-        page = session.records.list(
-            object_name, ListQuery(filters, sort, PAGE, cursor=cursor, fields=fields)
-        )
-        yield from page.data
-        cursor = page.next_cursor
-        if not cursor:
-            return
-
-
 def _rules(session) -> TrackRules:
     return TrackRules(
         max_accuracy_m=get_setting(session, "field_service.track_max_accuracy_m"),
@@ -298,7 +286,7 @@ def build_day(session, resource_id: int, start: dt.datetime, end: dt.datetime) -
             "lng": row["location"]["lng"],
             "accuracy": row.get("accuracy_m"),
         }
-        for row in _all(
+        for row in all_records(
             session,
             "location_ping",
             [mine, Filter("recorded_at", "gte", start), Filter("recorded_at", "lt", end)],
@@ -307,7 +295,7 @@ def build_day(session, resource_id: int, start: dt.datetime, end: dt.datetime) -
         )
     ]
     check_ins = list(
-        _all(
+        all_records(
             session,
             "check_in",
             [mine, Filter("checked_in_at", "gte", start), Filter("checked_in_at", "lt", end)],
@@ -399,7 +387,7 @@ def build_tracks_job(job) -> None:
     tenant = session.tenant
     yesterday = tenant.clock().astimezone(tenant.zone).date() - dt.timedelta(days=1)
     start, end = _day_bounds(yesterday, tenant.zone)
-    for resource in _all(session, "service_resource", [], ["id"], ["id"]):
+    for resource in all_records(session, "service_resource", [], ["id"], ["id"]):
         day_pings = [
             Filter("resource", "eq", resource["id"]),
             Filter("recorded_at", "gte", start),

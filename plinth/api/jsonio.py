@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import functools
 import json
 from typing import Any
 
+import jsonschema
 from flask import request
 from flask.json.provider import DefaultJSONProvider
 
@@ -77,3 +79,32 @@ def json_body(require_object: bool = True) -> Any:
     if require_object and not isinstance(body, dict):
         raise ValidationError.single("_body", "must be a JSON object")
     return body
+
+
+def checked_body(schema: dict) -> dict[str, Any]:
+    """The request's JSON object body, valid by the JSON Schema ``schema`` (the one the
+    endpoint's OpenAPI document shows); 422 with a message per offending property."""
+    body = json_body()
+    errors: dict[str, list[str]] = {}
+    for error in _validator(json.dumps(schema, sort_keys=True)).iter_errors(body):
+        path = [str(part) for part in error.absolute_path]
+        if error.validator == "required":
+            path.append(error.message.split("'")[1])
+            message = "is required"
+        elif error.validator == "additionalProperties":
+            unknown = [k for k in error.instance if f"'{k}'" in error.message]
+            for key in unknown:
+                errors.setdefault(".".join([*path, key]), []).append("unknown property")
+            continue
+        else:
+            message = error.message
+        errors.setdefault(".".join(path) or "_body", []).append(message)
+    if errors:
+        raise ValidationError(errors)
+    return body
+
+
+@functools.lru_cache(maxsize=64)
+def _validator(schema_json: str):
+    schema = json.loads(schema_json)
+    return jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())

@@ -5,7 +5,7 @@ internal modules, so those can change without breaking packs.
 """
 
 from plinth.api.auth import api_session, csrf_token, require_admin
-from plinth.api.jsonio import BadRequest, json_body, optional_body
+from plinth.api.jsonio import BadRequest, checked_body, json_body, optional_body
 from plinth.api.rate_limit import hit as rate_limit
 from plinth.api.record_responses import expected_version, with_etag
 from plinth.api.responses import bool_arg, client_address, int_arg, listing
@@ -22,6 +22,7 @@ __all__ = [
     "current_tenant",
     "expected_version",
     "int_arg",
+    "checked_body",
     "json_body",
     "listing",
     "optional_body",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 from collections.abc import Callable, Iterable
 
 log = logging.getLogger(__name__)
@@ -16,16 +17,31 @@ RQ_OPTIONS = {"job_timeout": 3600, "result_ttl": 300, "failure_ttl": 86400}
 
 
 class InlineDispatcher:
-    """No Redis: run each job right away in the calling thread (after its commit)."""
+    """No Redis: run each job right away in the calling thread (after its commit); long
+    running ones in a background thread of this process."""
 
     mode = "inline"
 
-    def __init__(self, run: Callable[[str], object]):
+    def __init__(
+        self, run: Callable[[str], object], in_background: Callable[[str], bool] = lambda k: False
+    ):
         self._run = run
+        self._in_background = in_background
+        self.threads: list[threading.Thread] = []
 
     def push(self, keys: Iterable[str]) -> None:
         for key in keys:
-            self._run(key)
+            if self._in_background(key):
+                thread = threading.Thread(target=self._run, args=(key,), name=key, daemon=True)
+                self.threads = [t for t in self.threads if t.is_alive()] + [thread]
+                thread.start()
+            else:
+                self._run(key)
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Wait for the background jobs started so far (tests, shutdown)."""
+        for thread in list(self.threads):
+            thread.join(timeout)
 
     def push_later(self, key: str, seconds: int) -> None:
         """In-process there is no timer: the scheduler's sweep runs the retry when due."""

@@ -18,12 +18,17 @@ DEFAULT_BACKOFF = (10, 60, 300, 1800, 7200)
 class JobContext:
     """What a handler gets: a system session in the job's transaction, the payload, and
     which attempt this is. Database work done through ``session`` commits together with
-    the job's completion, so it happens exactly once."""
+    the job's completion, so it happens exactly once.
 
-    session: Session
+    A long-running job gets no session (``session`` is None): it opens its own short
+    transactions with ``tenant.session()``, so it never holds a lock while it computes,
+    and must itself be safe to run again."""
+
+    session: Session | None
     key: str
     payload: Any
     attempt: int
+    tenant: Any = None
 
 
 Handler = Callable[[JobContext], None]
@@ -35,6 +40,7 @@ class JobSpec:
     handler: Handler
     max_attempts: int = 5
     backoff: Sequence[int] = DEFAULT_BACKOFF
+    long_running: bool = False
 
     def delay(self, attempt: int) -> int:
         """Seconds before the next try after ``attempt`` failed tries."""
@@ -45,7 +51,14 @@ class JobRegistry:
     def __init__(self):
         self._specs: dict[str, JobSpec] = {}
 
-    def register(self, name: str, handler: Handler, max_attempts: int = 5, backoff=DEFAULT_BACKOFF):
+    def register(
+        self,
+        name: str,
+        handler: Handler,
+        max_attempts: int = 5,
+        backoff=DEFAULT_BACKOFF,
+        long_running: bool = False,
+    ):
         if not _NAME.match(name):
             raise ValueError(f"invalid job name {name!r}")
         if name in self._specs:
@@ -54,7 +67,7 @@ class JobRegistry:
             raise TypeError(f"job {name!r}: handler is not callable")
         if max_attempts < 1 or not backoff:
             raise ValueError(f"job {name!r}: needs at least one attempt and a backoff")
-        self._specs[name] = JobSpec(name, handler, max_attempts, tuple(backoff))
+        self._specs[name] = JobSpec(name, handler, max_attempts, tuple(backoff), long_running)
 
     def job(self, name: str, **options) -> Callable[[Handler], Handler]:
         """Decorator form of ``register``."""

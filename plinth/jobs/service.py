@@ -31,13 +31,27 @@ class JobService:
         if redis_url:
             self.dispatcher = RqDispatcher(redis_url, tenant.config["JOB_QUEUE"])
         else:
-            self.dispatcher = InlineDispatcher(self.run)
+            self.dispatcher = InlineDispatcher(self.run, self.is_long_running)
         self.lease_seconds = tenant.config["JOB_LEASE_SECONDS"]
         self.periodic: dict[str, int] = {}
 
     # ---- registration ---------------------------------------------------------------------
-    def register(self, name: str, handler, max_attempts: int = 5, backoff=DEFAULT_BACKOFF):
-        self.registry.register(name, handler, max_attempts, backoff)
+    def register(
+        self,
+        name: str,
+        handler,
+        max_attempts: int = 5,
+        backoff=DEFAULT_BACKOFF,
+        long_running: bool = False,
+    ):
+        """Register a job handler. ``long_running`` handlers (an optimisation, an import)
+        get no transaction of their own (see ``JobContext``) and, without Redis, run in a
+        background thread so the request that queued them returns at once."""
+        self.registry.register(name, handler, max_attempts, backoff, long_running)
+
+    def is_long_running(self, key: str) -> bool:
+        spec = self.registry.get(key.split(":", 1)[0])
+        return bool(spec and spec.long_running)
 
     def job(self, name: str, **options):
         return self.registry.job(name, **options)
@@ -92,9 +106,15 @@ class JobService:
         try:
             if spec is None:
                 raise LookupError(f"no handler is registered for job {job['name']!r}")
-            with tenant.session(SYSTEM) as session:
-                spec.handler(JobContext(session, key, job["payload"], job["attempts"]))
-                outbox.finish(session.conn, job["id"], tenant.clock())
+            if spec.long_running:
+                spec.handler(JobContext(None, key, job["payload"], job["attempts"], tenant))
+                with tenant.database.transaction(write=True) as conn:
+                    outbox.finish(conn, job["id"], tenant.clock())
+            else:
+                with tenant.session(SYSTEM) as session:
+                    context = JobContext(session, key, job["payload"], job["attempts"], tenant)
+                    spec.handler(context)
+                    outbox.finish(session.conn, job["id"], tenant.clock())
             log.info("job %s done (attempt %s)", key, job["attempts"])
             return outbox.DONE
         except Exception as exc:  # noqa: BLE001 - recorded, retried, then listed as failed

@@ -35,11 +35,14 @@ class PackContext:
 
     def api_route(self, rule: str, methods=("GET",), openapi: dict | None = None):
         """Decorator adding an API endpoint at ``/api/v1<rule>``; ``rule`` starts with
-        ``/<api_prefix>/`` (the manifest's, or the pack name); ``openapi`` maps methods to
-        OpenAPI operations for the document."""
+        ``/<api_prefix>/`` (the manifest's, one of them when it lists several, or the pack
+        name); ``openapi`` maps methods to OpenAPI operations for the document."""
 
         def decorate(view):
-            prefix = self.manifest.get("api_prefix", self.pack)
+            prefixes = self.manifest.get("api_prefix", self.pack)
+            if isinstance(prefixes, str):
+                prefixes = [prefixes]
+            prefix = next((p for p in prefixes if rule.startswith(f"/{p}/")), prefixes[0])
             self.tenant.routes.add_api(self.pack, prefix, rule, view, methods, openapi)
             return view
 

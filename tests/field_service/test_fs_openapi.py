@@ -17,6 +17,10 @@ def test_pack_routes_are_documented_and_the_document_validates(city, as_admin):
         "/api/v1/fs/inbound-email",
         "/api/v1/fs/evaluations/{token}",
         "/api/v1/settings",
+        "/api/v1/dispatch/optimize",
+        "/api/v1/dispatch/proposals/{proposal_id}",
+        "/api/v1/dispatch/proposals/{proposal_id}/commit",
+        "/api/v1/dispatch/insert",
     ):
         assert path in paths, path
     engineer = city.engineer.get("/api/v1/openapi.json").json

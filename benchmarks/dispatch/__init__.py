@@ -1,0 +1,1 @@
+"""Benchmarks of the dispatch optimiser: Solomon VRPTW against best-known solutions."""

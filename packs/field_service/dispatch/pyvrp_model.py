@@ -1,0 +1,239 @@
+"""A day's dispatch problem as PyVRP data.
+
+- every engineer is a vehicle type of one vehicle, starting and ending at their own places
+  inside their shift, with a task count (capacity) and a maximum route duration;
+- every task is an optional client whose prize is the value of its priority (dropping an
+  urgent task costs more than any detour); a task with a due time is a group of two
+  mutually exclusive clients, on time (full prize) or late (a reduced prize);
+- who may do what (skills, groups, required / excluded engineers) and how fast (efficiency)
+  are routing profiles: an engineer's profile makes the tasks they may not do unreachable
+  and folds their own service time into the travel times leaving each task; the preferred
+  engineer's arcs into a task are made cheaper;
+- committed work that may not move is a client with a one-instant window, reachable only
+  by its engineer, with a prize nothing outweighs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import numpy as np
+import pyvrp
+
+from packs.field_service.dispatch.eligibility import refusal, summarise_refusals
+from packs.field_service.dispatch.model import (
+    LATE_PENALTY_SHARE,
+    PREFERRED_BONUS_M,
+    Engineer,
+    Problem,
+    Task,
+)
+from packs.field_service.dispatch.travel import UNREACHABLE
+
+PINNED_PRIZE = 10**9  # committed work: fifty urgent tasks' worth
+
+
+@dataclasses.dataclass(frozen=True)
+class Stop:
+    """A client: which task, whether it is the late alternative, and its location index."""
+
+    task: Task
+    late: bool
+    location: int
+
+
+@dataclasses.dataclass
+class DayModel:
+    data: pyvrp.ProblemData
+    origin: dt.datetime
+    stops: list[Stop]
+    engineers: list[Engineer]  # one per vehicle type, in order
+    unplaceable: list[tuple[int, str]]
+    distance: np.ndarray  # true metres between locations (without profile adjustments)
+    duration: np.ndarray  # true travel seconds between locations
+    engineer_locations: list[tuple[int, int]]  # (start, end) location index per engineer
+
+    def seconds(self, instant: dt.datetime) -> int:
+        return int((instant - self.origin).total_seconds())
+
+    def instant(self, seconds: int) -> dt.datetime:
+        return self.origin + dt.timedelta(seconds=int(seconds))
+
+
+def build(problem: Problem) -> DayModel:
+    """Translate ``problem`` into PyVRP data (and list the tasks that cannot be placed)."""
+    origin = problem.origin
+    horizon = max(
+        (int((e.shift_end - origin).total_seconds()) for e in problem.engineers), default=0
+    )
+    points: list[tuple[float, float]] = []
+    depot_of: dict[tuple[float, float], int] = {}
+    for engineer in problem.engineers:
+        for place in (engineer.start, engineer.end):
+            if place not in depot_of:
+                depot_of[place] = len(points)
+                points.append(place)
+    depots = [pyvrp.Depot(location=i) for i in range(len(points))]
+
+    stops: list[Stop] = []
+    eligible: list[list[int]] = []  # per stop: indices of the engineers who may do it
+    windows: list[tuple[int, int]] = []
+    unplaceable: list[tuple[int, str]] = []
+    for task in problem.tasks:
+        if task.location is None:
+            unplaceable.append((task.id, "the task has no location"))
+            continue
+        who = [k for k, e in enumerate(problem.engineers) if refusal(e, task) is None]
+        if not who:
+            unplaceable.append((task.id, summarise_refusals(problem.engineers, task)))
+            continue
+        window = _window(task, origin, horizon)
+        if window is None:
+            unplaceable.append((task.id, "its time window is outside the day's working hours"))
+            continue
+        alternatives = [(False, window)]
+        if task.due_at is not None and task.pinned_to is None:
+            due = int((task.due_at - origin).total_seconds()) - task.duration_minutes * 60
+            if due < window[0]:
+                alternatives = [(True, window)]
+            elif due < window[1]:
+                alternatives = [(False, (window[0], due)), (True, window)]
+        for late, bounds in alternatives:
+            stops.append(Stop(task, late, len(points)))
+            points.append(task.location)
+            eligible.append(who)
+            windows.append(bounds)
+
+    distance, duration = problem.travel.matrices(points)
+    clients, groups = _clients(stops, windows)
+    engineer_locations = [(depot_of[e.start], depot_of[e.end]) for e in problem.engineers]
+    profiles, profile_of = _profiles(problem.engineers, stops, eligible, distance, duration)
+    vehicle_types = [
+        _vehicle(engineer, origin, len(stops), profile_of[k], engineer_locations[k])
+        for k, engineer in enumerate(problem.engineers)
+    ]
+    data = pyvrp.ProblemData(
+        locations=[pyvrp.Location(lng, lat) for lat, lng in points],
+        clients=clients,
+        depots=depots,
+        vehicle_types=vehicle_types,
+        distance_matrices=[p[0] for p in profiles],
+        duration_matrices=[p[1] for p in profiles],
+        groups=groups,
+    )
+    return DayModel(
+        data,
+        origin,
+        stops,
+        list(problem.engineers),
+        unplaceable,
+        distance,
+        duration,
+        engineer_locations,
+    )
+
+
+def _window(task: Task, origin: dt.datetime, horizon: int) -> tuple[int, int] | None:
+    if task.pinned_to is not None and task.pinned_start is not None:
+        at = int((task.pinned_start - origin).total_seconds())
+        return (at, at)
+    low, high = task.start_bounds()
+    early = max(0, int((low - origin).total_seconds())) if low else 0
+    late = min(horizon, int((high - origin).total_seconds())) if high else horizon
+    return (early, late) if early <= late else None
+
+
+def _clients(stops: list[Stop], windows: list[tuple[int, int]]):
+    clients, groups, members = [], [], {}
+    for index, (stop, (early, late)) in enumerate(zip(stops, windows, strict=True)):
+        prize = PINNED_PRIZE if stop.task.pinned_to is not None else stop.task.value
+        if stop.late:
+            prize = round(prize * (1 - LATE_PENALTY_SHARE))
+        members.setdefault(stop.task.id, []).append(index)
+        clients.append(
+            pyvrp.Client(
+                location=stop.location,
+                delivery=[1],
+                tw_early=early,
+                tw_late=late,
+                prize=prize,
+                required=False,
+                name=f"task {stop.task.id}{' late' if stop.late else ''}",
+            )
+        )
+    for task_id, indices in members.items():
+        if len(indices) > 1:
+            group = len(groups)
+            groups.append(pyvrp.ClientGroup(indices, required=False, name=f"task {task_id}"))
+            for index in indices:
+                clients[index] = _with_group(clients[index], group)
+    return clients, groups
+
+
+def _with_group(client: pyvrp.Client, group: int) -> pyvrp.Client:
+    return pyvrp.Client(
+        location=client.location,
+        delivery=client.delivery,
+        tw_early=client.tw_early,
+        tw_late=client.tw_late,
+        prize=client.prize,
+        required=False,
+        group=group,
+        name=client.name,
+    )
+
+
+def _profiles(engineers, stops, eligible, distance, duration):
+    """One (distance, duration) matrix pair per distinct way of seeing the day."""
+    allowed: list[set[int]] = [set() for _ in engineers]
+    for index, who in enumerate(eligible):
+        for k in who:
+            allowed[k].add(index)
+    profiles, index_of, profile_of = [], {}, []
+    for k, engineer in enumerate(engineers):
+        mine = sorted(allowed[k])
+        preferred = frozenset(i for i in mine if stops[i].task.preferred == engineer.id)
+        service = tuple(engineer.duration_seconds(stops[i].task) for i in mine)
+        key = (tuple(mine), preferred, service)
+        if key not in index_of:
+            index_of[key] = len(profiles)
+            profiles.append(_profile(engineer, stops, allowed[k], preferred, distance, duration))
+        profile_of.append(index_of[key])
+    return profiles, profile_of
+
+
+def _profile(engineer, stops, allowed, preferred, distance, duration):
+    dist = distance.copy()
+    dur = duration.copy()
+    first = len(distance) - len(stops)
+    for index, stop in enumerate(stops):
+        column = first + index
+        if index not in allowed:
+            dist[:, column] = UNREACHABLE
+            dur[:, column] = UNREACHABLE
+            continue
+        dur[column, :] += engineer.duration_seconds(stop.task)
+        if index in preferred:
+            dist[:, column] = np.maximum(dist[:, column] - PREFERRED_BONUS_M, 0)
+    np.fill_diagonal(dist, 0)
+    np.fill_diagonal(dur, 0)
+    return dist, dur
+
+
+def _vehicle(engineer: Engineer, origin, n_clients: int, profile: int, places) -> pyvrp.VehicleType:
+    start = int((engineer.shift_start - origin).total_seconds())
+    end = int((engineer.shift_end - origin).total_seconds())
+    limit = int(engineer.max_hours * 3600) if engineer.max_hours else None
+    options = {"shift_duration": limit} if limit else {}
+    return pyvrp.VehicleType(
+        num_available=1,
+        capacity=[engineer.max_tasks if engineer.max_tasks else max(1, n_clients)],
+        start_depot=places[0],
+        end_depot=places[1],
+        tw_early=start,
+        tw_late=end,
+        profile=profile,
+        name=f"engineer {engineer.id}",
+        **options,
+    )

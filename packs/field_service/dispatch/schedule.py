@@ -1,0 +1,89 @@
+"""Timing one engineer's route: when each visit starts and ends, travel, waiting, lateness.
+
+The same rules everywhere (decoding the solver's routes, inserting a new task, the greedy
+baseline): leave home no earlier than the shift starts (and no earlier than needed), start
+each task as soon as you arrive but not before it may start, and never after it must.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Sequence
+
+from packs.field_service.dispatch.model import Engineer, Route, Task, Visit
+
+
+@dataclasses.dataclass
+class Timing:
+    route: Route
+    problem: str | None  # why the route breaks a hard rule; None when it keeps all of them
+
+    @property
+    def feasible(self) -> bool:
+        return self.problem is None
+
+
+def bounds(task: Task) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """When ``task`` may start: a pinned task at its time, others within their limits."""
+    if task.pinned_to is not None and task.pinned_start is not None:
+        return task.pinned_start, task.pinned_start
+    return task.start_bounds()
+
+
+def time_route(
+    engineer: Engineer,
+    tasks: Sequence[Task],
+    leg_metres: Sequence[int],
+    leg_seconds: Sequence[int],
+) -> Timing:
+    """Time ``tasks`` in order for ``engineer``; legs are home->t1, t1->t2, ..., tn->home."""
+    if len(leg_metres) != len(tasks) + 1 or len(leg_seconds) != len(tasks) + 1:
+        raise ValueError("a route of n tasks has n + 1 legs")
+    problem = None
+    if engineer.max_tasks is not None and len(tasks) > engineer.max_tasks:
+        problem = f"more than {engineer.max_tasks} tasks"
+    clock = engineer.shift_start
+    visits: list[Visit] = []
+    for index, task in enumerate(tasks):
+        arrive = clock + dt.timedelta(seconds=int(leg_seconds[index]))
+        low, high = bounds(task)
+        start = max(arrive, low) if low else arrive
+        if high is not None and start > high and problem is None:
+            problem = f"task {task.id} would start after its latest start"
+        end = start + dt.timedelta(seconds=engineer.duration_seconds(task))
+        late = max(0, int((end - task.due_at).total_seconds())) if task.due_at else 0
+        wait = int((start - arrive).total_seconds())
+        pinned = task.pinned_to is not None
+        visits.append(
+            Visit(
+                task.id,
+                start,
+                end,
+                int(leg_metres[index]),
+                int(leg_seconds[index]),
+                wait,
+                late,
+                pinned,
+            )
+        )
+        clock = end
+    back = clock + dt.timedelta(seconds=int(leg_seconds[-1]))
+    leave = engineer.shift_start
+    if visits and visits[0].wait_s > 0:  # leave later rather than wait at the first task
+        leave += dt.timedelta(seconds=visits[0].wait_s)
+        visits[0].wait_s = 0
+    if back > engineer.shift_end and problem is None:
+        problem = "the engineer would be back after their shift ends"
+    if engineer.max_hours and problem is None:
+        if (back - leave).total_seconds() > engineer.max_hours * 3600 + 1:
+            problem = f"longer than {engineer.max_hours:g} hours"
+    route = Route(
+        engineer.id,
+        visits,
+        int(sum(leg_metres)) if tasks else 0,
+        int(sum(leg_seconds)) if tasks else 0,
+        leave if tasks else None,
+        back if tasks else None,
+    )
+    return Timing(route, problem)
