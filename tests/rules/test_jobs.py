@@ -231,3 +231,43 @@ def test_plinth_run_can_tick_the_scheduler_in_a_thread(plinth_settings):
         thread.join(5)
         tenant.dispose()
     assert not thread.is_alive()
+
+
+def test_a_long_running_job_holds_no_transaction_and_runs_in_a_background_thread(tenant, clock):
+    import threading
+
+    started, release, seen = threading.Event(), threading.Event(), []
+
+    def crunch(job):
+        seen.append((job.session, job.tenant is tenant, threading.current_thread().name))
+        started.set()
+        assert release.wait(10)
+        with job.tenant.session() as session:  # its own short transaction for the result
+            session.conn.execute(
+                st.setting.insert(), {"key": "crunched", "value": 1, "updated_at": clock[0]}
+            )
+
+    tenant.jobs.register("test.crunch", crunch, max_attempts=1, long_running=True)
+    key = tenant.jobs.enqueue_now("test.crunch", {"n": 1})
+    assert started.wait(10)  # enqueue_now returned while the handler still runs
+    assert seen == [(None, True, key)]
+    with tenant.database.transaction(write=True) as conn:  # nothing holds the write lock
+        conn.execute(st.setting.insert(), {"key": "meanwhile", "value": 1, "updated_at": clock[0]})
+    assert [j["status"] for j in jobs(tenant)] == ["running"]
+    release.set()
+    tenant.jobs.dispatcher.wait(10)
+    assert [j["status"] for j in jobs(tenant)] == ["done"]
+    with tenant.database.transaction() as conn:
+        keys = set(conn.execute(sa.select(st.setting.c.key)).scalars())
+    assert {"crunched", "meanwhile"} <= keys
+
+
+def test_a_failing_long_running_job_is_recorded_as_failed(tenant, clock):
+    def broken(job):
+        raise RuntimeError("solver exploded")
+
+    tenant.jobs.register("test.broken", broken, max_attempts=1, long_running=True)
+    tenant.jobs.enqueue_now("test.broken")
+    tenant.jobs.dispatcher.wait(10)
+    [job] = jobs(tenant)
+    assert job["status"] == "failed" and "solver exploded" in job["last_error"]

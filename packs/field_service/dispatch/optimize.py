@@ -32,8 +32,11 @@ def optimize(
 ) -> Plan:
     """The best plan PyVRP finds for ``problem`` within ``seconds`` (on one core)."""
     started = time.perf_counter()
-    model = build(problem)
     priorities = {task.id: task.priority for task in problem.tasks}
+    if not problem.engineers:
+        reason = "no engineer is working that day"
+        return Plan([], [(task.id, reason) for task in problem.tasks], priorities, {})
+    model = build(problem)
     info = {"engine": "pyvrp", "budget_seconds": seconds, "seed": seed}
     info.update(clients=model.data.num_clients, profiles=model.data.num_profiles)
     if not model.stops:

@@ -7,8 +7,8 @@
   mutually exclusive clients, on time (full prize) or late (a reduced prize);
 - who may do what (skills, groups, required / excluded engineers) and how fast (efficiency)
   are routing profiles: an engineer's profile makes the tasks they may not do unreachable
-  and folds their own service time into the travel times leaving each task; the preferred
-  engineer's arcs into a task are made cheaper;
+  and folds their own service time into the travel times leaving each task;
+- a task with a preferred engineer is also a group: done by them (a bonus prize) or by anyone;
 - committed work that may not move is a client with a one-instant window, reachable only
   by its engineer, with a prize nothing outweighs.
 """
@@ -36,11 +36,13 @@ PINNED_PRIZE = 10**9  # committed work: fifty urgent tasks' worth
 
 @dataclasses.dataclass(frozen=True)
 class Stop:
-    """A client: which task, whether it is the late alternative, and its location index."""
+    """A client: one way of doing a task (late or not, by its preferred engineer or by
+    anyone qualified) at its own location index."""
 
     task: Task
     late: bool
     location: int
+    preferred: bool = False
 
 
 @dataclasses.dataclass
@@ -92,18 +94,16 @@ def build(problem: Problem) -> DayModel:
         if window is None:
             unplaceable.append((task.id, "its time window is outside the day's working hours"))
             continue
-        alternatives = [(False, window)]
-        if task.due_at is not None and task.pinned_to is None:
-            due = int((task.due_at - origin).total_seconds()) - task.duration_minutes * 60
-            if due < window[0]:
-                alternatives = [(True, window)]
-            elif due < window[1]:
-                alternatives = [(False, (window[0], due)), (True, window)]
-        for late, bounds in alternatives:
-            stops.append(Stop(task, late, len(points)))
-            points.append(task.location)
-            eligible.append(who)
-            windows.append(bounds)
+        for late, bounds in _timings(task, window, origin):
+            options = [(False, who)]
+            preferred = [k for k in who if problem.engineers[k].id == task.preferred]
+            if preferred and len(who) > 1:
+                options.append((True, preferred))
+            for is_preferred, engineers in options:
+                stops.append(Stop(task, late, len(points), is_preferred))
+                points.append(task.location)
+                eligible.append(engineers)
+                windows.append(bounds)
 
     distance, duration = problem.travel.matrices(points)
     clients, groups = _clients(stops, windows)
@@ -134,6 +134,18 @@ def build(problem: Problem) -> DayModel:
     )
 
 
+def _timings(task: Task, window: tuple[int, int], origin: dt.datetime):
+    """(late?, window) alternatives: on time before the due time, or late."""
+    if task.due_at is None or task.pinned_to is not None:
+        return [(False, window)]
+    due = int((task.due_at - origin).total_seconds()) - task.duration_minutes * 60
+    if due < window[0]:
+        return [(True, window)]
+    if due < window[1]:
+        return [(False, (window[0], due)), (True, window)]
+    return [(False, window)]
+
+
 def _window(task: Task, origin: dt.datetime, horizon: int) -> tuple[int, int] | None:
     if task.pinned_to is not None and task.pinned_start is not None:
         at = int((task.pinned_start - origin).total_seconds())
@@ -150,6 +162,8 @@ def _clients(stops: list[Stop], windows: list[tuple[int, int]]):
         prize = PINNED_PRIZE if stop.task.pinned_to is not None else stop.task.value
         if stop.late:
             prize = round(prize * (1 - LATE_PENALTY_SHARE))
+        if stop.preferred:
+            prize += PREFERRED_BONUS_M
         members.setdefault(stop.task.id, []).append(index)
         clients.append(
             pyvrp.Client(
@@ -193,17 +207,16 @@ def _profiles(engineers, stops, eligible, distance, duration):
     profiles, index_of, profile_of = [], {}, []
     for k, engineer in enumerate(engineers):
         mine = sorted(allowed[k])
-        preferred = frozenset(i for i in mine if stops[i].task.preferred == engineer.id)
         service = tuple(engineer.duration_seconds(stops[i].task) for i in mine)
-        key = (tuple(mine), preferred, service)
+        key = (tuple(mine), service)
         if key not in index_of:
             index_of[key] = len(profiles)
-            profiles.append(_profile(engineer, stops, allowed[k], preferred, distance, duration))
+            profiles.append(_profile(engineer, stops, allowed[k], distance, duration))
         profile_of.append(index_of[key])
     return profiles, profile_of
 
 
-def _profile(engineer, stops, allowed, preferred, distance, duration):
+def _profile(engineer, stops, allowed, distance, duration):
     dist = distance.copy()
     dur = duration.copy()
     first = len(distance) - len(stops)
@@ -214,8 +227,6 @@ def _profile(engineer, stops, allowed, preferred, distance, duration):
             dur[:, column] = UNREACHABLE
             continue
         dur[column, :] += engineer.duration_seconds(stop.task)
-        if index in preferred:
-            dist[:, column] = np.maximum(dist[:, column] - PREFERRED_BONUS_M, 0)
     np.fill_diagonal(dist, 0)
     np.fill_diagonal(dur, 0)
     return dist, dur

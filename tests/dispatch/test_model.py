@@ -1,0 +1,193 @@
+"""The optimiser's rules on small days: skills, windows, due times, efficiency, limits,
+preferences, committed work, priorities, and the reasons for what is left out."""
+
+from __future__ import annotations
+
+import pytest
+
+from packs.field_service.dispatch import optimize
+from packs.field_service.dispatch.eligibility import refusal
+from packs.field_service.dispatch.model import SkillNeed
+from tests.dispatch.conftest import HQ, START, at, engineer, north, task
+
+SECONDS = 0.5
+
+
+def visits(plan) -> dict:
+    return {
+        visit.task_id: (route.engineer_id, visit) for route in plan.routes for visit in route.visits
+    }
+
+
+def check_rules(problem, plan) -> None:
+    """An independent look at a plan: windows, shifts, no task twice, who may do what."""
+    tasks = {t.id: t for t in problem.tasks}
+    engineers = {e.id: e for e in problem.engineers}
+    seen = set()
+    for route in plan.routes:
+        person = engineers[route.engineer_id]
+        for visit in route.visits:
+            assert visit.task_id not in seen
+            seen.add(visit.task_id)
+            job = tasks[visit.task_id]
+            assert refusal(person, job) is None
+            low, high = job.start_bounds()
+            assert low is None or visit.start >= low
+            assert high is None or visit.start <= high
+            assert person.shift_start <= visit.start and visit.end <= person.shift_end
+        if route.visits:
+            assert route.back_at <= person.shift_end
+
+
+def test_refusals_name_the_rule():
+    ann = engineer(1, skills={"hvac": 2}, groups=frozenset({7}), resource_type="technician")
+    assert refusal(ann, task(1, HQ, level=2)) is None
+    assert refusal(ann, task(1, HQ, level=3)) == "needs skill hvac at level 3"
+    assert refusal(ann, task(1, HQ, skill="lift")) == "needs skill lift at level 1"
+    assert refusal(ann, task(1, HQ, service_group=8)) == "not in the task's service group"
+    assert refusal(ann, task(1, HQ, excluded=frozenset({1}))) == "excluded"
+    assert refusal(ann, task(1, HQ, required=2)) == "another engineer is required"
+    assert refusal(ann, task(1, HQ, resource_type="crew")) == "needs a crew"
+    assert refusal(ann, task(1, HQ, min_efficiency=1.5)) == "needs efficiency 1.5 or more"
+    assert refusal(ann, task(1, HQ, pinned_to=2)) == "kept on another engineer"
+    assert refusal(ann, task(1, HQ, skill="lift", pinned_to=1)) is None  # committed stays
+
+
+def test_tasks_go_to_qualified_engineers_and_nearby_work_to_whoever_is_near(problem):
+    ann = engineer(1, home=HQ, skills={"hvac": 3})
+    bob = engineer(2, home=north(20), skills={"hvac": 3, "lift": 2})
+    tasks = [task(10 + k, north(-0.5 * k)) for k in range(1, 4)]  # near Ann, south of her
+    tasks += [task(20 + k, north(20 + 0.5 * k)) for k in range(1, 3)]  # near Bob
+    lift = task(30, north(1), skill="lift", level=2)  # near Ann, but only Bob can
+    day = problem([ann, bob], [*tasks, lift])
+    plan = optimize(day, SECONDS)
+    placed = visits(plan)
+    assert {placed[t][0] for t in (11, 12, 13)} == {1}
+    assert {placed[t][0] for t in (21, 22)} == {2}
+    assert placed[30][0] == 2
+    check_rules(day, plan)
+    assert plan.totals()["tasks_placed"] == 6
+
+
+def test_windows_are_kept_and_the_engineer_leaves_late_rather_than_waits(problem):
+    ann = engineer(1)
+    late = task(1, north(5), window_start=at(4), window_end=at(5))
+    early = task(2, north(5.5), window_start=at(0), window_end=at(1))
+    day = problem([ann], [late, early])
+    plan = optimize(day, SECONDS)
+    [route] = plan.routes
+    assert [v.task_id for v in route.visits] == [2, 1]
+    first = route.visits[0]
+    assert first.start >= at(0) and first.wait_s == 0
+    assert route.visits[1].start >= at(4)
+    check_rules(day, plan)
+
+
+def test_efficiency_scales_the_time_on_site(problem):
+    quick = engineer(1, efficiency=2.0)
+    slow = engineer(2, home=north(30), efficiency=0.5, skill_efficiency={"hvac": 1.0})
+    day = problem([quick, slow], [task(1, north(1), minutes=60)])
+    [(_, visit)] = visits(optimize(day, SECONDS)).values()
+    assert (visit.end - visit.start).total_seconds() == 30 * 60
+    assert slow.duration_seconds(day.tasks[0]) == 120 * 60
+    skilled = engineer(3, skill_efficiency={"hvac": 1.5})
+    assert skilled.duration_seconds(task(2, HQ, minutes=90)) == 60 * 60
+
+
+def test_a_due_time_is_met_when_possible_and_missed_rather_than_dropped(problem):
+    ann = engineer(1)
+    on_time = task(1, north(2), due_at=at(2))
+    hopeless = task(2, north(3), due_at=START)  # due before the day starts
+    plan = optimize(problem([ann], [on_time, hopeless]), SECONDS)
+    placed = visits(plan)
+    assert placed[1][1].end <= at(2) and placed[1][1].late_s == 0
+    assert placed[2][1].late_s > 0  # late, but done
+    assert plan.totals()["late_tasks"] == 1 and plan.totals()["lateness_minutes"] > 0
+
+
+def test_the_preferred_engineer_gets_the_task_for_a_small_detour(problem):
+    ann, bob = engineer(1), engineer(2, home=north(2))
+    near_ann = task(1, north(0.5), preferred=2)  # Bob drives 3 km instead of Ann's 1 km
+    plan = optimize(problem([ann, bob], [near_ann]), SECONDS)
+    assert visits(plan)[1][0] == 2
+    unknown = task(2, north(0.5), preferred=3)
+    assert visits(optimize(problem([ann, bob], [unknown]), SECONDS))[2][0] == 1
+    too_far = task(3, north(0.5), preferred=4)  # 20 km more: more than the bonus is worth
+    carl = engineer(4, home=north(-10))
+    assert visits(optimize(problem([ann, carl], [too_far]), SECONDS))[3][0] == 1
+
+
+def test_limits_on_tasks_and_hours_hold(problem):
+    ann = engineer(1, max_tasks=2)
+    bob = engineer(2, max_hours=2.5)
+    tasks = [task(k, north(0.2 * k)) for k in range(1, 7)]
+    day = problem([ann, bob], tasks)
+    plan = optimize(day, SECONDS)
+    routes = {route.engineer_id: route for route in plan.routes}
+    assert len(routes[1].visits) <= 2
+    bob_route = routes[2]
+    assert (bob_route.back_at - bob_route.leave_at).total_seconds() <= 2.5 * 3600
+    assert len(bob_route.visits) == 2
+    assert plan.totals()["tasks_unplaced"] == 2
+    check_rules(day, plan)
+
+
+def test_committed_work_keeps_its_engineer_and_time(problem):
+    ann, bob = engineer(1), engineer(2, home=north(10))
+    kept = task(1, north(10), pinned_to=1, pinned_start=at(3))  # near Bob, but Ann's
+    day = problem([ann, bob], [kept, task(2, north(0.5))])
+    placed = visits(optimize(day, SECONDS))
+    assert placed[1][0] == 1 and placed[1][1].start == at(3) and placed[1][1].pinned
+
+
+def test_a_full_day_drops_low_priority_work_first_and_says_why(problem):
+    ann = engineer(1, hours=4)
+    urgent = [task(k, north(8 + k), minutes=50, priority="urgent") for k in range(1, 3)]
+    low = [task(10 + k, north(0.3 * k), minutes=50, priority="low") for k in range(1, 4)]
+    outside = task(20, north(1), window_start=at(6), window_end=at(7))
+    unskilled = task(21, north(1), skill="lift")
+    nowhere = task(22, None)
+    plan = optimize(problem([ann], [*urgent, *low, outside, unskilled, nowhere]), SECONDS)
+    placed = visits(plan)
+    assert {1, 2} <= set(placed)
+    reasons = dict(plan.unplaced)
+    dropped_low = [t.id for t in low if t.id not in placed]
+    assert dropped_low and all("full" in reasons[t] for t in dropped_low)
+    assert reasons[20] == "its time window is outside the day's working hours"
+    assert reasons[21] == "no qualified engineer: needs skill lift at level 1"
+    assert reasons[22] == "the task has no location"
+    totals = plan.totals()
+    assert (
+        totals["placed_by_priority"]["urgent"] == 2
+        and totals["unplaced_by_priority"]["urgent"] == 0
+    )
+
+
+def test_progress_is_reported_and_a_cancelled_solve_stops_early(problem, monkeypatch):
+    from packs.field_service.dispatch import solver
+
+    monkeypatch.setattr(solver, "PROGRESS_EVERY_SECONDS", 0.05)
+    reports = []
+    tasks = [task(k, north(0.3 * k, 0.2 * (k % 5))) for k in range(1, 30)]
+    day = problem([engineer(1), engineer(2, home=north(3))], tasks)
+    plan = optimize(day, 0.6, on_progress=reports.append)
+    assert reports and all(0 < r.fraction <= 1 for r in reports)
+    assert reports[-1].best_cost is not None
+    calls = []
+    optimize(day, 30, should_stop=lambda: calls.append(1) or len(calls) > 50)
+    assert plan.solver["seconds"] < 5 and len(calls) > 50
+
+
+def test_an_empty_day_gives_an_empty_plan(problem):
+    plan = optimize(problem([engineer(1)], []), SECONDS)
+    assert plan.totals()["tasks_placed"] == 0 and plan.routes[0].visits == []
+    no_one = optimize(problem([], [task(1, HQ)]), SECONDS)
+    assert no_one.unplaced == [(1, "no engineer is working that day")]
+
+
+@pytest.mark.parametrize("level", [1, 3])
+def test_skill_levels_are_minimums(problem, level):
+    ann = engineer(1, skills={"hvac": 3})
+    plan = optimize(problem([ann], [task(1, HQ, level=level)]), SECONDS)
+    assert plan.totals()["tasks_placed"] == 1
+    assert SkillNeed("hvac", 4).level > ann.skills["hvac"]
