@@ -4,7 +4,8 @@ Deterministic (one seeded random generator): 4 service groups over real district
 engineers with skills, bags and working hours, 3 warehouses with stock, 200 customers
 with sites at real-looking coordinates, 500 work orders across every state (driven
 through the real workflows on a simulated clock, so timelines, SLA clocks, check-ins,
-parts and expenses are all genuine), and a week of location tracks. ``PLINTH_DEMO_SCALE``
+parts and expenses are all genuine), a week of location tracks, and 80 field tasks
+booked for the next working day, waiting to be dispatched. ``PLINTH_DEMO_SCALE``
 shrinks it (the tests use a small city).
 """
 
@@ -15,7 +16,7 @@ import datetime as dt
 import random
 from collections.abc import Callable
 
-from packs.field_service import demo_tracks, demo_work
+from packs.field_service import demo_backlog, demo_tracks, demo_work
 from plinth.auth.actor import Actor
 from plinth.auth.users import create_user, find_user
 from plinth.runtime.session import Session
@@ -191,6 +192,8 @@ def load(session, progress: Callable[[str], None]) -> int:
         count = _people_and_places(session, city, progress)
         count += demo_work.generate(session, city, progress)
         count += demo_tracks.generate(session, city, progress)
+        tenant.clock = real_clock
+        count += demo_backlog.generate(session, city, progress)
     finally:
         tenant.clock = real_clock
     progress(

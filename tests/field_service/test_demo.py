@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 import pytest
 
-from packs.field_service import stock
+from packs.field_service import demo_backlog, stock
+from packs.field_service.demo_city import ZONE
+from packs.field_service.dispatch import optimize
+from packs.field_service.dispatch_data import Scope, load_day
 from plinth.auth.actor import SYSTEM
 from plinth.config import load_config
 from plinth.packs.demo import load_demo
@@ -42,10 +47,20 @@ def _city(settings) -> tuple[list[tuple], dict]:
                 )
             }
             assert stock.reconcile(s) == []
+            counts["backlog"], handled = _optimise_next_day(tenant, s)
+            assert handled == counts["backlog"]
         rows = [tuple(r[f] for f in FIELDS) for r in orders.data]
         return rows, counts
     finally:
         tenant.dispose()
+
+
+def _optimise_next_day(tenant, session) -> tuple[int, int]:
+    """The backlog of the next working day goes through the dispatch optimiser."""
+    day = demo_backlog.next_working_day(tenant.clock(), ZoneInfo(ZONE))
+    loaded = load_day(session, Scope(day), tenant.clock())
+    totals = optimize(loaded.problem, 1).totals()
+    return len(loaded.movable), totals["tasks_placed"] + totals["tasks_unplaced"]
 
 
 @pytest.mark.sqlite_only
@@ -81,3 +96,4 @@ def test_the_demo_city_is_the_same_every_time_and_covers_every_state(backend, tm
     }
     assert counts["service_resource"] == 4 and counts["track"] > 0 and counts["check_in"] > 0
     assert counts["expense"] > 0 and counts["location_ping"] > counts["track"]
+    assert counts["backlog"] == 4  # 80 at full scale
