@@ -191,3 +191,31 @@ def test_skill_levels_are_minimums(problem, level):
     plan = optimize(problem([ann], [task(1, HQ, level=level)]), SECONDS)
     assert plan.totals()["tasks_placed"] == 1
     assert SkillNeed("hvac", 4).level > ann.skills["hvac"]
+
+
+def test_a_crowded_day_with_many_refusals_finishes_within_its_budget(problem):
+    """Regression: with penalties able to overflow, PyVRP's search never returned."""
+    import random
+    import threading
+
+    rng = random.Random(3)
+    skills = ["hvac", "lift", "fire", "net"]
+    people = [
+        engineer(k, home=north(rng.uniform(-9, 9), rng.uniform(-9, 9)), max_tasks=6,
+                 skills={s: rng.randint(1, 5) for s in rng.sample(skills, 2)})
+        for k in range(1, 9)
+    ]  # fmt: skip
+    tasks = [
+        task(100 + k, north(rng.uniform(-9, 9), rng.uniform(-9, 9)), skill=rng.choice(skills),
+             level=rng.randint(1, 3), priority=rng.choice(["low", "normal", "high", "urgent"]),
+             due_at=at(rng.uniform(1, 8)) if k % 4 == 0 else None)
+        for k in range(120)
+    ]  # fmt: skip
+    tasks.append(task(1, north(1), pinned_to=1, pinned_start=at(2)))
+    done = []
+    solve = lambda: done.append(optimize(problem(people, tasks), 1))  # noqa: E731
+    worker = threading.Thread(target=solve, daemon=True)
+    worker.start()
+    worker.join(120)  # a liveness bound, not a timing: the budget is 1 s
+    assert done, "the solve did not return"
+    assert done[0].totals()["tasks_placed"] > 0

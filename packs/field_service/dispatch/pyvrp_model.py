@@ -32,6 +32,9 @@ from packs.field_service.dispatch.model import (
 from packs.field_service.dispatch.travel import UNREACHABLE
 
 PINNED_PRIZE = 10**9  # committed work: fifty urgent tasks' worth
+# No day is longer than this (seconds): an arc that takes longer is as good as impossible.
+# Capping keeps penalty x time warp inside int64 at the penalty cap of ``optimize``.
+DURATION_CAP = 10**6
 
 
 @dataclasses.dataclass(frozen=True)
@@ -224,9 +227,10 @@ def _profile(engineer, stops, allowed, distance, duration):
         column = first + index
         if index not in allowed:
             dist[:, column] = UNREACHABLE
-            dur[:, column] = UNREACHABLE
+            dur[:, column] = DURATION_CAP
             continue
         dur[column, :] += engineer.duration_seconds(stop.task)
+    np.minimum(dur, DURATION_CAP, out=dur)
     np.fill_diagonal(dist, 0)
     np.fill_diagonal(dur, 0)
     return dist, dur
