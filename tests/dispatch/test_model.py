@@ -8,7 +8,7 @@ import pytest
 from packs.field_service.dispatch import optimize
 from packs.field_service.dispatch.eligibility import refusal
 from packs.field_service.dispatch.model import SkillNeed
-from tests.dispatch.conftest import HQ, START, at, engineer, north, task
+from tests.dispatch.conftest import HQ, START, HaversineTravel, Problem, at, engineer, north, task
 
 SECONDS = 0.5
 
@@ -152,7 +152,7 @@ def test_a_full_day_drops_low_priority_work_first_and_says_why(problem):
     assert {1, 2} <= set(placed)
     reasons = dict(plan.unplaced)
     dropped_low = [t.id for t in low if t.id not in placed]
-    assert dropped_low and all("full" in reasons[t] for t in dropped_low)
+    assert dropped_low and all("no room left" in reasons[t] for t in dropped_low)
     assert reasons[20] == "its time window is outside the day's working hours"
     assert reasons[21] == "no qualified engineer: needs skill lift at level 1"
     assert reasons[22] == "the task has no location"
@@ -219,3 +219,51 @@ def test_a_crowded_day_with_many_refusals_finishes_within_its_budget(problem):
     worker.join(120)  # a liveness bound, not a timing: the budget is 1 s
     assert done, "the solve did not return"
     assert done[0].totals()["tasks_placed"] > 0
+
+
+def test_a_due_time_counts_with_the_slowest_qualified_engineer(problem):
+    slow = engineer(1, efficiency=0.8)  # on site, but needs 75 minutes
+    fast = engineer(2, home=north(2))  # 2 km away, needs 60 minutes
+    due = task(1, HQ, due_at=at(66 / 60))
+    who, visit = visits(optimize(problem([slow, fast], [due]), SECONDS))[1]
+    assert who == 2 and visit.late_s == 0
+
+
+def test_what_still_fits_after_the_search_is_put_in():
+    from packs.field_service.dispatch.repair import fill_gaps
+    from packs.field_service.dispatch.schedule import time_route
+
+    ann = engineer(1)
+    kept = task(1, north(1), pinned_to=1, pinned_start=at(1))
+    first = task(2, north(2))
+    day_tasks = [
+        kept,
+        first,
+        task(3, north(1.5), priority="low"),
+        task(4, north(3), priority="high"),
+    ]
+    day = Problem([ann], day_tasks, HaversineTravel(36, 1.0))
+    metres, seconds = day.travel.matrices([ann.start, kept.location, first.location, ann.end])
+    legs = [(0, 1), (1, 2), (2, 3)]
+    route = time_route(
+        ann, [kept, first], [metres[a, b] for a, b in legs], [seconds[a, b] for a, b in legs]
+    ).route
+    routes = [route]
+    added = fill_gaps(day, routes, [day_tasks[2], day_tasks[3]])
+    assert added == {3, 4}
+    [route] = routes
+    order = [visit.task_id for visit in route.visits]
+    assert order.index(1) < order.index(2) and set(order) == {1, 2, 3, 4}
+    by_id = {visit.task_id: visit for visit in route.visits}
+    assert by_id[1].pinned and not by_id[3].pinned and by_id[1].start == at(1)
+    ends = [visit.end for visit in route.visits]
+    starts = [visit.start for visit in route.visits]
+    assert all(end <= nxt for end, nxt in zip(ends, starts[1:], strict=False))
+
+
+def test_a_task_only_its_preferred_engineer_can_do_is_still_placed(problem):
+    ann = engineer(1, skills={"lift": 2})
+    bob = engineer(2)
+    only_ann = task(1, north(1), skill="lift", preferred=1, due_at=at(3))
+    placed = visits(optimize(problem([ann, bob], [only_ann]), SECONDS))
+    assert placed[1][0] == 1

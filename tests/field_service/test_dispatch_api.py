@@ -139,7 +139,7 @@ def test_committed_work_stays_in_place_and_a_full_day_drops_low_priority_first(c
     assert not {t["id"] for t in low} & set(placed)
     assert plan["totals"]["unplaced_by_priority"]["low"] == 3
     full = {item["task"]: item["reason"] for item in plan["unplaced"]}
-    assert "full" in full[low[0]["id"]]
+    assert "no room left" in full[low[0]["id"]]
 
 
 def test_insert_fits_a_new_task_next_to_the_committed_schedule(city, day):

@@ -10,6 +10,7 @@ import pyvrp
 from packs.field_service.dispatch.eligibility import refusal
 from packs.field_service.dispatch.model import Plan, Problem, Route
 from packs.field_service.dispatch.pyvrp_model import DayModel, build
+from packs.field_service.dispatch.repair import fill_gaps
 from packs.field_service.dispatch.schedule import time_route
 from packs.field_service.dispatch.solver import DEFAULT_SEED, Progress, run_solver
 
@@ -49,13 +50,14 @@ def optimize(
         raise NoPlanFound("no plan keeping every rule was found; give the solver more time")
     routes = decode(model, result.best)
     placed = {visit.task_id for route in routes for visit in route.visits}
+    left_out = [task for task in _unique_tasks(model) if task.id not in placed]
+    added = fill_gaps(problem, routes, left_out)
     unplaced = list(model.unplaceable) + [
-        (task.id, why_unplaced(model, task))
-        for task in _unique_tasks(model)
-        if task.id not in placed
+        (task.id, why_unplaced(model, task)) for task in left_out if task.id not in added
     ]
     info["seconds"] = round(time.perf_counter() - started, 3)
     info["cost"] = result.cost()
+    info["added_after_search"] = len(added)
     return Plan(routes, unplaced, priorities, info)
 
 
@@ -93,7 +95,9 @@ def why_unplaced(model: DayModel, task) -> str:
             reachable += 1
     if not reachable:
         return "no qualified engineer can do it within its window and their working hours"
-    return f"the days of the {reachable} qualified engineers who could do it are full"
+    if reachable == 1:
+        return "the one qualified engineer who could do it has no room left that day"
+    return f"the {reachable} qualified engineers who could do it have no room left that day"
 
 
 def _unique_tasks(model: DayModel):

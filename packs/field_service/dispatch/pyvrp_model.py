@@ -35,6 +35,7 @@ PINNED_PRIZE = 10**9  # committed work: fifty urgent tasks' worth
 # No day is longer than this (seconds): an arc that takes longer is as good as impossible.
 # Capping keeps penalty x time warp inside int64 at the penalty cap of ``optimize``.
 DURATION_CAP = 10**6
+SPEED_CLASSES = 3  # on-time alternatives of a task with a due time, by engineer speed
 
 
 @dataclasses.dataclass(frozen=True)
@@ -97,10 +98,12 @@ def build(problem: Problem) -> DayModel:
         if window is None:
             unplaceable.append((task.id, "its time window is outside the day's working hours"))
             continue
-        for late, bounds in _timings(task, window, origin):
-            options = [(False, who)]
-            preferred = [k for k in who if problem.engineers[k].id == task.preferred]
-            if preferred and len(who) > 1:
+        for late, bounds, able in _timings(task, window, origin, problem.engineers, who):
+            # With a choice of engineers, the preferred one is an alternative of its own.
+            preferred = [k for k in able if problem.engineers[k].id == task.preferred]
+            preferred = preferred if len(who) > 1 else []
+            options = [(False, able)] if len(able) > 1 or not preferred else []
+            if preferred:
                 options.append((True, preferred))
             for is_preferred, engineers in options:
                 stops.append(Stop(task, late, len(points), is_preferred))
@@ -137,16 +140,37 @@ def build(problem: Problem) -> DayModel:
     )
 
 
-def _timings(task: Task, window: tuple[int, int], origin: dt.datetime):
-    """(late?, window) alternatives: on time before the due time, or late."""
+def _timings(task: Task, window, origin: dt.datetime, engineers, who: list[int]):
+    """(late?, window, engineers) alternatives of a task. Without a due time: one. With one:
+    on time (it must start early enough for the engineer's own speed to finish by the due
+    time, so engineers are grouped by how long the task takes them), or late (anyone)."""
     if task.due_at is None or task.pinned_to is not None:
-        return [(False, window)]
-    due = int((task.due_at - origin).total_seconds()) - task.duration_minutes * 60
-    if due < window[0]:
-        return [(True, window)]
-    if due < window[1]:
-        return [(False, (window[0], due)), (True, window)]
-    return [(False, window)]
+        return [(False, window, who)]
+    due = int((task.due_at - origin).total_seconds())
+    speeds: dict[int, list[int]] = {}
+    for k in who:
+        speeds.setdefault(engineers[k].duration_seconds(task), []).append(k)
+    options = []
+    for needs, able in sorted(_merged(speeds).items()):
+        latest = due - needs
+        if latest >= window[0]:
+            options.append((False, (window[0], min(window[1], latest)), able))
+    if not options or any(bounds[1] < window[1] for _late, bounds, _able in options):
+        options.append((True, window, who))
+    return options
+
+
+def _merged(speeds: dict[int, list[int]]) -> dict[int, list[int]]:
+    """At most ``SPEED_CLASSES`` groups, each timed as its slowest member (never optimistic)."""
+    if len(speeds) <= SPEED_CLASSES:
+        return speeds
+    ordered = sorted(speeds.items())
+    size = -(-len(ordered) // SPEED_CLASSES)
+    merged = {}
+    for start in range(0, len(ordered), size):
+        chunk = ordered[start : start + size]
+        merged[chunk[-1][0]] = [k for _seconds, ks in chunk for k in ks]
+    return merged
 
 
 def _window(task: Task, origin: dt.datetime, horizon: int) -> tuple[int, int] | None:

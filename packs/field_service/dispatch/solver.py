@@ -12,7 +12,6 @@ import time
 from collections.abc import Callable
 
 import pyvrp
-from pyvrp.stop import MaxRuntime
 
 DEFAULT_SEED = 1
 PROGRESS_EVERY_SECONDS = 1.0
@@ -39,7 +38,6 @@ class _BudgetWithReports:
         self.seconds = seconds
         self.on_progress = on_progress
         self.should_stop = should_stop
-        self.runtime = MaxRuntime(seconds)
         self.started = time.perf_counter()
         self.last_report = self.started
 
@@ -51,7 +49,9 @@ class _BudgetWithReports:
             self.on_progress(Progress(now - self.started, self.seconds, cost))
         if self.should_stop is not None and self.should_stop():
             return True
-        return self.runtime(best_cost)
+        # Counted from the call of run_solver: PyVRP's own MaxRuntime starts only after the
+        # first local search, which would then not count against the budget.
+        return now - self.started > self.seconds
 
 
 def run_solver(
