@@ -78,7 +78,30 @@ def json_body(require_object: bool = True) -> Any:
         raise BadRequest(f"malformed JSON: {exc}") from None
     if require_object and not isinstance(body, dict):
         raise ValidationError.single("_body", "must be a JSON object")
+    where = _nul_character(body, "")
+    if where is not None:  # no database text can hold one (PostgreSQL refuses it)
+        raise ValidationError.single(where or "_body", "must not contain NUL characters")
     return body
+
+
+def _nul_character(value: Any, path: str) -> str | None:
+    """The path of the first string (or key) in ``value`` holding a NUL character."""
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    if isinstance(value, dict):
+        items = value.items()
+    elif isinstance(value, list):
+        items = ((str(i), item) for i, item in enumerate(value))
+    else:
+        return None
+    for key, item in items:
+        here = f"{path}.{key}" if path else str(key)
+        if "\x00" in key:
+            return here
+        found = _nul_character(item, here)
+        if found is not None:
+            return found
+    return None
 
 
 def checked_body(schema: dict) -> dict[str, Any]:

@@ -45,6 +45,8 @@ def test_token_exchange_use_and_revocation(anonymous, admin, client):
             "expires_in_days",
         ),
         ({"email": "admin@example.com", "password": PASSWORD, "scope": "all"}, 422, "scope"),
+        ({"email": "adm\x00in@example.com", "password": PASSWORD}, 422, "email"),  # fuzzer's find
+        ({"email": "admin@example.com", "password": PASSWORD, "n\x00": 1}, 422, "n\x00"),
     ],
 )
 def test_bad_token_requests(anonymous, admin, body, status, field):
