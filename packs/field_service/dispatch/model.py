@@ -14,14 +14,15 @@ from packs.field_service.dispatch.travel import HaversineTravel, TravelModel
 
 Point = tuple[float, float]
 
-# Priority -> value of placing the task, in metres of driving it is worth. Dropping a task
-# costs its value, so the solver drops low-priority work first and urgent work last
+# Priority -> value of placing the task, in metres of driving it is worth (a low-priority
+# task is not worth a 30 km detour; an urgent one is worth crossing any city). Dropping a
+# task costs its value, so the solver drops low-priority work first and urgent work last
 # (prize-collecting); one urgent task outweighs twenty normal ones.
 PRIORITIES: Mapping[str, int] = {
-    "low": 300_000,
-    "normal": 1_000_000,
-    "high": 4_000_000,
-    "urgent": 20_000_000,
+    "low": 30_000,
+    "normal": 100_000,
+    "high": 400_000,
+    "urgent": 2_000_000,
 }
 DEFAULT_PRIORITY = "normal"
 # Finishing a task after its due time is allowed but costs this share of its value.
