@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from packs.field_service.demo_work import PRIORITIES, SUBJECTS
-from plinth.runtime.query import Filter, ListQuery
+from packs.field_service.demo_work import SUBJECTS, field_task_of, new_work_order
 from plinth.runtime.session import Session
 from plinth.workflow.transitions import fire
 
@@ -33,23 +32,10 @@ def generate(session, city, progress) -> int:
     for _ in range(total):
         site = rng.choice(city.sites)
         kind, subject, skill = rng.choice(SUBJECTS)
-        order = dispatcher.records.create(
-            "work_order",
-            {
-                "subject": subject,
-                "customer": site["customer"],
-                "contact": site["contact"],
-                "site": site["id"],
-                "type": kind,
-                "priority": rng.choice(PRIORITIES),
-                "channel": "phone",
-                "description": f"{subject}: booked for {day.isoformat()}",
-            },
-        )
+        description = f"{subject}: booked for {day.isoformat()}"
+        order = new_work_order(dispatcher, rng, site, kind, subject, "phone", description)
         fire(dispatcher, "work_order", order["id"], "send_to_field")
-        task = session.records.list(
-            "field_task", ListQuery([Filter("work_order", "eq", order["id"])], limit=1)
-        ).data[0]
+        task = field_task_of(session, order["id"])
         values = {
             "required_skills": [{"skill": skill, "level": rng.choice([1, 1, 2, 3])}],
             "duration": rng.choice([30, 45, 60, 60, 90, 120]),

@@ -111,11 +111,9 @@ def generate(session, city, progress) -> int:
     return count
 
 
-def _one(session, dispatcher, city, final: str, clock) -> int:
-    rng = city.rng
-    site = rng.choice(city.sites)
-    kind, subject, skill = rng.choice(SUBJECTS)
-    wo = dispatcher.records.create(
+def new_work_order(dispatcher, rng, site, kind, subject, channel, description) -> dict:
+    """A customer's request at ``site``, taken by the dispatcher (priority drawn at random)."""
+    return dispatcher.records.create(
         "work_order",
         {
             "subject": subject,
@@ -125,10 +123,24 @@ def _one(session, dispatcher, city, final: str, clock) -> int:
             "asset": site.get("asset"),
             "type": kind,
             "priority": rng.choice(PRIORITIES),
-            "channel": rng.choice(CHANNELS),
-            "description": f"{subject} — reported by the customer",
+            "channel": channel,
+            "description": description,
         },
     )
+
+
+def field_task_of(session, work_order_id: int) -> dict:
+    """The field task that sending a work order to the field created."""
+    query = ListQuery([Filter("work_order", "eq", work_order_id)], limit=1)
+    return session.records.list("field_task", query).data[0]
+
+
+def _one(session, dispatcher, city, final: str, clock) -> int:
+    rng = city.rng
+    site = rng.choice(city.sites)
+    kind, subject, skill = rng.choice(SUBJECTS)
+    description = f"{subject} — reported by the customer"
+    wo = new_work_order(dispatcher, rng, site, kind, subject, rng.choice(CHANNELS), description)
     if final == "new":
         return 1
     clock.advance(rng, 5, 40)
@@ -152,9 +164,7 @@ def _one(session, dispatcher, city, final: str, clock) -> int:
             fire(dispatcher, "work_order", wo["id"], "close")
         return 1
     fire(dispatcher, "work_order", wo["id"], "send_to_field")
-    task = session.records.list(
-        "field_task", ListQuery([Filter("work_order", "eq", wo["id"])], limit=1)
-    ).data[0]
+    task = field_task_of(session, wo["id"])
     session.records.update(
         "field_task",
         task["id"],

@@ -71,15 +71,15 @@ def load_day(session, scope: Scope, now: dt.datetime) -> Day:
     rows = all_records(session, "field_task", [Filter("status", "in", statuses)], None, TASK_FIELDS)
     for row in rows:
         engineer = by_id.get(row["assigned_resource"])
-        if row["status"] in MOVES[scope.move] and _in_scope(row, scope, day_start, day_end):
+        task = task_from(row)
+        if row["status"] in MOVES[scope.move] and _in_scope(row, task, scope, day_start, day_end):
             movable[row["id"]] = row
             versions[row["id"]] = row["version"]
-            tasks.append(task_from(row))
+            tasks.append(task)
         elif engineer is not None and row["status"] in WORKING:
-            _start_after(engineer, row)
+            _start_after(engineer, row, task)
             versions[row["id"]] = row["version"]
         elif engineer is not None and _committed_on(row, engineer):
-            task = task_from(row)
             task.pinned_to = engineer.id
             start = row["assigned_start"]
             task.pinned_start = start if start >= engineer.shift_start else None
@@ -139,14 +139,14 @@ def _skill_needs(value) -> tuple[SkillNeed, ...]:
     return tuple(needs)
 
 
-def _in_scope(row, scope: Scope, day_start, day_end) -> bool:
+def _in_scope(row, task: Task, scope: Scope, day_start, day_end) -> bool:
     if scope.task_ids is not None and row["id"] not in scope.task_ids:
         return False
     if scope.service_group is not None and row.get("service_group") != scope.service_group:
         return False
     if row["status"] == DISPATCHED and row.get("assigned_start"):
         return day_start <= row["assigned_start"] < day_end
-    low, high = task_from(row).start_bounds()
+    low, high = task.start_bounds()
     return (low is None or low < day_end) and (high is None or high >= day_start)
 
 
@@ -158,13 +158,13 @@ def _committed_on(row, engineer: Engineer) -> bool:
     return engineer.shift_start - dt.timedelta(hours=12) <= start < engineer.shift_end
 
 
-def _start_after(engineer: Engineer, row) -> None:
+def _start_after(engineer: Engineer, row, task: Task) -> None:
     """The engineer is at this task: their plan starts there, when it should be done."""
     location = row.get("location")
     if location:
         engineer.start = (location["lat"], location["lng"])
     begun = row.get("started_at") or row.get("assigned_start") or engineer.shift_start
-    done = begun + dt.timedelta(seconds=engineer.duration_seconds(task_from(row)))
+    done = begun + dt.timedelta(seconds=engineer.duration_seconds(task))
     engineer.shift_start = min(max(engineer.shift_start, done), engineer.shift_end)
 
 
@@ -179,7 +179,7 @@ def _engineers(session, scope: Scope, now: dt.datetime, notes: list[str]) -> lis
     ids = [r["id"] for r in resources]
     skills = _by_resource(session, "resource_skill", ids)
     groups = _groups_of(session, ids, scope.day)
-    absences = _by_resource(session, "absence", ids)
+    absences = _by_resource(session, "resource_absence", ids)
     calendars = {
         name: calendar_for(doc) for name, doc in session.compiled.docs("calendars").items()
     }
@@ -247,9 +247,8 @@ def _groups_of(session, ids: list[int], day: dt.date) -> dict[int, set[int]]:
 
 
 def _by_resource(session, object_name: str, ids: list[int]) -> dict[int, list[dict]]:
-    name = "resource_absence" if object_name == "absence" else object_name
     out: dict[int, list[dict]] = {}
-    for row in _rows_for(session, name, ids):
+    for row in _rows_for(session, object_name, ids):
         out.setdefault(row["resource"], []).append(row)
     return out
 

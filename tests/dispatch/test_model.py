@@ -7,7 +7,6 @@ import pytest
 
 from packs.field_service.dispatch import optimize
 from packs.field_service.dispatch.eligibility import refusal
-from packs.field_service.dispatch.model import SkillNeed
 from tests.dispatch.conftest import HQ, START, HaversineTravel, Problem, at, engineer, north, task
 
 SECONDS = 0.5
@@ -185,12 +184,11 @@ def test_an_empty_day_gives_an_empty_plan(problem):
     assert no_one.unplaced == [(1, "no engineer is working that day")]
 
 
-@pytest.mark.parametrize("level", [1, 3])
-def test_skill_levels_are_minimums(problem, level):
+@pytest.mark.parametrize("level, placed", [(1, 1), (3, 1), (4, 0)])
+def test_skill_levels_are_minimums(problem, level, placed):
     ann = engineer(1, skills={"hvac": 3})
     plan = optimize(problem([ann], [task(1, HQ, level=level)]), SECONDS)
-    assert plan.totals()["tasks_placed"] == 1
-    assert SkillNeed("hvac", 4).level > ann.skills["hvac"]
+    assert plan.totals()["tasks_placed"] == placed
 
 
 def test_a_crowded_day_with_many_refusals_finishes_within_its_budget(problem):

@@ -60,12 +60,6 @@ class DayModel:
     duration: np.ndarray  # true travel seconds between locations
     engineer_locations: list[tuple[int, int]]  # (start, end) location index per engineer
 
-    def seconds(self, instant: dt.datetime) -> int:
-        return int((instant - self.origin).total_seconds())
-
-    def instant(self, seconds: int) -> dt.datetime:
-        return self.origin + dt.timedelta(seconds=int(seconds))
-
 
 def build(problem: Problem) -> DayModel:
     """Translate ``problem`` into PyVRP data (and list the tasks that cannot be placed)."""

@@ -130,11 +130,3 @@ def _table(answer: dict, key: str, rows: int, cols: int) -> np.ndarray:
             if isinstance(value, (int, float)) and math.isfinite(value):
                 out[i, j] = round(value)
     return out
-
-
-def travel_model(settings: dict) -> TravelModel:
-    """The travel model named by the pack's settings (OSRM URL set: OSRM, else haversine)."""
-    url = (settings.get("osrm_url") or "").strip()
-    if url:
-        return OsrmTravel(url)
-    return HaversineTravel(settings.get("speed_kmh", 30), settings.get("detour_factor", 1.3))
