@@ -14,15 +14,16 @@ from packs.field_service.dispatch.travel import HaversineTravel, TravelModel
 
 Point = tuple[float, float]
 
-# Priority -> value of placing the task, in metres of driving it is worth (a low-priority
-# task is not worth a 30 km detour; an urgent one is worth crossing any city). Dropping a
-# task costs its value, so the solver drops low-priority work first and urgent work last
-# (prize-collecting); one urgent task outweighs twenty normal ones.
+# Priority -> value of placing the task, in metres of driving it is worth. A low-priority
+# task is worth a 10 km detour (about 20 minutes at city speed), a normal one 25 km; a
+# high-priority task outweighs ten normal ones and an urgent one ten high ones, so the
+# solver drops low-priority work first and urgent work last (prize-collecting) and does not
+# chase a marginal task across the city.
 PRIORITIES: Mapping[str, int] = {
-    "low": 30_000,
-    "normal": 100_000,
-    "high": 400_000,
-    "urgent": 2_000_000,
+    "low": 10_000,
+    "normal": 25_000,
+    "high": 250_000,
+    "urgent": 2_500_000,
 }
 DEFAULT_PRIORITY = "normal"
 # Finishing a task after its due time is allowed but costs this share of its value.

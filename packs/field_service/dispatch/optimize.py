@@ -8,6 +8,7 @@ from collections.abc import Callable
 import pyvrp
 
 from packs.field_service.dispatch.eligibility import refusal
+from packs.field_service.dispatch.make_room import make_room
 from packs.field_service.dispatch.model import Plan, Problem, Route
 from packs.field_service.dispatch.pyvrp_model import DayModel, build
 from packs.field_service.dispatch.repair import fill_gaps
@@ -19,6 +20,8 @@ from packs.field_service.dispatch.solver import DEFAULT_SEED, Progress, run_solv
 # breaks one. PyVRP's default penalty cap (1e5) suits the benchmark's scale, not ours; the
 # cap times the largest time warp (durations are capped) must stay inside int64.
 FIELD_PARAMS = pyvrp.SolveParams(penalty=pyvrp.PenaltyParams(max_penalty=1e9))
+AFTER_SEARCH_SHARE = 0.05
+MIN_SEARCH_SHARE = 0.5
 
 
 class NoPlanFound(RuntimeError):
@@ -45,19 +48,27 @@ def optimize(
         routes = [Route(e.id, [], 0, 0, None, None) for e in problem.engineers]
         info["seconds"] = round(time.perf_counter() - started, 3)
         return Plan(routes, model.unplaceable, priorities, info)
-    result = run_solver(model.data, seconds, seed, on_progress, should_stop, params=FIELD_PARAMS)
+    # The budget counts from the call: building the model is part of it, and a share is
+    # kept for the exact passes after the search.
+    search = seconds * (1 - AFTER_SEARCH_SHARE) - (time.perf_counter() - started)
+    search = max(search, seconds * MIN_SEARCH_SHARE)
+    result = run_solver(model.data, search, seed, on_progress, should_stop, params=FIELD_PARAMS)
     if not result.is_feasible():
         raise NoPlanFound("no plan keeping every rule was found; give the solver more time")
     routes = decode(model, result.best)
     placed = {visit.task_id for route in routes for visit in route.visits}
     left_out = [task for task in _unique_tasks(model) if task.id not in placed]
     added = fill_gaps(problem, routes, left_out)
-    unplaced = list(model.unplaceable) + [
-        (task.id, why_unplaced(model, task)) for task in left_out if task.id not in added
-    ]
+    left_out = [task for task in left_out if task.id not in added]
+    swapped, removed = make_room(problem, routes, left_out, started + seconds)
+    refilled = fill_gaps(problem, routes, removed)
+    left_out = [task for task in left_out if task.id not in swapped]
+    left_out += [task for task in removed if task.id not in refilled]
+    unplaced = list(model.unplaceable) + [(task.id, why_unplaced(model, task)) for task in left_out]
     info["seconds"] = round(time.perf_counter() - started, 3)
     info["cost"] = result.cost()
-    info["added_after_search"] = len(added)
+    info["added_after_search"] = len(added) + len(swapped) + len(refilled)
+    info["swapped_for_lower_priority"] = len(swapped)
     return Plan(routes, unplaced, priorities, info)
 
 

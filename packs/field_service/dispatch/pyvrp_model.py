@@ -31,7 +31,7 @@ from packs.field_service.dispatch.model import (
 )
 from packs.field_service.dispatch.travel import UNREACHABLE
 
-PINNED_PRIZE = 10**9  # committed work: fifty urgent tasks' worth
+PINNED_PRIZE = 10**9  # committed work: four hundred urgent tasks' worth
 # No day is longer than this (seconds): an arc that takes longer is as good as impossible.
 # Capping keeps penalty x time warp inside int64 at the penalty cap of ``optimize``.
 DURATION_CAP = 10**6

@@ -12,7 +12,7 @@ import dataclasses
 
 from packs.field_service.dispatch.insertion import NoSlot, best_insertions
 from packs.field_service.dispatch.model import Problem, Route, Task
-from packs.field_service.dispatch.schedule import time_route
+from packs.field_service.dispatch.schedule import time_tasks
 
 
 def fill_gaps(problem: Problem, routes: list[Route], left_out: list[Task]) -> set[int]:
@@ -44,15 +44,7 @@ def fill_gaps(problem: Problem, routes: list[Route], left_out: list[Task]) -> se
 
 
 def _timed(problem: Problem, engineer, visits: list[Task], originals: dict[int, Task]) -> Route:
-    places = [engineer.start] + [t.location for t in visits] + [engineer.end]
-    metres, seconds = problem.travel.matrices(places)
-    legs = [(i, i + 1) for i in range(len(places) - 1)]
-    timing = time_route(
-        engineer,
-        visits,
-        [int(metres[a, b]) for a, b in legs],
-        [int(seconds[a, b]) for a, b in legs],
-    )
-    for visit in timing.route.visits:  # committed work stays marked as such
+    route = time_tasks(problem.travel, engineer, visits).route
+    for visit in route.visits:  # committed work stays marked as such
         visit.pinned = originals[visit.task_id].pinned_to is not None
-    return timing.route
+    return route

@@ -87,3 +87,16 @@ def time_route(
         back if tasks else None,
     )
     return Timing(route, problem)
+
+
+def time_tasks(travel, engineer: Engineer, tasks: Sequence[Task]) -> Timing:
+    """Time ``tasks`` in order for ``engineer``, measuring each leg with ``travel``."""
+    places = [engineer.start, *(task.location for task in tasks), engineer.end]
+    metres, seconds = travel.matrices(places)
+    legs = [(i, i + 1) for i in range(len(places) - 1)]
+    return time_route(
+        engineer,
+        tasks,
+        [int(metres[a, b]) for a, b in legs],
+        [int(seconds[a, b]) for a, b in legs],
+    )
