@@ -8,7 +8,7 @@ PORT ?= 5000
 DEMO_EMAIL ?= admin@example.com
 DEMO_PASSWORD ?= plinth-demo
 
-.PHONY: demo test lint format install clean
+.PHONY: demo test lint format install clean translations
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,11 @@ lint: $(STAMP)
 
 test: lint
 	$(BIN)/pytest -n auto
+
+translations: $(STAMP)  ## re-extract the pages' texts, update zh-CN, compile the catalogue
+	$(BIN)/pybabel extract -F admin_ui/babel.cfg -k _ -k gettext -k lazy_gettext -o admin_ui/translations/messages.pot .
+	$(BIN)/pybabel update -i admin_ui/translations/messages.pot -d admin_ui/translations -D messages --width 100
+	$(BIN)/pybabel compile -d admin_ui/translations -D messages
 
 format: $(STAMP)
 	$(BIN)/ruff format .

@@ -1,12 +1,22 @@
-"""Web UI: generated record pages and the admin builder (a Flask blueprint)."""
+"""Web UI: generated record pages (``/app/``) and the admin builder, one Flask blueprint each.
+
+Both work through the same record service, metadata store and permission checks as the API.
+"""
 
 from __future__ import annotations
 
 from flask import Blueprint, Flask, render_template, request
 
+from admin_ui.i18n import init_babel
 from plinth.extension import current_tenant
 
-ui = Blueprint("ui", __name__, template_folder="templates")
+ui = Blueprint(
+    "ui",
+    __name__,
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/ui-static",
+)
 
 
 @ui.get("/")
@@ -23,4 +33,8 @@ def home():
 
 
 def init_app(app: Flask) -> None:
+    from admin_ui.pages import pages
+
+    init_babel(app)
     app.register_blueprint(ui)
+    app.register_blueprint(pages)

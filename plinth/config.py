@@ -97,6 +97,13 @@ SETTINGS: tuple[Setting, ...] = (
         "http://127.0.0.1:5000",
         "Address users reach this instance at, for links in e-mails (e.g. evaluation links).",
     ),
+    Setting(
+        "MAP_TILES_URL",
+        _parse_str,
+        "",
+        "Map tile URL template for the pages' map pickers, e.g. a LAN tile server's "
+        "https://tiles.example/{z}/{x}/{y}.png (empty: no tiles, coordinates still work).",
+    ),
     Setting("TESTING", _parse_bool, False, "Test mode (used by the test suite)."),
     Setting(
         "DEMO_SCALE",

@@ -1,0 +1,80 @@
+"""The web UI's language and time zone: Flask-Babel, the user's profile and a switch.
+
+The language is, in order: the logged-in user's profile locale (the switch saves it there,
+so it follows them to another browser), the one picked with the switch before logging in,
+the browser's ``Accept-Language``, English. Metadata labels (``{"en": .., "zh-CN": ..}``)
+use the same choice through ``label()``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, g, request, session
+from flask_babel import Babel
+
+from plinth.i18n import DEFAULT_LOCALE, SUPPORTED_LOCALES, localize
+
+TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+LANGUAGES = {"en": "English", "zh-CN": "简体中文"}
+SESSION_KEY = "ui_locale"
+
+
+def babel_name(locale: str) -> str:
+    """Plinth's locale names (``zh-CN``) as Babel spells them (``zh_CN``; Babel expands it
+    to ``zh_Hans_CN``, the name of the catalogue's folder)."""
+    return locale.replace("-", "_")
+
+
+def current_locale() -> str:
+    """The UI language of this request, as a Plinth locale name (``en``, ``zh-CN``)."""
+    cached = g.get("ui_locale")
+    if cached:
+        return cached
+    actor = g.get("ui_actor")
+    chosen = actor.locale if actor is not None and actor.id is not None else None
+    if chosen not in SUPPORTED_LOCALES:
+        chosen = session.get(SESSION_KEY)
+    if chosen not in SUPPORTED_LOCALES:
+        chosen = request.accept_languages.best_match(SUPPORTED_LOCALES) or DEFAULT_LOCALE
+    g.ui_locale = chosen
+    return chosen
+
+
+def current_zone() -> str:
+    actor = g.get("ui_actor")
+    return actor.time_zone if actor is not None and actor.id is not None else "UTC"
+
+
+def label(text) -> str:
+    """A metadata label in the UI language."""
+    return localize(text, current_locale()) or ""
+
+
+def object_label(model, plural: bool = False) -> str:
+    """An object's (plural) label in the UI language, falling back to its singular label."""
+    spec = model.spec
+    text = label(spec.get("label_plural")) if plural else ""
+    return text or label(spec.get("label")) or model.name.replace("_", " ").capitalize()
+
+
+def field_label(field) -> str:
+    """A field's label in the UI language, or its name made readable."""
+    return label(field.spec.get("label")) or field.name.replace("_", " ").capitalize()
+
+
+def init_babel(app: Flask) -> None:
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LOCALE)
+    Babel(
+        app,
+        locale_selector=lambda: babel_name(current_locale()),
+        timezone_selector=current_zone,
+    )
+    app.jinja_env.globals.update(
+        label=label,
+        object_label=object_label,
+        field_label=field_label,
+        LANGUAGES=LANGUAGES,
+        current_locale=current_locale,
+    )

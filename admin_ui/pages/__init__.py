@@ -1,0 +1,64 @@
+"""The generated record pages under ``/app/``: login, home, lists, records and forms."""
+
+from __future__ import annotations
+
+from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from admin_ui.values import local_input, local_time, option_label, title_of
+from plinth.errors import NotAuthenticated, NotFound, PermissionDenied, TooManyRequests
+
+pages = Blueprint("pages", __name__, url_prefix="/app", template_folder="../templates")
+
+
+@pages.context_processor
+def _page_helpers():
+    session = g.get("plinth_session")
+    return {
+        "compiled": session.compiled if session is not None else None,
+        "title_of": title_of,
+        "option_label": option_label,
+        "local_time": local_time,
+        "local_input": local_input,
+    }
+
+
+@pages.app_template_global()
+def with_args(**changes) -> str:
+    """This page's URL with some query arguments changed (None removes one); the cursor
+    is dropped unless given, since a new filter or sort starts from the first page."""
+    args = request.args.to_dict(flat=False)
+    args.pop("cursor", None)
+    for key, value in changes.items():
+        if value is None:
+            args.pop(key, None)
+        else:
+            args[key] = [value]
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
+@pages.errorhandler(NotAuthenticated)
+def _login_first(exc):
+    if request.method == "GET":
+        return redirect(url_for("pages.login", next=request.full_path.rstrip("?")))
+    message = _("Your session has ended; log in again.")
+    return render_template("app/error.html", message=message), 401
+
+
+@pages.errorhandler(PermissionDenied)
+def _forbidden(exc):
+    message = _("You may not do this.")
+    return render_template("app/error.html", message=message, detail=str(exc)), 403
+
+
+@pages.errorhandler(NotFound)
+def _not_found(exc):
+    return render_template("app/error.html", message=_("Not found."), detail=str(exc)), 404
+
+
+@pages.errorhandler(TooManyRequests)
+def _too_many(exc):
+    return render_template("app/error.html", message=str(exc)), 429
+
+
+from admin_ui.pages import account, lists, records  # noqa: E402,F401  (routes)

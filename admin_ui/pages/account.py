@@ -1,0 +1,102 @@
+"""Logging in and out, and the user's language and time zone."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+from zoneinfo import available_timezones
+
+from flask import g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+
+from admin_ui.i18n import LANGUAGES, SESSION_KEY
+from admin_ui.pages import pages
+from admin_ui.pages.context import page_session
+from plinth.api.auth import csrf_token, start_browser_session
+from plinth.api.responses import client_address
+from plinth.auth.login import verify_login
+from plinth.auth.people import update_profile
+from plinth.errors import NotAuthenticated, ValidationError
+from plinth.extension import current_tenant
+
+
+def safe_next(target: str | None) -> str:
+    """Only a path on this site (no scheme, no host): never an open redirect."""
+    if not target:
+        return url_for("pages.home")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return url_for("pages.home")
+    return target
+
+
+def _back() -> str | None:
+    """The page the form was sent from, when it is on this site."""
+    if not request.referrer:
+        return None
+    parts = urlsplit(request.referrer)
+    if parts.netloc != request.host:
+        return None
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+@pages.get("/login")
+def login():
+    return render_template("app/login.html", csrf=csrf_token(), next=request.args.get("next"))
+
+
+@pages.post("/login")
+def login_submit():
+    form = request.form
+    if not form.get("csrf_token") or form.get("csrf_token") != session.get("csrf"):
+        message = _("The form expired; please try again.")
+        return render_template("app/login.html", csrf=csrf_token(), error=message), 400
+    email, password = form.get("email", ""), form.get("password", "")
+    try:
+        user = verify_login(current_tenant().database, email, password, client_address())
+    except NotAuthenticated:
+        message = _("Wrong email or password.")
+        page = render_template(
+            "app/login.html", csrf=csrf_token(), error=message, email=email, next=form.get("next")
+        )
+        return page, 401
+    start_browser_session(user)
+    return redirect(safe_next(form.get("next")))
+
+
+@pages.post("/logout")
+def logout():
+    with page_session(write=False):
+        pass
+    session.clear()
+    return redirect(url_for("pages.login"))
+
+
+@pages.post("/preferences")
+def preferences():
+    """Switch language (and time zone); kept in the user's profile when logged in."""
+    locale = request.form.get("locale")
+    zone = request.form.get("time_zone")
+    changes = {}
+    if locale in LANGUAGES:
+        changes["locale"] = locale
+    if zone:
+        changes["time_zone"] = zone
+    if session.get("user_id"):
+        with page_session(write=True) as s:
+            try:
+                update_profile(s.conn, s.actor, changes)
+            except ValidationError as exc:
+                return render_template("app/error.html", message=str(exc)), 422
+    elif request.form.get("csrf_token") != session.get("csrf"):
+        return render_template("app/error.html", message=_("The form expired.")), 400
+    if "locale" in changes:
+        session[SESSION_KEY] = changes["locale"]
+        g.pop("ui_locale", None)
+    return redirect(safe_next(request.form.get("next") or _back()))
+
+
+@pages.get("/preferences")
+def preferences_page():
+    with page_session() as s:
+        zones = sorted(available_timezones())
+        return render_template("app/preferences.html", zones=zones, actor=s.actor)

@@ -1,0 +1,148 @@
+/* Plinth pages: small widgets on plain forms (every form also works without them). */
+(function () {
+  "use strict";
+  var csrf = function () {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.content : "";
+  };
+
+  function autosubmit(root) {
+    root.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
+      select.addEventListener("change", function () { select.form.submit(); });
+    });
+  }
+
+  function pickers(root) {
+    root.querySelectorAll(".picker").forEach(function (picker) {
+      var hidden = picker.querySelector('input[type="hidden"]');
+      var search = picker.querySelector(".picker-search");
+      var results = picker.querySelector(".picker-results");
+      var timer = null;
+      function load() {
+        var url = picker.dataset.source + "?field=" + encodeURIComponent(picker.dataset.field) +
+          "&q=" + encodeURIComponent(search.value.replace(/^#\d+$/, ""));
+        fetch(url, { credentials: "same-origin" })
+          .then(function (r) { return r.ok ? r.text() : ""; })
+          .then(function (html) { results.innerHTML = html; });
+      }
+      search.addEventListener("input", function () {
+        if (!search.value) { hidden.value = ""; }
+        clearTimeout(timer);
+        timer = setTimeout(load, 200);
+      });
+      search.addEventListener("focus", function () { if (!hidden.value) { load(); } });
+      document.addEventListener("click", function (event) {
+        if (!picker.contains(event.target)) { clearTimeout(timer); results.innerHTML = ""; }
+      });
+      search.addEventListener("keydown", function (event) {
+        if (event.key === "ArrowDown") {
+          var first = results.querySelector(".pick");
+          if (first) { event.preventDefault(); first.focus(); }
+        } else if (event.key === "Escape") { results.innerHTML = ""; }
+      });
+      results.addEventListener("click", function (event) {
+        var button = event.target.closest(".pick");
+        if (!button) { return; }
+        clearTimeout(timer);
+        hidden.value = button.dataset.id;
+        search.value = button.dataset.title;
+        results.innerHTML = "";
+        search.focus();
+      });
+    });
+  }
+
+  function maps(root) {
+    root.querySelectorAll(".geo-picker").forEach(function (box) {
+      var lat = box.querySelector('input[name$="__lat"]');
+      var lng = box.querySelector('input[name$="__lng"]');
+      var el = box.querySelector(".map");
+      if (!window.L || !el) { if (el) { el.hidden = true; } return; }
+      var start = [parseFloat(lat.value) || 31.2304, parseFloat(lng.value) || 121.4737];
+      var map = window.L.map(el, { attributionControl: false }).setView(start, lat.value ? 14 : 11);
+      if (box.dataset.tiles) { window.L.tileLayer(box.dataset.tiles, { maxZoom: 19 }).addTo(map); }
+      var marker = lat.value ? window.L.marker(start).addTo(map) : null;
+      function place(point) {
+        if (marker) { marker.setLatLng(point); } else { marker = window.L.marker(point).addTo(map); }
+      }
+      map.on("click", function (event) {
+        lat.value = event.latlng.lat.toFixed(6);
+        lng.value = event.latlng.lng.toFixed(6);
+        place(event.latlng);
+      });
+      [lat, lng].forEach(function (input) {
+        input.addEventListener("change", function () {
+          var point = [parseFloat(lat.value), parseFloat(lng.value)];
+          if (!isNaN(point[0]) && !isNaN(point[1])) { place(point); map.panTo(point); }
+        });
+      });
+    });
+  }
+
+  function signatures(root) {
+    root.querySelectorAll(".signature-pad").forEach(function (box) {
+      var canvas = box.querySelector("canvas");
+      var hidden = box.querySelector('input[type="hidden"]');
+      if (!window.SignaturePad || !canvas) { return; }
+      var ratio = Math.max(window.devicePixelRatio || 1, 1);
+      canvas.width = canvas.offsetWidth * ratio;
+      canvas.height = canvas.offsetHeight * ratio;
+      canvas.getContext("2d").scale(ratio, ratio);
+      var pad = new window.SignaturePad(canvas, { backgroundColor: "rgb(255,255,255)" });
+      pad.addEventListener("endStroke", function () { hidden.value = pad.toDataURL("image/png"); });
+      box.querySelector(".sig-clear").addEventListener("click", function () {
+        pad.clear();
+        hidden.value = "";
+      });
+    });
+  }
+
+  function uploads(root) {
+    root.querySelectorAll(".upload").forEach(function (box) {
+      var input = box.querySelector(".upload-file");
+      var bar = box.querySelector("progress");
+      var status = box.querySelector(".upload-status");
+      input.addEventListener("change", function () {
+        if (!input.multiple) {
+          box.querySelectorAll('input[type="hidden"]').forEach(function (old) { old.remove(); });
+        }
+        Array.prototype.forEach.call(input.files, function (file) {
+          var data = new FormData();
+          data.append("file", file);
+          var xhr = new XMLHttpRequest();
+          xhr.open("POST", box.dataset.upload);
+          xhr.setRequestHeader("X-CSRF-Token", csrf());
+          bar.hidden = false;
+          bar.value = 0;
+          xhr.upload.addEventListener("progress", function (event) {
+            if (event.lengthComputable) { bar.value = Math.round(100 * event.loaded / event.total); }
+          });
+          xhr.addEventListener("load", function () {
+            var answer = {};
+            try { answer = JSON.parse(xhr.responseText); } catch (e) { answer = {}; }
+            if (xhr.status === 201 && answer.id) {
+              var hidden = document.createElement("input");
+              hidden.type = "hidden";
+              hidden.name = input.dataset.name;
+              hidden.value = answer.id;
+              box.appendChild(hidden);
+              bar.value = 100;
+              status.textContent = "✓ " + file.name;
+              box.dispatchEvent(new CustomEvent("plinth:uploaded", { bubbles: true }));
+            } else {
+              status.textContent = "✗ " + file.name + ": " + (answer.detail || xhr.status);
+            }
+          });
+          xhr.send(data);
+        });
+      });
+    });
+  }
+
+  function init(root) {
+    autosubmit(root); pickers(root); maps(root); signatures(root); uploads(root);
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", function () { init(document); });
+  } else { init(document); }
+})();

@@ -1,0 +1,80 @@
+"""Showing field values in pages: titles of linked records, option labels, local times."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from admin_ui.i18n import current_zone, label
+from plinth.runtime import system_tables as st
+from plinth.runtime.field_types.base import escape_like
+from plinth.runtime.model import Field, ObjectModel
+
+LINK_TYPES = frozenset({"lookup", "user"})
+
+
+def title_of(model: ObjectModel | None, record: dict | None) -> str:
+    """The text a record is known by: its title field, else its number, else ``#id``."""
+    if not record:
+        return ""
+    if model is not None:
+        for name in (model.title_field, *(f.name for f in model.autonumber_fields)):
+            if name and record.get(name) not in (None, ""):
+                return str(record[name])
+    if "name" in record and record["name"]:
+        return str(record["name"])
+    if "email" in record:
+        return str(record["email"])
+    return f"#{record.get('id')}"
+
+
+def option_label(field: Field, value) -> str:
+    for option in field.spec.get("options", ()):
+        if option["value"] == value:
+            return label(option.get("label")) or str(value)
+    return "" if value is None else str(value)
+
+
+def local_time(value) -> str:
+    """An ISO instant (or datetime) in the user's time zone, to the minute."""
+    if value in (None, ""):
+        return ""
+    instant = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
+    if instant.tzinfo is None:
+        instant = instant.replace(tzinfo=dt.UTC)
+    return instant.astimezone(ZoneInfo(current_zone())).strftime("%Y-%m-%d %H:%M")
+
+
+def local_input(value) -> str:
+    """An instant as a ``datetime-local`` input value in the user's time zone."""
+    return local_time(value).replace(" ", "T")
+
+
+def expand_names(fields: list[Field]) -> list[str]:
+    return [f.name for f in fields if f.type.name in LINK_TYPES]
+
+
+def user_names(conn, ids) -> dict[int, str]:
+    """Display names of users by id."""
+    if not ids:
+        return {}
+    u = st.user
+    rows = conn.execute(sa.select(u.c.id, u.c.name, u.c.email).where(u.c.id.in_(set(ids))))
+    return {row.id: row.name or row.email for row in rows}
+
+
+def search_users(conn, text: str, limit: int = 10) -> list[dict]:
+    """Active users whose name or email contains ``text``."""
+    u = st.user
+    query = sa.select(u.c.id, u.c.name, u.c.email).where(u.c.active.is_(True))
+    if text:
+        pattern = f"%{escape_like(text.lower())}%"
+        query = query.where(
+            sa.or_(
+                sa.func.lower(u.c.name).like(pattern, escape="\\"),
+                sa.func.lower(u.c.email).like(pattern, escape="\\"),
+            )
+        )
+    return [dict(r) for r in conn.execute(query.order_by(u.c.name).limit(limit)).mappings()]

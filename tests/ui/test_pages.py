@@ -1,0 +1,131 @@
+"""The generated record pages through the Flask test client, on both databases."""
+
+from __future__ import annotations
+
+import io
+
+import openpyxl
+
+
+def test_pages_ask_for_a_login_and_refuse_a_wrong_password(browser, admin):
+    response = browser.get("/app/asset")
+    assert response.status_code == 302
+    assert "/app/login?next=/app/asset" in response.headers["Location"]
+    page = browser.text(browser.get("/app/login"))
+    for name in ('name="email"', 'name="password"', 'name="csrf_token"'):
+        assert name in page
+    wrong = browser.login("admin@example.com", "not the password")
+    assert wrong.status_code == 401 and "Wrong email or password" in browser.text(wrong)
+    right = browser.login("admin@example.com")
+    assert right.status_code == 302 and right.headers["Location"].endswith("/app/")
+
+
+def test_a_login_never_redirects_off_site(browser, admin):
+    browser.get("/app/login")
+    response = browser.post(
+        "/app/login",
+        {"email": "admin@example.com", "password": "correct horse battery",
+         "next": "//evil.example/x"},
+    )  # fmt: skip
+    assert response.headers["Location"].endswith("/app/")
+
+
+def test_a_form_post_without_the_token_is_refused(browser, admin, assets):
+    browser.login("admin@example.com")
+    response = browser.client.post("/app/site/new", data={"name": "No token"})
+    assert response.status_code == 403
+
+
+def test_home_lists_readable_objects_and_the_list_pages_sort_filter_and_page(
+    browser, admin, assets, records
+):
+    site = records("create", "site", {"name": "Depot", "city": "Shanghai"})
+    for n in range(7):
+        records("create", "asset", {"serial": f"K{n}x", "grade": "ab"[n % 2], "site": site["id"]})
+    browser.login("admin@example.com")
+    home = browser.text(browser.get("/app/"))
+    assert "/app/asset" in home and "/app/site" in home
+    page = browser.text(browser.get("/app/asset?sort=serial&limit=3"))
+    assert page.index("K0x") < page.index("K1x") < page.index("K2x") and "K3x" not in page
+    assert "Next page" in page and "Depot" in page  # the lookup shows its target's title
+    filtered = browser.text(browser.get("/app/asset?grade__in=b&grade__in=a&sort=-serial"))
+    assert filtered.index("K6x") < filtered.index("K0x")
+    only_b = browser.text(browser.get("/app/asset?grade__in=b"))
+    assert "K1x" in only_b and "K0x" not in only_b
+    bad = browser.get("/app/asset?qty__gte=many")
+    assert bad.status_code == 200 and "qty__gte" in browser.text(bad)
+
+
+def test_export_follows_the_filter(browser, admin, assets, records):
+    for n in range(3):
+        records("create", "asset", {"serial": f"=X{n}", "grade": "ab"[n % 2]})
+    browser.login("admin@example.com")
+    csv_text = browser.text(browser.get("/app/asset?grade__in=a&export=csv"))
+    lines = csv_text.lstrip("\ufeff").strip().splitlines()
+    assert len(lines) == 3 and "'=X0" in csv_text  # header + 2 rows; formulas defused
+    xlsx = browser.get("/app/asset?grade__in=b&export=xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx.data)).active
+    rows = list(sheet.values)
+    assert len(rows) == 2 and "'=X1" in rows[1]
+
+
+def test_create_shows_errors_on_fields_and_keeps_what_was_typed(browser, admin, assets):
+    browser.login("admin@example.com")
+    browser.get("/app/asset/new")
+    bad = browser.post("/app/asset/new", {"serial": "", "qty": "lots"})
+    page = browser.text(bad)
+    assert bad.status_code == 422
+    assert 'id="f-qty-error"' in page and 'value="lots"' in page
+    good = browser.post("/app/asset/new", {"serial": "A-1", "qty": "5", "grade": "b"})
+    assert good.status_code == 302
+    record_page = browser.text(browser.get(good.headers["Location"]))
+    assert "A-1" in record_page and "AS-00001" in record_page
+
+
+def test_a_stale_save_names_the_change_and_keeps_the_typed_values(browser, admin, assets, records):
+    asset = records("create", "asset", {"serial": "B-1", "qty": 1})
+    browser.login("admin@example.com")
+    browser.get(f"/app/asset/{asset['id']}/edit")
+    records("update", "asset", asset["id"], {"qty": 2})  # someone else saves meanwhile
+    response = browser.post(
+        f"/app/asset/{asset['id']}/edit", {"serial": "B-1", "qty": "9", "version": "1"}
+    )
+    page = browser.text(response)
+    assert response.status_code == 409
+    assert "Someone saved this record" in page and 'value="9"' in page
+
+
+def test_the_language_switch_is_kept_in_the_profile(browser, admin, assets):
+    browser.login("admin@example.com")
+    browser.get("/app/")
+    browser.post("/app/preferences", {"locale": "zh-CN", "next": "/app/"})
+    page = browser.text(browser.get("/app/asset"))
+    assert "设备" in page or "新建" in page
+    other = type(browser)(browser.client.application.test_client())
+    other.login("admin@example.com")
+    assert 'lang="zh-CN"' in other.text(other.get("/app/"))
+
+
+def test_a_restricted_role_does_not_see_hidden_fields(browser, people, app, records):
+    from plinth.metadata.publisher import Publisher, Put
+    from tests.docs import ASSET, SITE, doc
+
+    role = {
+        "name": "viewer",
+        "objects": {
+            "asset": {"read": "all", "fields": {"qty": "none", "grade": "read"}},
+            "site": {"read": "all"},
+        },
+    }
+    tenant = app.extensions["plinth"].tenant
+    Publisher(tenant).publish(
+        [Put("objects", doc(SITE)), Put("objects", doc(ASSET)), Put("roles", role)]
+    )
+    asset = records("create", "asset", {"serial": "C-1", "qty": 77})
+    people("vic", roles=["viewer"])
+    browser.login("vic@example.com")
+    page = browser.text(browser.get(f"/app/asset/{asset['id']}"))
+    assert "C-1" in page and 'data-field="qty"' not in page and "77" not in page
+    assert browser.get("/app/asset/new").status_code == 403
+    listing = browser.text(browser.get("/app/asset"))
+    assert "C-1" in listing and "77" not in listing
