@@ -13,19 +13,24 @@ from werkzeug.datastructures import MultiDict
 
 from plinth.runtime.model import Field, ObjectModel
 from plinth.runtime.session import Session
+from plinth.workflow.definitions import workflow_for
 
 READ_ONLY_TYPES = frozenset({"formula", "autonumber"})
 NUMBER = re.compile(r"\s*[+-]?(\d+(\.\d*)?|\.\d+)\s*")
 
 
 def editable_fields(session: Session, model: ObjectModel, fields: list[Field]) -> list[Field]:
-    """The fields of ``fields`` this user may change in a form."""
+    """The fields of ``fields`` this user may change in a form (a workflow's state field
+    changes only through its transitions)."""
     editable = session.guard.editable(model)
+    workflow = workflow_for(session.compiled, model.name)
+    state = workflow.field if workflow is not None else None
     return [
         f
         for f in fields
         if not f.read_only
         and f.type.name not in READ_ONLY_TYPES
+        and f.name != state
         and (editable is None or f.name in editable)
     ]
 

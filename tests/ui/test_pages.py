@@ -129,3 +129,33 @@ def test_a_restricted_role_does_not_see_hidden_fields(browser, people, app, reco
     assert browser.get("/app/asset/new").status_code == 403
     listing = browser.text(browser.get("/app/asset"))
     assert "C-1" in listing and "77" not in listing
+
+
+def test_workflow_buttons_fire_transitions_and_ask_for_required_fields(
+    browser, people, app, records
+):
+    from plinth.metadata.publisher import Publisher, Put
+    from tests.workflow.ticket_flow import ROLES, TICKET, WORKFLOW
+
+    tenant = app.extensions["plinth"].tenant
+    Publisher(tenant).publish(
+        [Put("objects", TICKET), Put("workflows", WORKFLOW), *(Put(k, d) for k, d in ROLES)]
+    )
+    ticket = records("create", "ticket", {"title": "Printer jam"})
+    people("amy", roles=["agent"])
+    browser.login("amy@example.com")
+    edit = browser.text(browser.get(f"/app/ticket/{ticket['id']}/edit"))
+    assert 'name="status"' not in edit  # the state changes only through transitions
+    page = browser.text(browser.get(f"/app/ticket/{ticket['id']}"))
+    assert ">Start</button>" in page
+    started = browser.post(f"/app/ticket/{ticket['id']}/transitions/start", {"version": "1"})
+    assert started.status_code == 302
+    page = browser.text(browser.get(f"/app/ticket/{ticket['id']}"))
+    assert "Timeline" in page and "<strong>open</strong>" in page
+    assert 'name="resolution" required' in page  # finish asks for the field it requires
+    refused = browser.post(f"/app/ticket/{ticket['id']}/transitions/finish", {"resolution": ""})
+    assert refused.status_code == 302
+    page = browser.text(browser.get(f"/app/ticket/{ticket['id']}"))
+    assert "flash error" in page
+    browser.post(f"/app/ticket/{ticket['id']}/transitions/finish", {"resolution": "Cleared"})
+    assert records("get", "ticket", ticket["id"])["status"] == "done"
