@@ -29,7 +29,9 @@ def test_every_page_text_has_a_chinese_translation():
         catalog = read_po(source)
     texts = _texts()
     assert len(texts) > 50
-    missing = sorted(t for t in texts if not (catalog.get(t) and catalog.get(t).string))
+    missing = sorted(
+        t for t in texts if not (catalog.get(t) and catalog.get(t).string) or catalog.get(t).fuzzy
+    )
     assert missing == [], "run `make translations` and translate these in messages.po"
 
 
