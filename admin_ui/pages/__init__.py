@@ -15,7 +15,9 @@ pages = Blueprint("pages", __name__, url_prefix="/app", template_folder="../temp
 def _page_helpers():
     session = g.get("plinth_session")
     return {
-        "compiled": session.compiled if session is not None else None,
+        # Only metadata this request already read: an error page renders after the
+        # session's transaction has ended.
+        "compiled": session.__dict__.get("compiled") if session is not None else None,
         "title_of": title_of,
         "option_label": option_label,
         "local_time": local_time,

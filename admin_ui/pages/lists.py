@@ -3,14 +3,16 @@ keyset paging and export of the current filter."""
 
 from __future__ import annotations
 
-from flask import abort, render_template, request
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from admin_ui import bulk_actions
 from admin_ui.exports import EXPORT_LIMIT, export_response
 from admin_ui.i18n import object_label
 from admin_ui.layouts import list_layout
 from admin_ui.pages import pages
 from admin_ui.pages.context import page_session
+from admin_ui.saved_views import clean_query, delete_view, save_view, views_of
 from admin_ui.values import expand_names
 from plinth.errors import PermissionDenied, ValidationError
 from plinth.runtime.query import parse_list_args
@@ -69,6 +71,8 @@ def list_view(object_name: str):
         if export and page is not None:
             return export_response(s, model, layout.columns, page.data, export)
         can_create = _may(s, model, "create")
+        bulk = bulk_actions.choices(s, model, layout.columns + layout.filters)
+        views = views_of(s.conn, s.actor.id, object_name) if s.actor.id else []
         return render_template(
             "app/list.html",
             model=model,
@@ -78,6 +82,8 @@ def list_view(object_name: str):
             args=args,
             sort=args["sort"][0],
             can_create=can_create,
+            bulk=bulk,
+            views=views,
             title=object_label(model, plural=True),
             error_text=_("The filter is not valid:"),
         )
@@ -89,3 +95,56 @@ def _may(s, model, action: str) -> bool:
     except PermissionDenied:
         return False
     return True
+
+
+@pages.post("/<object_name>/bulk")
+def bulk(object_name: str):
+    with page_session() as s:
+        model = s.compiled.object(object_name)
+        layout = list_layout(s, model)
+        ids = [int(v) for v in request.form.getlist("ids") if v.isdigit()]
+        action = request.form.get("action", "")
+        try:
+            done = bulk_actions.apply(s, model, ids, action, layout.columns + layout.filters)
+        except bulk_actions.BatchFailed as exc:
+            flash(_("Nothing was changed; these records refused:"), "error")
+            for record_id, message in sorted(exc.problems.items()):
+                flash(f"#{record_id}: {message}", "error")
+        except ValidationError as exc:
+            flash(" ".join(m for ms in exc.errors.values() for m in ms), "error")
+        else:
+            flash(_("%(count)d record(s) changed.", count=done))
+        return redirect(_back_to_list(object_name))
+
+
+@pages.post("/<object_name>/views")
+def save_list_view(object_name: str):
+    with page_session() as s:
+        model = s.compiled.object(object_name)
+        query = request.form.get("query", "")
+        try:
+            save_view(s, model, request.form.get("name", ""), query)
+        except ValidationError as exc:
+            flash(" ".join(m for ms in exc.errors.values() for m in ms), "error")
+            return redirect(_back_to_list(object_name))
+        flash(_("View saved."))
+        return redirect(
+            url_for("pages.list_view", object_name=object_name) + "?" + clean_query(query)
+        )
+
+
+@pages.post("/<object_name>/views/<int:view_id>/delete")
+def delete_list_view(object_name: str, view_id: int):
+    with page_session() as s:
+        delete_view(s.conn, s.actor.id, view_id)
+        flash(_("View deleted."))
+        return redirect(url_for("pages.list_view", object_name=object_name))
+
+
+def _back_to_list(object_name: str) -> str:
+    query = request.form.get("query", "")
+    base = url_for("pages.list_view", object_name=object_name)
+    try:
+        return base + ("?" + clean_query(query) if query else "")
+    except ValidationError:
+        return base

@@ -139,8 +139,18 @@
     });
   }
 
+  function selectAll(root) {
+    root.querySelectorAll(".select-all").forEach(function (box) {
+      box.addEventListener("change", function () {
+        box.form.querySelectorAll('input[name="ids"]').forEach(function (one) {
+          one.checked = box.checked;
+        });
+      });
+    });
+  }
+
   function init(root) {
-    autosubmit(root); pickers(root); maps(root); signatures(root); uploads(root);
+    selectAll(root); autosubmit(root); pickers(root); maps(root); signatures(root); uploads(root);
   }
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", function () { init(document); });

@@ -234,6 +234,23 @@ rate_limit = sa.Table(
     sa.Index("ix_plinth_rate_limit_window_end", "window_end"),
 )
 
+saved_view = sa.Table(
+    "plinth_saved_view",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column(
+        "user_id",
+        sa.BigInteger,
+        sa.ForeignKey("plinth_user.id", name="fk_saved_view_user", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("object", sa.String(63), nullable=False),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("query", sa.String(2000), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("user_id", "object", "name", name="uq_saved_view_name"),
+)
+
 job = sa.Table(
     "plinth_job",
     metadata,

@@ -159,3 +159,51 @@ def test_workflow_buttons_fire_transitions_and_ask_for_required_fields(
     assert "flash error" in page
     browser.post(f"/app/ticket/{ticket['id']}/transitions/finish", {"resolution": "Cleared"})
     assert records("get", "ticket", ticket["id"])["status"] == "done"
+
+
+def test_saved_views_belong_to_their_user(browser, admin, people, assets, records):
+    records("create", "asset", {"serial": "V1x", "grade": "b"})
+    records("create", "asset", {"serial": "V2x", "grade": "a"})
+    browser.login("admin@example.com")
+    browser.get("/app/asset?grade__in=b")
+    saved = browser.post(
+        "/app/asset/views", {"name": "Grade B", "query": "grade__in=b&cursor=abc&export=csv"}
+    )
+    assert saved.status_code == 302 and saved.headers["Location"].endswith("?grade__in=b")
+    page = browser.text(browser.get("/app/asset"))
+    assert "Grade B" in page and "?grade__in=b" in page
+    bad = browser.post("/app/asset/views", {"name": "Broken", "query": "qty__gte=many"})
+    assert bad.status_code == 302
+    assert "Broken" not in browser.text(browser.get("/app/asset"))
+    people("bob", roles=["admin"])
+    other = type(browser)(browser.client.application.test_client())
+    other.login("bob@example.com")
+    assert "Grade B" not in other.text(other.get("/app/asset"))
+    view_id = int(page.split("/app/asset/views/")[1].split("/")[0])
+    assert other.post(f"/app/asset/views/{view_id}/delete").status_code == 404
+    browser.post(f"/app/asset/views/{view_id}/delete")
+    assert "Grade B" not in browser.text(browser.get("/app/asset"))
+
+
+def test_bulk_actions_change_all_selected_records_or_none(browser, admin, assets, records):
+    first = records("create", "asset", {"serial": "W1x", "grade": "a", "qty": 1})
+    second = records("create", "asset", {"serial": "W2x", "grade": "a", "qty": 2})
+    browser.login("admin@example.com")
+    page = browser.text(browser.get("/app/asset"))
+    assert 'value="set:grade:b"' in page and 'value="delete"' in page
+    ids = [str(first["id"]), str(second["id"])]
+    done = browser.post("/app/asset/bulk", {"ids": ids, "action": "set:grade:b"})
+    assert done.status_code == 302
+    assert {records("get", "asset", int(i))["grade"] for i in ids} == {"b"}
+    refused = browser.post("/app/asset/bulk", {"ids": ids, "action": "set:qty:5"})
+    assert refused.status_code == 302
+    assert "not an action" in browser.text(browser.get("/app/asset"))
+    site = records("create", "site", {"name": "Kept"})
+    records("update", "asset", first["id"], {"site": site["id"]})
+    sites = browser.post("/app/site/bulk", {"ids": [str(site["id"])], "action": "delete"})
+    assert sites.status_code == 302
+    assert "refused" in browser.text(browser.get("/app/site"))  # restrict: an asset points here
+    assert records("get", "site", site["id"])["name"] == "Kept"
+    gone = browser.post("/app/asset/bulk", {"ids": ids, "action": "delete"})
+    assert gone.status_code == 302
+    assert "W1x" not in browser.text(browser.get("/app/asset"))
