@@ -80,9 +80,13 @@ def claim(session: Session, object_name: str, record_id: Any) -> dict[str, Any]:
         record_id = int(record_id)
     except (TypeError, ValueError):
         raise NotFound(f"no {object_name} with id {record_id}") from None
+    # Locking the pool row makes concurrent claims wait for each other (PostgreSQL): two
+    # claims deleting the same member rows in different orders could otherwise deadlock.
     pool = (
         session.conn.execute(
-            sa.select(P).where(P.c.object == object_name, P.c.record_id == record_id)
+            sa.select(P)
+            .where(P.c.object == object_name, P.c.record_id == record_id)
+            .with_for_update()
         )
         .mappings()
         .first()
