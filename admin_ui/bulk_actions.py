@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 
 from admin_ui.forms import editable_fields
 from admin_ui.i18n import current_locale, field_label, label
-from plinth.errors import NotFound, PermissionDenied, PlinthError, ValidationError
+from plinth.errors import NotFound, PlinthError, ValidationError
 from plinth.runtime.model import ObjectModel
 from plinth.runtime.session import Session
 from plinth.workflow.definitions import workflow_for
@@ -55,7 +55,7 @@ def choices(session: Session, model: ObjectModel, fields) -> list[Choice]:
                 if not transition.comment_required:
                     out.append(Choice(f"transition:{transition.name}",
                                       transition.title(current_locale())))  # fmt: skip
-    if _may(session, model, "delete"):
+    if session.guard.allows(model, "delete"):
         out.append(Choice("delete", _("Delete")))
     return out
 
@@ -102,11 +102,3 @@ def _message(exc: Exception) -> str:
     if isinstance(exc, NotFound):
         return "not found"
     return str(exc)
-
-
-def _may(session: Session, model: ObjectModel, action: str) -> bool:
-    try:
-        session.guard.check(model, action)
-    except PermissionDenied:
-        return False
-    return True

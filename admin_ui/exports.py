@@ -34,8 +34,6 @@ def cell(session, field: Field, value):
         return f"{value.get('lat')}, {value.get('lng')}"
     if isinstance(value, bool | int | float):
         return value
-    if isinstance(value, dict | list):
-        return str(value)
     return str(value)
 
 

@@ -57,21 +57,19 @@ class ListLayout:
 
 
 def _pick(session: Session, model: ObjectModel, kind: str) -> dict | None:
-    candidates = [
-        doc
-        for doc in session.compiled.docs("layouts").values()
-        if doc.get("object") == model.name and doc.get("type") == kind
-    ]
+    candidates = sorted(
+        (
+            doc
+            for doc in session.compiled.docs("layouts").values()
+            if doc.get("object") == model.name and doc.get("type") == kind
+        ),
+        key=lambda doc: doc["name"],
+    )
     roles = session.actor.roles
-    for doc in sorted(candidates, key=lambda d: d["name"]):
-        if roles & set(doc.get("roles") or ()):
-            return doc
-    for doc in sorted(candidates, key=lambda d: d["name"]):
-        if not doc.get("roles"):
-            return doc
-    if session.actor.is_admin and candidates:
-        return sorted(candidates, key=lambda d: d["name"])[0]
-    return None
+    mine = [doc for doc in candidates if roles & set(doc.get("roles") or ())]
+    everyone = [doc for doc in candidates if not doc.get("roles")]
+    admins = candidates if session.actor.is_admin else []
+    return next(iter(mine + everyone + admins), None)
 
 
 def readable_fields(session: Session, model: ObjectModel) -> list[Field]:
@@ -121,11 +119,9 @@ def form_layout(session: Session, model: ObjectModel) -> FormLayout:
 
 
 def _related(session: Session, spec: dict) -> Related | None:
-    try:
-        target = session.compiled.object(spec["object"])
-        session.guard.check(target, "read")
-    except Exception:  # noqa: BLE001 - an unreadable related object is left out
-        return None
+    target = session.compiled.objects.get(spec["object"])
+    if target is None or not session.guard.allows(target, "read"):
+        return None  # an unreadable related object is left out
     columns = _known(session, target, spec.get("columns")) or list_layout(session, target).columns
     label = spec.get("label") or target.spec.get("label_plural") or target.spec.get("label")
     return Related(target, spec["via"], columns, label, spec.get("limit", 10))

@@ -8,6 +8,7 @@ from urllib.parse import parse_qsl, urlencode
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from admin_ui.list_args import NOT_KEPT, list_args
 from plinth.errors import NotFound, ValidationError
 from plinth.runtime import system_tables as st
 from plinth.runtime.model import ObjectModel
@@ -17,7 +18,6 @@ from plinth.runtime.session import Session
 MAX_NAME = 100
 MAX_QUERY = 2000
 MAX_VIEWS = 50  # per user and object
-KEPT_ARGS_EXCLUDED = frozenset({"cursor", "export"})
 
 
 def views_of(conn: Connection, user_id: int, object_name: str) -> list[dict]:
@@ -33,14 +33,7 @@ def views_of(conn: Connection, user_id: int, object_name: str) -> list[dict]:
 def clean_query(raw: str, session: Session | None = None, model: ObjectModel | None = None) -> str:
     """The list arguments worth keeping (no cursor, no export), checked like a list request
     (with ``session`` and ``model``: every field name, operator and value too)."""
-    pairs = [(k, v) for k, v in parse_qsl(raw or "", keep_blank_values=False)]
-    pairs = [(k, v) for k, v in pairs if k not in KEPT_ARGS_EXCLUDED]
-    args: dict[str, list[str]] = {}
-    for key, value in pairs:
-        args.setdefault(key, []).append(value)
-    for key, values in args.items():
-        if key.endswith("__in") and len(values) > 1:
-            args[key] = [",".join(values)]
+    args = list_args(parse_qsl(raw or ""), NOT_KEPT)
     query = parse_list_args(args)  # ValidationError on a bad argument
     if session is not None and model is not None:
         compiler = QueryCompiler(model, session.coercion, session.guard.readable(model))
@@ -52,8 +45,9 @@ def clean_query(raw: str, session: Session | None = None, model: ObjectModel | N
     return text
 
 
-def save_view(session: Session, model: ObjectModel, name: str, raw: str) -> int:
-    """Save (or replace) the actor's view ``name`` of ``model``'s list; returns its id."""
+def save_view(session: Session, model: ObjectModel, name: str, raw: str) -> str:
+    """Save (or replace) the actor's view ``name`` of ``model``'s list; returns the query
+    string it keeps."""
     conn, user_id, object_name = session.conn, session.actor.id, model.name
     name = (name or "").strip()
     if not name or len(name) > MAX_NAME:
@@ -65,7 +59,7 @@ def save_view(session: Session, model: ObjectModel, name: str, raw: str) -> int:
     )
     if existing is not None:
         conn.execute(v.update().where(v.c.id == existing).values(query=query))
-        return existing
+        return query
     count = conn.scalar(
         sa.select(sa.func.count()).where(v.c.user_id == user_id, v.c.object == object_name)
     )
@@ -73,7 +67,8 @@ def save_view(session: Session, model: ObjectModel, name: str, raw: str) -> int:
         raise ValidationError.single("name", f"you have {MAX_VIEWS} views here; delete one first")
     values = {"user_id": user_id, "object": object_name, "name": name, "query": query,
               "created_at": dt.datetime.now(dt.UTC)}  # fmt: skip
-    return conn.execute(v.insert().values(values)).inserted_primary_key[0]
+    conn.execute(v.insert().values(values))
+    return query
 
 
 def delete_view(conn: Connection, user_id: int, view_id: int) -> None:

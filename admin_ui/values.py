@@ -48,8 +48,17 @@ def local_time(value) -> str:
 
 
 def local_input(value) -> str:
-    """An instant as a ``datetime-local`` input value in the user's time zone."""
-    return local_time(value).replace(" ", "T")
+    """A ``datetime-local`` input value: an instant in the user's time zone; a time without
+    a zone (what the user typed) as it is."""
+    if value in (None, ""):
+        return ""
+    try:
+        instant = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return str(value)  # typed and refused: shown back as typed
+    if instant.tzinfo is None:
+        return instant.strftime("%Y-%m-%dT%H:%M")
+    return local_time(instant).replace(" ", "T")
 
 
 def expand_names(fields: list[Field]) -> list[str]:

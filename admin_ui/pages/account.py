@@ -11,12 +11,13 @@ from flask_babel import gettext as _
 from admin_ui.i18n import LANGUAGES, SESSION_KEY
 from admin_ui.pages import pages
 from admin_ui.pages.context import page_session
-from plinth.api.auth import csrf_token, start_browser_session
+from plinth.api.auth import csrf_matches, csrf_token, start_browser_session
 from plinth.api.responses import client_address
 from plinth.auth.login import verify_login
 from plinth.auth.people import update_profile
 from plinth.errors import NotAuthenticated, ValidationError
 from plinth.extension import current_tenant
+from plinth.runtime.audit import audit
 
 
 def safe_next(target: str | None) -> str:
@@ -47,7 +48,7 @@ def login():
 @pages.post("/login")
 def login_submit():
     form = request.form
-    if not form.get("csrf_token") or form.get("csrf_token") != session.get("csrf"):
+    if not csrf_matches(form.get("csrf_token")):
         message = _("The form expired; please try again.")
         return render_template("app/login.html", csrf=csrf_token(), error=message), 400
     email, password = form.get("email", ""), form.get("password", "")
@@ -65,8 +66,8 @@ def login_submit():
 
 @pages.post("/logout")
 def logout():
-    with page_session(write=False):
-        pass
+    with page_session(write=True) as s:  # checks the login and the form's CSRF token
+        audit(s.conn, s.actor, "auth.logout", s.actor.label)  # as the API's logout does
     session.clear()
     return redirect(url_for("pages.login"))
 
@@ -87,7 +88,7 @@ def preferences():
                 update_profile(s.conn, s.actor, changes)
             except ValidationError as exc:
                 return render_template("app/error.html", message=str(exc)), 422
-    elif request.form.get("csrf_token") != session.get("csrf"):
+    elif not csrf_matches(request.form.get("csrf_token")):
         return render_template("app/error.html", message=_("The form expired.")), 400
     if "locale" in changes:
         session[SESSION_KEY] = changes["locale"]

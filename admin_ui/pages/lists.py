@@ -10,39 +10,25 @@ from admin_ui import bulk_actions
 from admin_ui.exports import EXPORT_LIMIT, export_response
 from admin_ui.i18n import object_label
 from admin_ui.layouts import list_layout
+from admin_ui.list_args import PAGE_ONLY, list_args
 from admin_ui.pages import pages
 from admin_ui.pages.context import page_session
 from admin_ui.saved_views import clean_query, delete_view, save_view, views_of
 from admin_ui.values import expand_names
-from plinth.errors import PermissionDenied, ValidationError
+from plinth.errors import ValidationError
 from plinth.runtime.query import parse_list_args
-
-UI_ARGS = frozenset({"export"})
 
 
 @pages.get("/")
 def home():
     with page_session() as s:
-        objects = []
-        for model in sorted(s.compiled.objects.values(), key=lambda m: m.name):
-            try:
-                s.guard.check(model, "read")
-            except PermissionDenied:
-                continue
-            objects.append(model)
+        models = sorted(s.compiled.objects.values(), key=lambda m: m.name)
+        objects = [model for model in models if s.guard.allows(model, "read")]
         return render_template("app/home.html", objects=objects)
 
 
 def _query_args(layout) -> dict[str, list[str]]:
-    args = {}
-    for key in request.args:
-        if key in UI_ARGS:
-            continue
-        values = [v for v in request.args.getlist(key) if v != ""]
-        if key.endswith("__in") and len(values) > 1:  # option chips: one box per option
-            values = [",".join(values)]
-        if values:
-            args[key] = values
+    args = list_args(request.args.items(multi=True), PAGE_ONLY)
     args.setdefault("sort", [layout.default_sort])
     args.setdefault("limit", [str(layout.page_size)])
     return args
@@ -70,7 +56,7 @@ def list_view(object_name: str):
             page = None
         if export and page is not None:
             return export_response(s, model, layout.columns, page.data, export)
-        can_create = _may(s, model, "create")
+        can_create = s.guard.allows(model, "create")
         bulk = bulk_actions.choices(s, model, layout.columns + layout.filters)
         views = views_of(s.conn, s.actor.id, object_name) if s.actor.id else []
         return render_template(
@@ -89,14 +75,6 @@ def list_view(object_name: str):
         )
 
 
-def _may(s, model, action: str) -> bool:
-    try:
-        s.guard.check(model, action)
-    except PermissionDenied:
-        return False
-    return True
-
-
 @pages.post("/<object_name>/bulk")
 def bulk(object_name: str):
     with page_session() as s:
@@ -111,7 +89,7 @@ def bulk(object_name: str):
             for record_id, message in sorted(exc.problems.items()):
                 flash(f"#{record_id}: {message}", "error")
         except ValidationError as exc:
-            flash(" ".join(m for ms in exc.errors.values() for m in ms), "error")
+            _flash_errors(exc)
         else:
             flash(_("%(count)d record(s) changed.", count=done))
         return redirect(_back_to_list(object_name))
@@ -123,14 +101,12 @@ def save_list_view(object_name: str):
         model = s.compiled.object(object_name)
         query = request.form.get("query", "")
         try:
-            save_view(s, model, request.form.get("name", ""), query)
+            kept = save_view(s, model, request.form.get("name", ""), query)
         except ValidationError as exc:
-            flash(" ".join(m for ms in exc.errors.values() for m in ms), "error")
+            _flash_errors(exc)
             return redirect(_back_to_list(object_name))
         flash(_("View saved."))
-        return redirect(
-            url_for("pages.list_view", object_name=object_name) + "?" + clean_query(query)
-        )
+        return redirect(url_for("pages.list_view", object_name=object_name) + "?" + kept)
 
 
 @pages.post("/<object_name>/views/<int:view_id>/delete")
@@ -139,6 +115,10 @@ def delete_list_view(object_name: str, view_id: int):
         delete_view(s.conn, s.actor.id, view_id)
         flash(_("View deleted."))
         return redirect(url_for("pages.list_view", object_name=object_name))
+
+
+def _flash_errors(exc: ValidationError) -> None:
+    flash(" ".join(m for messages in exc.errors.values() for m in messages), "error")
 
 
 def _back_to_list(object_name: str) -> str:

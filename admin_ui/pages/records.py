@@ -53,7 +53,7 @@ def record_view(object_name: str, record_id: int):
             clocks=clocks,
             buttons=buttons,
             history=history,
-            can_edit=_may(s, model, "update"),
+            can_edit=s.guard.allows(model, "update"),
         )
 
 
@@ -199,11 +199,3 @@ def lookup_search(object_name: str):
         return render_template(
             "app/_lookup_results.html", model=model, rows=rows, field=request.args.get("field", "")
         )
-
-
-def _may(s, model, action: str) -> bool:
-    try:
-        s.guard.check(model, action)
-    except PermissionDenied:
-        return False
-    return True

@@ -11,7 +11,7 @@ from packs.field_service import dispatch_proposals
 from packs.field_service.dispatch import best_insertions
 from packs.field_service.dispatch.insertion import NoSlot
 from packs.field_service.dispatch_data import DEFAULT_CALENDAR, NEW, Scope, load_day, task_from
-from plinth.api.toolkit import api_session, checked_body
+from plinth.api.toolkit import api_session, checked_body, path_param, request_body
 from plinth.errors import Conflict
 from plinth.workflow.calendar import calendar_for
 from plinth.workflow.transitions import fire
@@ -54,15 +54,12 @@ INSERT_BODY = {
         },
     },
 }
-PROPOSAL_ID = {"name": "proposal_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+PROPOSAL_ID = path_param("proposal_id", {"type": "integer"})
 OPTIMIZE_OPENAPI = {
     "post": {
         "summary": "Optimise a day's schedule (runs as a job; poll the proposal for progress)",
         "tags": TAG,
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": OPTIMIZE_BODY}},
-        },
+        "requestBody": request_body(OPTIMIZE_BODY),
         "responses": {
             "202": {"description": "The queued proposal with its id and job id"},
             "403": {"description": "Only dispatchers and service managers may optimise"},
@@ -94,10 +91,7 @@ INSERT_OPENAPI = {
     "post": {
         "summary": "The best engineers and slots for one new task in the committed schedule",
         "tags": TAG,
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": INSERT_BODY}},
-        },
+        "requestBody": request_body(INSERT_BODY),
         "responses": {
             "200": {"description": "best, alternatives (or reason when there is no slot)"},
             "409": {"description": "The task is not new, or commit asked and no slot"},

@@ -14,7 +14,7 @@ from flask import request
 
 from packs.field_service.geo import distance_m
 from packs.field_service.resources import my_resource
-from plinth.api.toolkit import BadRequest, api_session, json_body, listing
+from plinth.api.toolkit import BadRequest, api_session, json_body, listing, path_param, request_body
 from plinth.errors import ValidationError
 from plinth.packs.settings import get_setting
 from plinth.runtime.query import Filter, ListQuery
@@ -44,39 +44,32 @@ PARTS_OPENAPI = {
     "post": {
         "summary": "Record parts consumed from the caller's bag, or request parts from a warehouse",
         "tags": TAG,
-        "parameters": [
-            {"name": "task_id", "in": "path", "required": True, "schema": {"type": "integer"}}
-        ],
-        "requestBody": {
-            "required": True,
-            "content": {
-                "application/json": {
-                    "schema": {
-                        "type": "object",
-                        "required": ["kind", "lines"],
-                        "properties": {
-                            "kind": {"type": "string", "enum": ["consumption", "requisition"]},
-                            "warehouse": {
-                                "type": "integer",
-                                "description": "Requisitions: the stock location to take from",
-                            },
-                            "lines": {
-                                "type": "array",
-                                "maxItems": MAX_LINES,
-                                "items": {
-                                    "type": "object",
-                                    "required": ["part", "qty"],
-                                    "properties": {
-                                        "part": {"type": "integer"},
-                                        "qty": {"type": "number"},
-                                    },
-                                },
+        "parameters": [path_param("task_id", {"type": "integer"})],
+        "requestBody": request_body(
+            {
+                "type": "object",
+                "required": ["kind", "lines"],
+                "properties": {
+                    "kind": {"type": "string", "enum": ["consumption", "requisition"]},
+                    "warehouse": {
+                        "type": "integer",
+                        "description": "Requisitions: the stock location to take from",
+                    },
+                    "lines": {
+                        "type": "array",
+                        "maxItems": MAX_LINES,
+                        "items": {
+                            "type": "object",
+                            "required": ["part", "qty"],
+                            "properties": {
+                                "part": {"type": "integer"},
+                                "qty": {"type": "number"},
                             },
                         },
-                    }
-                }
-            },
-        },
+                    },
+                },
+            }
+        ),
         "responses": {"201": {"description": "The movements, posted or waiting for approval"}},
     }
 }

@@ -16,7 +16,15 @@ from pathlib import Path
 
 from flask import Blueprint, jsonify, render_template, request
 
-from plinth.api.toolkit import api_session, client_address, current_tenant, json_body, rate_limit
+from plinth.api.toolkit import (
+    api_session,
+    client_address,
+    current_tenant,
+    json_body,
+    path_param,
+    rate_limit,
+    request_body,
+)
 from plinth.auth.actor import Actor
 from plinth.auth.signed_links import read_link, sign_link
 from plinth.errors import Conflict, NotFound, PermissionDenied, PlinthError, ValidationError
@@ -29,7 +37,7 @@ POSTS_PER_HOUR = 20
 MAX_COMMENT = 2000
 CENT = decimal.Decimal("0.01")
 TAG = ["field service"]
-TOKEN = [{"name": "token", "in": "path", "required": True, "schema": {"type": "string"}}]
+TOKEN = [path_param("token", {"type": "string"})]
 LINK_ERRORS = {
     "403": {"description": "The link is forged or for another purpose"},
     "404": {"description": "The work order no longer exists"},
@@ -54,29 +62,24 @@ OPENAPI = {
         "tags": TAG,
         "security": [{}],
         "parameters": TOKEN,
-        "requestBody": {
-            "required": True,
-            "content": {
-                "application/json": {
-                    "schema": {
+        "requestBody": request_body(
+            {
+                "type": "object",
+                "required": ["ratings"],
+                "properties": {
+                    "ratings": {
                         "type": "object",
-                        "required": ["ratings"],
-                        "properties": {
-                            "ratings": {
-                                "type": "object",
-                                "description": "Every configured dimension rated 1-5",
-                                "additionalProperties": {
-                                    "type": "integer",
-                                    "minimum": 1,
-                                    "maximum": 5,
-                                },
-                            },
-                            "comment": {"type": "string", "maxLength": MAX_COMMENT},
+                        "description": "Every configured dimension rated 1-5",
+                        "additionalProperties": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "maximum": 5,
                         },
-                    }
-                }
-            },
-        },
+                    },
+                    "comment": {"type": "string", "maxLength": MAX_COMMENT},
+                },
+            }
+        ),
         "responses": {
             "201": {"description": "The evaluation"},
             "409": {"description": "The work order was already evaluated"},

@@ -21,7 +21,7 @@ from flask import jsonify, request
 from packs.field_service.records import all_records
 from packs.field_service.resources import my_resource, require_own_resource
 from packs.field_service.track_building import TrackRules, build_track
-from plinth.api.toolkit import BadRequest, api_session, json_body
+from plinth.api.toolkit import BadRequest, api_session, json_body, path_param, request_body
 from plinth.errors import ValidationError
 from plinth.packs.settings import get_setting
 from plinth.runtime.jsonable import to_jsonable
@@ -49,31 +49,25 @@ LOCATIONS_OPENAPI = {
     "post": {
         "summary": "Send a batch of location points from a device (idempotent by device and seq)",
         "tags": TAG,
-        "requestBody": {
-            "required": True,
-            "content": {
-                "application/json": {
-                    "schema": {
-                        "type": "object",
-                        "required": ["device_id", "points"],
-                        "properties": {
-                            "device_id": {"type": "string", "minLength": 1, "maxLength": 64},
-                            "resource": {
-                                "type": "integer",
-                                "description": "Office roles only: the resource; "
-                                "default the caller's own",
-                            },
-                            "points": {
-                                "type": "array",
-                                "minItems": 1,
-                                "maxItems": MAX_POINTS,
-                                "items": POINT_SCHEMA,
-                            },
-                        },
-                    }
-                }
-            },
-        },
+        "requestBody": request_body(
+            {
+                "type": "object",
+                "required": ["device_id", "points"],
+                "properties": {
+                    "device_id": {"type": "string", "minLength": 1, "maxLength": 64},
+                    "resource": {
+                        "type": "integer",
+                        "description": "Office roles only: the resource; default the caller's own",
+                    },
+                    "points": {
+                        "type": "array",
+                        "minItems": 1,
+                        "maxItems": MAX_POINTS,
+                        "items": POINT_SCHEMA,
+                    },
+                },
+            }
+        ),
         "responses": {
             "200": {
                 "description": "How many points were new and how many were already stored",
@@ -100,7 +94,7 @@ TRACK_OPENAPI = {
         "summary": "A resource's track for a day: kept points, distance, stops and check-ins",
         "tags": TAG,
         "parameters": [
-            {"name": "resource_id", "in": "path", "required": True, "schema": {"type": "integer"}},
+            path_param("resource_id", {"type": "integer"}),
             {
                 "name": "date",
                 "in": "query",

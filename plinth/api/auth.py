@@ -46,6 +46,14 @@ def csrf_token() -> str:
     return session["csrf"]
 
 
+def csrf_matches(sent: str | None) -> bool:
+    """Whether ``sent`` is this browser session's CSRF token (compared in constant time)."""
+    expected = session.get("csrf", "")
+    if not sent or not expected:
+        return False
+    return hmac.compare_digest(sent.encode(), expected.encode())
+
+
 def authenticate(conn: Connection, writing: bool = False) -> Actor | None:
     """The actor of this request, None when anonymous; 401/403 on bad credentials.
 
@@ -83,7 +91,7 @@ def authenticate(conn: Connection, writing: bool = False) -> Actor | None:
         raise NotAuthenticated("your session has ended; log in again")
     if request.method not in SAFE_METHODS:
         sent = request.headers.get(CSRF_HEADER) or request.form.get("csrf_token", "")
-        if not sent or not hmac.compare_digest(sent, session.get("csrf", "")):
+        if not csrf_matches(sent):
             raise PermissionDenied(f"missing or wrong {CSRF_HEADER} header")
     return actor_for(conn, dict(user))
 

@@ -1,11 +1,14 @@
 """What packs' API routes use: the request session, JSON bodies, list envelopes, errors.
 
 Pack endpoints (``context.api_route``) import from here rather than from the API's
-internal modules, so those can change without breaking packs.
+internal modules, so those can change without breaking packs; ``request_body`` and
+``path_param`` build the OpenAPI parts a pack route declares.
 """
 
 from plinth.api.auth import api_session, csrf_token, require_admin
 from plinth.api.jsonio import BadRequest, checked_body, json_body, optional_body
+from plinth.api.openapi.static_parts import body as request_body
+from plinth.api.openapi.static_parts import path_param
 from plinth.api.rate_limit import hit as rate_limit
 from plinth.api.record_responses import expected_version, with_etag
 from plinth.api.responses import bool_arg, client_address, int_arg, listing
@@ -26,7 +29,9 @@ __all__ = [
     "json_body",
     "listing",
     "optional_body",
+    "path_param",
     "rate_limit",
+    "request_body",
     "require_admin",
     "with_etag",
 ]

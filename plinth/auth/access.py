@@ -20,6 +20,14 @@ class AccessGuard:
     def check(self, model: ObjectModel, action: str) -> None:
         """Raise PermissionDenied when the actor may not do ``action`` on any row."""
 
+    def allows(self, model: ObjectModel, action: str) -> bool:
+        """Whether ``check`` would let the actor ``action`` some rows (for offering it)."""
+        try:
+            self.check(model, action)
+        except PermissionDenied:
+            return False
+        return True
+
     def row_filter(self, model: ObjectModel, action: str) -> sa.ColumnElement | None:
         """SQL limiting rows to those the actor may ``action``; None means all rows."""
         return None

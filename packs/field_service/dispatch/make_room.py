@@ -25,16 +25,14 @@ from packs.field_service.dispatch.model import (
     Route,
     Task,
 )
-from packs.field_service.dispatch.schedule import time_route, time_tasks
+from packs.field_service.dispatch.schedule import time_route
 
 MAX_REMOVED = 2
 
 
 @dataclasses.dataclass(frozen=True)
 class _Swap:
-    gain: int
-    engineer_index: int
-    order: tuple[Task, ...]
+    route: Route  # the engineer's route with the swap made, timed
     removed: tuple[Task, ...]
 
 
@@ -58,9 +56,8 @@ def make_room(
         swap = _best_swap(problem, routes, tasks, task)
         if swap is None:
             continue
-        engineer = problem.engineers[swap.engineer_index]
-        index = next(i for i, r in enumerate(routes) if r.engineer_id == engineer.id)
-        routes[index] = time_tasks(problem.travel, engineer, swap.order).route
+        index = next(i for i, r in enumerate(routes) if r.engineer_id == swap.route.engineer_id)
+        routes[index] = swap.route
         placed.add(task.id)
         for gone in swap.removed:
             removed[gone.id] = gone
@@ -70,8 +67,9 @@ def make_room(
 
 def _best_swap(problem: Problem, routes: list[Route], tasks: dict[int, Task], task: Task):
     best: _Swap | None = None
+    floor = 0  # a swap must gain more than this: nothing, then the best so far
     by_engineer = {route.engineer_id: route for route in routes}
-    for k, engineer in enumerate(problem.engineers):
+    for engineer in problem.engineers:
         route = by_engineer.get(engineer.id)
         if route is None or refusal(engineer, task) is not None:
             continue
@@ -91,15 +89,15 @@ def _best_swap(problem: Problem, routes: list[Route], tasks: dict[int, Task], ta
             for gone in itertools.combinations(movable, count):
                 lost = sum(current[i].value for i in gone)
                 ceiling = task.value + bonus - lost
-                if ceiling <= (best.gain if best else 0):
+                if ceiling <= floor:
                     continue
                 kept = [i for i in range(len(current)) if i not in gone]
+                stops = [i + 1 for i in kept]
                 for position in range(len(kept) + 1):
-                    stops = [i + 1 for i in kept]
                     path = [0, *stops[:position], new, *stops[position:], end]
                     legs = list(zip(path, path[1:], strict=False))
                     added = sum(int(metres[a, b]) for a, b in legs) - before
-                    if ceiling - added <= (best.gain if best else 0):
+                    if ceiling - added <= floor:
                         continue
                     order = [current[i] for i in kept]
                     order.insert(position, task)
@@ -112,9 +110,9 @@ def _best_swap(problem: Problem, routes: list[Route], tasks: dict[int, Task], ta
                     if not timing.feasible:
                         continue
                     gain = _worth(engineer, order, timing.route) - worth_before - added
-                    if gain > (best.gain if best else 0):
+                    if gain > floor:
                         removed = tuple(current[i] for i in gone)
-                        best = _Swap(gain, k, tuple(order), removed)
+                        best, floor = _Swap(timing.route, removed), gain
     return best
 
 
