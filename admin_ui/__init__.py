@@ -33,8 +33,10 @@ def home():
 
 
 def init_app(app: Flask) -> None:
+    from admin_ui.builder import builder
     from admin_ui.pages import pages
 
     init_babel(app)
     app.register_blueprint(ui)
     app.register_blueprint(pages)
+    app.register_blueprint(builder)

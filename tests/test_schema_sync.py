@@ -184,6 +184,16 @@ def test_making_a_field_unique_with_duplicates_is_refused_at_its_pointer(assets,
     assert refused.value.errors == {"/fields/4/unique": ["1 values of qty appear more than once"]}
 
 
+def test_adding_a_unique_field_to_a_table_with_rows(assets, publish, records, tenant):
+    records("create", "asset", {"serial": "X1", "qty": 10})
+    records("create", "asset", {"serial": "X2", "qty": 10})
+    changed = doc(ASSET)
+    changed["fields"].append({"name": "tag", "type": "text", "unique": True})
+    changed["fields"].append({"name": "code", "type": "autonumber", "pattern": "A-{seq}"})
+    publish(changed)  # the new columns hold no values yet: no duplicate check to fail
+    assert {"tag", "code"} <= set(columns(tenant, "obj_asset"))
+
+
 def test_mutually_referencing_objects(publish, records):
     left = {"name": "left", "fields": [{"name": "right", "type": "lookup", "target": "right"}]}
     right = {

@@ -11,8 +11,8 @@ from plinth.errors import NotAuthenticated, NotFound, PermissionDenied, TooManyR
 pages = Blueprint("pages", __name__, url_prefix="/app", template_folder="../templates")
 
 
-@pages.context_processor
-def _page_helpers():
+def page_helpers():
+    """Helpers every page template may use (the builder's too)."""
     session = g.get("plinth_session")
     return {
         # Only metadata this request already read: an error page renders after the
@@ -23,6 +23,9 @@ def _page_helpers():
         "local_time": local_time,
         "local_input": local_input,
     }
+
+
+pages.context_processor(page_helpers)
 
 
 @pages.app_template_global()
@@ -39,7 +42,6 @@ def with_args(**changes) -> str:
     return url_for(request.endpoint, **(request.view_args or {}), **args)
 
 
-@pages.errorhandler(NotAuthenticated)
 def _login_first(exc):
     if request.method == "GET":
         return redirect(url_for("pages.login", next=request.full_path.rstrip("?")))
@@ -47,20 +49,27 @@ def _login_first(exc):
     return render_template("app/error.html", message=message), 401
 
 
-@pages.errorhandler(PermissionDenied)
 def _forbidden(exc):
     message = _("You may not do this.")
     return render_template("app/error.html", message=message, detail=str(exc)), 403
 
 
-@pages.errorhandler(NotFound)
 def _not_found(exc):
     return render_template("app/error.html", message=_("Not found."), detail=str(exc)), 404
 
 
-@pages.errorhandler(TooManyRequests)
 def _too_many(exc):
     return render_template("app/error.html", message=str(exc)), 429
 
+
+def error_pages(blueprint: Blueprint) -> None:
+    """Show a blueprint's errors as pages (a missing login redirects to the login)."""
+    blueprint.register_error_handler(NotAuthenticated, _login_first)
+    blueprint.register_error_handler(PermissionDenied, _forbidden)
+    blueprint.register_error_handler(NotFound, _not_found)
+    blueprint.register_error_handler(TooManyRequests, _too_many)
+
+
+error_pages(pages)
 
 from admin_ui.pages import account, lists, records  # noqa: E402,F401  (routes)

@@ -305,8 +305,10 @@ def _alter_column_step(conn, table, op: ops.AlterColumnOp, obj, old: Owners, new
 
 def _create_index_step(conn, table, op: ops.CreateIndexOp, obj) -> SchemaStep:
     step = SchemaStep("create_index", table, f"create index {op.index_name}", object=obj)
-    if op.unique:
-        columns = [sa.column(_column_name(c)) for c in op.columns]
+    names = [_column_name(c) for c in op.columns]
+    if op.unique and _existing_columns(conn, table).issuperset(names):
+        # (a column this change adds holds no values yet, so it cannot hold duplicates)
+        columns = [sa.column(name) for name in names]
         duplicates = conn.scalar(
             sa.select(sa.func.count()).select_from(
                 sa.select(*columns)
@@ -321,6 +323,13 @@ def _create_index_step(conn, table, op: ops.CreateIndexOp, obj) -> SchemaStep:
             names = ", ".join(c.name for c in columns)
             step.blocking = f"{duplicates} values of {names} appear more than once"
     return step
+
+
+def _existing_columns(conn, table: str) -> set[str]:
+    inspector = sa.inspect(conn)
+    if not inspector.has_table(table):
+        return set()
+    return {column["name"] for column in inspector.get_columns(table)}
 
 
 def _column_name(expression) -> str:

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.api.conftest import PASSWORD, admin, assets, people  # noqa: F401  (fixtures)
+from tests.api.conftest import PASSWORD, admin, as_admin, assets, people  # noqa: F401  (fixtures)
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 

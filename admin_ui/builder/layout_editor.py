@@ -1,0 +1,145 @@
+"""The layout editor: fields dragged into sections (or columns and filters of a list) and
+reordered, with a preview of the page as a chosen role sees it.
+
+The form is the layouts schema's own (``SchemaForm``): each section's fields are a list
+input that the drag-and-drop keeps in step, so the editor also works from the keyboard
+and without JavaScript.
+"""
+
+from __future__ import annotations
+
+from flask import abort, render_template, request, url_for
+
+from admin_ui.builder import builder
+from admin_ui.builder.context import admin_session
+from admin_ui.builder.documents import current_document, document_list_page, document_rows, save
+from admin_ui.builder.documents import remove as remove_document
+from admin_ui.builder.kinds import choices_from
+from admin_ui.builder.schema_form import SchemaForm, attach_errors
+from admin_ui.layouts import form_layout, list_layout
+from plinth.auth.actor import Actor
+from plinth.metadata.kinds import schema
+from plinth.runtime.session import Session
+
+KIND = "layouts"
+TYPES = ("form", "list")
+
+
+@builder.get("/layouts")
+def layout_list():
+    with admin_session() as s:
+        rows = document_rows(s, KIND)
+        return document_list_page(KIND, rows, "builder.layout_edit", "builder.layout_remove")
+
+
+@builder.post("/layouts/<name>/remove")
+def layout_remove(name: str):
+    return remove_document(KIND, name, url_for("builder.layout_list"))
+
+
+@builder.route("/layouts/new", methods=["GET", "POST"])
+@builder.route("/layouts/<name>", methods=["GET", "POST"])
+def layout_edit(name: str | None = None):
+    with admin_session(write=False) as s:
+        current = current_document(s, KIND, name)
+        form = SchemaForm(schema(KIND), choices=choices_from(s.compiled))
+        objects = sorted(s.compiled.objects)
+        roles = sorted(s.compiled.docs("roles"))
+        actor = s.actor
+        document = current or {
+            "object": request.values.get("object", ""),
+            "type": request.values.get("type", ""),
+        }
+        if document["object"] not in s.compiled.objects or document["type"] not in TYPES:
+            return render_template("admin/layout_start.html", objects=objects, types=TYPES)
+        model = s.compiled.objects[document["object"]]
+    errors: dict = {}
+    if request.method == "POST":
+        document, errors = _read(form, name, document)
+        if not errors and "add_section" not in request.form:
+            back = url_for("builder.layout_edit", name=document.get("name", "_"))
+            errors, page = save(actor, KIND, name, document, back)
+            if page is not None:
+                return page
+    widgets = {w.key: w for w in form.widgets(document)}
+    if "add_section" in request.form:
+        _append_blank_section(form, widgets, document)
+    stray = attach_errors(list(widgets.values()), errors)
+    page = render_template(
+        "admin/layout.html",
+        name=name,
+        document=document,
+        model=model,
+        widgets=widgets,
+        stray=stray,
+        roles=roles,
+        placed=_placed(document),
+    )
+    return page, 422 if errors else 200
+
+
+def _read(form: SchemaForm, name: str | None, started: dict) -> tuple[dict, dict]:
+    document, errors = form.read(request.form)
+    document["object"], document["type"] = started["object"], started["type"]
+    picked = request.form.getlist("roles_picked")
+    if picked:
+        document["roles"] = picked
+    else:
+        document.pop("roles", None)
+    if name:
+        document["name"] = name
+    return document, errors
+
+
+def _append_blank_section(form: SchemaForm, widgets: dict, document: dict) -> None:
+    sections = list(document.get("sections", ())) + [{"fields": []}]
+    widgets["sections"] = form.widgets({**document, "sections": sections})[
+        list(widgets).index("sections")
+    ]
+
+
+def _placed(document: dict) -> set[str]:
+    names = set(document.get("columns", ())) | set(document.get("filters", ()))
+    for section in document.get("sections", ()):
+        names.update(section.get("fields", ()))
+    return names
+
+
+@builder.post("/layouts/preview")
+def layout_preview():
+    """The layout being edited, as a user with the chosen role would see it (htmx partial)."""
+    role = request.form.get("preview_role") or ""
+    with admin_session(write=False) as s:
+        form = SchemaForm(schema(KIND), choices=choices_from(s.compiled))
+        started = {"object": request.form.get("object", ""), "type": request.form.get("type", "")}
+        model = s.compiled.objects.get(started["object"])
+        if model is None or started["type"] not in TYPES:
+            abort(404)
+        if role and role not in s.compiled.docs("roles") and role != "admin":
+            abort(404)
+        document, _errors = _read(form, None, started)
+        document["name"] = document.get("name") or "preview"
+        viewer = _viewer(s, role)
+        readable = viewer.guard.readable(model)
+        used = _layout_for(viewer, model, started["type"])
+        template = "admin/_layout_preview.html"
+        if not request.headers.get("HX-Request"):
+            template = "admin/layout_preview.html"  # the same, as a whole page
+        return render_template(
+            template, model=model, document=document, role=role, readable=readable, used=used
+        )
+
+
+def _viewer(s: Session, role: str) -> Session:
+    """The same transaction seen by a user who has only ``role`` (and no id)."""
+    actor = Actor(None, f"preview:{role}", roles=frozenset({role} if role else ()))
+    viewer = Session(s.tenant, s.conn, actor)
+    viewer.__dict__["compiled"] = s.compiled
+    return viewer
+
+
+def _layout_for(viewer: Session, model, type_name: str) -> str | None:
+    """The name of the published layout that user gets today (None: a derived one)."""
+    if type_name == "form":
+        return form_layout(viewer, model).name
+    return list_layout(viewer, model).name

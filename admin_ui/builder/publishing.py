@@ -1,0 +1,90 @@
+"""Publishing from the builder: the metadata API's publisher, its outcome as page data.
+
+A change is first planned (a dry run that also plans destructive steps), so the page can
+show the schema change and what would be lost; publishing then runs in the publisher's own
+locked transaction, after the request's has ended, exactly as the API does.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import Any
+
+from plinth.auth.actor import Actor
+from plinth.errors import Conflict, DestructiveChange, MetadataInvalid
+from plinth.extension import current_tenant
+from plinth.metadata.publisher import Publisher, Put, Remove
+
+Operation = Put | Remove
+MESSAGE_LIMIT = 500
+
+
+@dataclasses.dataclass
+class Outcome:
+    """What a planned or published change did, or why it could not."""
+
+    errors: dict[str, list[str]] = dataclasses.field(default_factory=dict)
+    steps: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    changes: list[dict[str, str]] = dataclasses.field(default_factory=list)
+    revision_id: int | None = None
+    refusal: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and self.refusal is None
+
+    @property
+    def destructive(self) -> list[dict[str, Any]]:
+        return [step for step in self.steps if step.get("destructive")]
+
+
+def plan(actor: Actor, operations: list[Operation]) -> Outcome:
+    """What publishing ``operations`` would change, destructive steps included."""
+    return _run(actor, operations, dry_run=True, confirm=True)
+
+
+def publish(actor: Actor, operations: list[Operation], confirm: bool, message: str) -> Outcome:
+    """Publish; without ``confirm`` a destructive change is refused with what it would lose."""
+    return _run(actor, operations, dry_run=False, confirm=confirm, message=message)
+
+
+def _run(actor, operations, dry_run: bool, confirm: bool, message: str = "") -> Outcome:
+    try:
+        result = Publisher(current_tenant()).publish(
+            operations,
+            actor,
+            message=message[:MESSAGE_LIMIT],
+            confirm_destructive=confirm,
+            dry_run=dry_run,
+        )
+    except MetadataInvalid as exc:
+        return Outcome(errors=exc.errors)
+    except DestructiveChange as exc:
+        return Outcome(steps=exc.losses, refusal=str(exc))
+    except Conflict as exc:
+        return Outcome(refusal=str(exc))
+    return Outcome(steps=result.schema, changes=result.changes, revision_id=result.revision_id)
+
+
+def encode(operation: Operation) -> str:
+    """An operation as the text of a hidden input (the review page posts it back)."""
+    if isinstance(operation, Remove):
+        return json.dumps({"kind": operation.kind, "remove": operation.name})
+    data = {"kind": operation.kind, "put": operation.document}
+    if operation.pack:
+        data["pack"] = operation.pack
+    return json.dumps(data, ensure_ascii=False)
+
+
+def decode(text: str) -> Operation:
+    """The operation a review page posted back; ValueError when it is not one."""
+    data = json.loads(text)
+    if not isinstance(data, dict) or not isinstance(data.get("kind"), str):
+        raise ValueError("not a metadata operation")
+    if isinstance(data.get("remove"), str):
+        return Remove(data["kind"], data["remove"])
+    if isinstance(data.get("put"), dict):
+        pack = data.get("pack")
+        return Put(data["kind"], data["put"], pack if isinstance(pack, str) else None)
+    raise ValueError("not a metadata operation")

@@ -1,0 +1,470 @@
+"""Forms generated from a metadata kind's JSON Schema, and the document read back from them.
+
+Each property gets the widget its schema calls for: a select for an enum, a checkbox for a
+boolean, two inputs (English, 简体中文) for a label, a code box for an expression, a table
+for a list of objects or a map, a fieldset for a nested object. What the schema cannot say
+in a simple input (polymorphic actions, for instance) is a JSON box. Inputs are named by
+path (``/targets/0/name``); problems found while reading come back keyed by the JSON
+pointer of the value, the same keys the publisher uses, so both show on their input.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Callable
+from typing import Any
+
+from werkzeug.datastructures import MultiDict
+
+from plinth.metadata.problems import pointer as make_pointer
+
+BLANK_ROWS = 2
+LOCALES = ("en", "zh-CN")
+CELL_KINDS = frozenset(
+    {"text", "code", "select", "checkbox", "integer", "number", "label", "list", "scalar",
+     "list_or_const", "any", "checks", "json", "duration"}
+)  # fmt: skip
+MISSING = object()
+DEFAULT_TRUE = frozenset({"active"})  # properties the engine reads as true when absent
+
+Choices = Callable[[str], list[str] | None]
+
+
+@dataclasses.dataclass
+class Widget:
+    """One input (or group of inputs) of a generated form."""
+
+    kind: str
+    name: str
+    pointer: str
+    key: str
+    value: Any = None
+    required: bool = False
+    choices: list[str] = dataclasses.field(default_factory=list)
+    help: str = ""
+    long: bool = False
+    const: Any = None
+    default: Any = None
+    children: list[Widget] = dataclasses.field(default_factory=list)
+    columns: list[Widget] = dataclasses.field(default_factory=list)
+    rows: list[Row] = dataclasses.field(default_factory=list)
+    errors: list[str] = dataclasses.field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        """The value as the text of its input."""
+        return _as_text(self.kind, self.value, self.const)
+
+    @property
+    def locale_values(self) -> dict[str, str]:
+        value = self.value
+        if isinstance(value, str):
+            return {"en": value}
+        return {k: v for k, v in (value or {}).items() if k in LOCALES}
+
+    @property
+    def other_locales(self) -> str:
+        value = self.value if isinstance(self.value, dict) else {}
+        others = {k: v for k, v in value.items() if k not in LOCALES}
+        return json.dumps(others, ensure_ascii=False) if others else ""
+
+
+@dataclasses.dataclass
+class Row:
+    name: str
+    pointer: str
+    key: str
+    cells: list[Widget]
+    blank: bool = False
+
+
+class SchemaForm:
+    """The form of one schema (a kind's, or a part of it such as a field type's)."""
+
+    def __init__(self, root: dict, node: dict | None = None, choices: Choices | None = None):
+        self.root = root
+        self.node = node if node is not None else root
+        self.choices = choices or (lambda key: None)
+
+    # -- schema -----------------------------------------------------------------------------
+
+    def resolve(self, node: dict) -> tuple[dict, str | None]:
+        """The node with its ``$ref`` merged in, and the name of the definition it uses."""
+        ref_name = None
+        while isinstance(node, dict) and "$ref" in node:
+            ref_name = node["$ref"].rsplit("/", 1)[-1]
+            target = self.root.get("$defs", {}).get(ref_name, {})
+            own = {k: v for k, v in node.items() if k != "$ref"}
+            merged = {**target, **own}
+            if "properties" in target and "properties" in own:
+                merged["properties"] = {**target["properties"], **own["properties"]}
+            if "required" in target and "required" in own:
+                merged["required"] = sorted(set(target["required"]) | set(own["required"]))
+            node = merged
+        return node, ref_name
+
+    def classify(self, node: dict, key: str) -> str:
+        """The widget a schema node calls for."""
+        node, ref = self.resolve(node)
+        if ref in ("label", "text"):
+            return "label"
+        if ref == "expression":
+            return "code"
+        if ref == "names":
+            return "list"
+        if not node:
+            return "any"
+        if "enum" in node:
+            return "select"
+        if "const" in node:
+            return "checkbox" if node["const"] is True else "text"
+        if "oneOf" in node:
+            return self._one_of_kind(node["oneOf"])
+        kind = node.get("type")
+        if isinstance(kind, list):
+            return "scalar"
+        if kind == "boolean":
+            return "checkbox"
+        if kind in ("integer", "number"):
+            return kind
+        if kind == "string":
+            return "text"
+        if kind == "array":
+            return self._array_kind(node)
+        if kind == "object":
+            if node.get("properties") and not _polymorphic(node):
+                return "fieldset"
+            if isinstance(node.get("additionalProperties"), dict) and not node.get("properties"):
+                return "map"
+        return "json"
+
+    def _one_of_kind(self, options: list) -> str:
+        consts = [o for o in options if "const" in o]
+        lists = [o for o in options if o.get("type") == "array"]
+        return "list_or_const" if consts and lists and len(options) == 2 else "json"
+
+    def _array_kind(self, node: dict) -> str:
+        if "prefixItems" in node:
+            return "json"
+        items, ref = self.resolve(node.get("items", {}))
+        if "enum" in items:
+            return "checks"
+        if items.get("type") == "string" or ref == "name":
+            return "list"
+        if items.get("type") == "object" and items.get("properties") and not _polymorphic(items):
+            return "table"
+        return "json"
+
+    def properties(self, node: dict) -> tuple[dict, set]:
+        node, _ = self.resolve(node)
+        return node.get("properties", {}), set(node.get("required", ()))
+
+    # -- building widgets -------------------------------------------------------------------
+
+    def widgets(self, document: dict | None, prefix: str = "") -> list[Widget]:
+        """The widgets of every property of the form's node, filled from ``document``."""
+        props, required = self.properties(self.node)
+        document = document or {}
+        return [
+            self.widget(sub, key, f"{prefix}/{key}", document.get(key), key in required)
+            for key, sub in props.items()
+        ]
+
+    def widget(self, node: dict, key: str, name: str, value: Any, required: bool) -> Widget:
+        kind = self.classify(node, key)
+        resolved, ref = self.resolve(node)
+        widget = Widget(
+            kind, name, name, key, value, required, help=resolved.get("description", "")
+        )
+        widget.default = True if key in DEFAULT_TRUE else None
+        if kind == "label":
+            widget.long = ref == "text"
+        elif kind == "select":
+            widget.choices = [str(v) for v in resolved["enum"]]
+        elif kind == "checks":
+            widget.choices = [str(v) for v in self.resolve(resolved["items"])[0]["enum"]]
+        elif kind == "text":
+            widget.choices = self.choices(key) or []
+            widget.long = resolved.get("maxLength", 0) > 300
+        elif kind == "list_or_const":
+            widget.const = next(o["const"] for o in resolved["oneOf"] if "const" in o)
+        elif kind == "fieldset":
+            props, needed = self.properties(resolved)
+            value = value if isinstance(value, dict) else {}
+            widget.children = [
+                self.widget(sub, k, f"{name}/{k}", value.get(k), k in needed)
+                for k, sub in props.items()
+            ]
+        elif kind in ("table", "map"):
+            self._fill_rows(widget, resolved, value)
+        return widget
+
+    def _row_schema(self, widget: Widget, node: dict) -> dict:
+        return node["items"] if widget.kind == "table" else node["additionalProperties"]
+
+    def _fill_rows(self, widget: Widget, node: dict, value: Any) -> None:
+        item = self._row_schema(widget, node)
+        if widget.kind == "table":
+            entries = [(str(i), v) for i, v in enumerate(value if isinstance(value, list) else [])]
+        else:
+            entries = list((value if isinstance(value, dict) else {}).items())
+        widget.columns = self._cells(item, "", None)
+        total = len(entries) + BLANK_ROWS
+        for index in range(total):
+            blank = index >= len(entries)
+            key, item_value = entries[index] if not blank else ("", None)
+            row_name = f"{widget.name}/{index}"
+            row_pointer = f"{widget.pointer}/{_escape(key)}" if not blank else row_name
+            cells = self._cells(item, row_name, item_value)
+            for cell in cells:
+                cell.pointer = row_pointer + cell.pointer[len(row_name) :]
+            widget.rows.append(Row(row_name, row_pointer, key, cells, blank))
+
+    def _cells(self, item: dict, row_name: str, value: Any) -> list[Widget]:
+        item_node, _ = self.resolve(item)
+        if item_node.get("type") == "object" and item_node.get("properties"):
+            props, needed = self.properties(item_node)
+            value = value if isinstance(value, dict) else {}
+            cells = []
+            for key, sub in props.items():
+                cell = self.widget(sub, key, f"{row_name}/{key}", value.get(key), key in needed)
+                if cell.kind not in CELL_KINDS:
+                    cell.kind = "json"
+                cells.append(cell)
+            return cells
+        cell = self.widget(item, "value", f"{row_name}/=", value, True)
+        cell.pointer = row_name
+        return [cell if cell.kind in CELL_KINDS else dataclasses.replace(cell, kind="json")]
+
+    # -- reading the form back --------------------------------------------------------------
+
+    def read(self, form: MultiDict, prefix: str = "") -> tuple[dict, dict[str, list[str]]]:
+        """The document the form describes, and problems with what was typed, by pointer."""
+        errors: dict[str, list[str]] = {}
+        props, _ = self.properties(self.node)
+        document = {}
+        for key, sub in props.items():
+            value = self.read_value(sub, key, f"{prefix}/{key}", form, errors)
+            if value is not MISSING:
+                document[key] = value
+        return document, errors
+
+    def read_value(self, node: dict, key: str, name: str, form: MultiDict, errors) -> Any:
+        kind = self.classify(node, key)
+        resolved, _ = self.resolve(node)
+        if kind == "fieldset":
+            props, _ = self.properties(resolved)
+            result = {}
+            for sub_key, sub in props.items():
+                value = self.read_value(sub, sub_key, f"{name}/{sub_key}", form, errors)
+                if value is not MISSING:
+                    result[sub_key] = value
+            return result or MISSING
+        if kind in ("table", "map"):
+            return self._read_rows(kind, resolved, name, form, errors)
+        if kind == "label":
+            return _read_label(name, form)
+        if kind == "checkbox":
+            if f"{name}#present" not in form:
+                return MISSING
+            if form.get(name) == "on":
+                return True
+            was_set = form.get(f"{name}#was") == "set"
+            return False if was_set or key in DEFAULT_TRUE else MISSING
+        if kind == "checks":
+            values = form.getlist(name)
+            return values or MISSING
+        return _read_text(kind, resolved, name, form.get(name, ""), errors)
+
+    def _read_rows(self, kind, node, name, form, errors) -> Any:
+        item = node["items"] if kind == "table" else node["additionalProperties"]
+        count = _int(form.get(f"{name}#rows")) or 0
+        table: list = []
+        mapping: dict = {}
+        for index in range(min(count, 1000)):
+            row = f"{name}/{index}"
+            if form.get(f"{row}#remove") == "on":
+                continue
+            value = self._read_row(item, row, form, errors)
+            if kind == "table":
+                if value is not MISSING:
+                    table.append(value)
+                continue
+            key = (form.get(f"{row}#key") or "").strip()
+            if value is MISSING and not key:
+                continue
+            if not key:
+                errors.setdefault(row, []).append("needs a key")
+            elif key in mapping:
+                errors.setdefault(row, []).append(f"{key!r} appears twice")
+            else:
+                mapping[key] = {} if value is MISSING else value
+        if kind == "table":
+            return table or MISSING
+        return mapping or MISSING
+
+    def _read_row(self, item: dict, row: str, form: MultiDict, errors) -> Any:
+        item_node, _ = self.resolve(item)
+        if item_node.get("type") == "object" and item_node.get("properties"):
+            props, _ = self.properties(item_node)
+            result = {}
+            for key, sub in props.items():
+                cell_name = f"{row}/{key}"
+                kind = self.classify(sub, key)
+                if kind not in CELL_KINDS:
+                    value = _read_text("json", {}, cell_name, form.get(cell_name, ""), errors)
+                else:
+                    value = self.read_value(sub, key, cell_name, form, errors)
+                if value is not MISSING:
+                    result[key] = value
+            return result or MISSING
+        kind = self.classify(item, "value")
+        resolved, _ = self.resolve(item)
+        if kind == "label":
+            return _read_label(f"{row}/=", form)
+        raw = form.get(f"{row}/=", "")
+        return _read_text(kind if kind in CELL_KINDS else "json", resolved, row, raw, errors)
+
+
+def _polymorphic(node: dict) -> bool:
+    return any(k in node for k in ("oneOf", "anyOf", "allOf", "if"))
+
+
+def _escape(key: str) -> str:
+    return make_pointer(key)[1:]
+
+
+def _int(text: str | None) -> int | None:
+    try:
+        return int(text or "")
+    except ValueError:
+        return None
+
+
+def _as_text(kind: str, value: Any, const: Any = None) -> str:
+    if value is None:
+        return ""
+    if kind in ("list", "list_or_const"):
+        if value == const:
+            return str(const)
+        return ", ".join(str(v) for v in value) if isinstance(value, list) else str(value)
+    if kind in ("json", "any") and not (kind == "any" and isinstance(value, str)):
+        return json.dumps(value, indent=2, ensure_ascii=False)
+    return str(value)
+
+
+def _read_label(name: str, form: MultiDict) -> Any:
+    texts = {loc: (form.get(f"{name}#{loc}") or "").strip() for loc in LOCALES}
+    others = form.get(f"{name}#others") or ""
+    result = json.loads(others) if others.startswith("{") else {}
+    result.update({k: v for k, v in texts.items() if v})
+    if not result:
+        return MISSING
+    if set(result) == {"en"}:
+        return result["en"]
+    return result
+
+
+def _read_text(kind: str, node: dict, name: str, raw: str, errors) -> Any:
+    text = raw.strip() if kind not in ("code", "json") else raw.strip("\n\r ")
+    if not text:
+        return MISSING
+    if kind == "integer":
+        try:
+            return int(text)
+        except ValueError:
+            errors.setdefault(name, []).append("must be a whole number")
+            return MISSING
+    if kind == "number":
+        try:
+            number = float(text)
+        except ValueError:
+            errors.setdefault(name, []).append("must be a number")
+            return MISSING
+        return int(number) if number.is_integer() and "." not in text else number
+    if kind == "scalar":
+        return int(text) if text.lstrip("-").isdigit() else text
+    if kind == "list":
+        return [part.strip() for part in text.replace("\n", ",").split(",") if part.strip()]
+    if kind == "list_or_const":
+        const = next((o["const"] for o in node.get("oneOf", ()) if "const" in o), None)
+        if text == const:
+            return const
+        return [part.strip() for part in text.split(",") if part.strip()]
+    if kind in ("json", "any"):
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            if kind == "any":
+                return text
+            errors.setdefault(name, []).append(f"line {exc.lineno}: not valid JSON ({exc.msg})")
+            return MISSING
+    return text
+
+
+def attach_errors(widgets: list[Widget], errors: dict[str, list[str]]) -> list[tuple[str, str]]:
+    """Put each problem on the widget whose pointer holds it; returns the problems no input
+    holds (shown above the form). A problem inside a JSON box names where in it."""
+    placed: set[str] = set()
+
+    def visit(widget: Widget) -> None:
+        for child in widget.children:
+            visit(child)
+        for row in widget.rows:
+            for cell in row.cells:
+                visit(cell)
+            for key in {row.pointer, row.name}:
+                for message in errors.get(key, ()):
+                    where = row.key or str(int(row.name.rsplit("/", 1)[-1]) + 1)
+                    widget.errors.append(f"{where}: {message}")
+            placed.update((row.pointer, row.name))
+        for pointer_, messages in errors.items():
+            if pointer_ in placed:
+                continue
+            if pointer_ in (widget.pointer, widget.name):
+                widget.errors.extend(messages)
+                placed.add(pointer_)
+            elif widget.kind == "json" and pointer_.startswith(widget.pointer + "/"):
+                inner = pointer_[len(widget.pointer) :]
+                line = json_line(widget.value, inner)
+                where = f"{inner} (line {line})" if line else inner
+                widget.errors.extend(f"{where}: {m}" for m in messages)
+                placed.add(pointer_)
+
+    for widget in widgets:
+        visit(widget)
+    return [(p, m) for p, messages in errors.items() if p not in placed for m in messages]
+
+
+def json_line(value: Any, inner: str) -> int | None:
+    """The line of the pretty-printed ``value`` where the value at pointer ``inner`` starts."""
+    parts = [p.replace("~1", "/").replace("~0", "~") for p in inner.split("/")[1:]]
+    lines = json.dumps(value, indent=2, ensure_ascii=False).split("\n")
+    node, line, depth = value, 0, 1
+    for part in parts:
+        if isinstance(node, dict) and part in node:
+            wanted = json.dumps(part, ensure_ascii=False) + ":"
+            prefix = "  " * depth + wanted
+            line = next((i for i in range(line, len(lines)) if lines[i].startswith(prefix)), line)
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            index = int(part)
+            line = _nth_item_line(lines, line, depth, index)
+            node = node[index]
+        else:
+            break
+        depth += 1
+    return line + 1 if parts else None
+
+
+def _nth_item_line(lines: list[str], start: int, depth: int, index: int) -> int:
+    indent = "  " * depth
+    seen = -1
+    for number in range(start + 1, len(lines)):
+        text = lines[number]
+        if text.startswith(indent) and not text.startswith(indent + " "):
+            seen += 1
+            if seen == index:
+                return number
+    return start
