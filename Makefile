@@ -38,7 +38,7 @@ test: lint
 	$(BIN)/pytest -n auto
 
 translations: $(STAMP)  ## re-extract the pages' texts, update zh-CN, compile the catalogue
-	$(BIN)/pybabel extract -F admin_ui/babel.cfg -k _ -k gettext -k lazy_gettext -o admin_ui/translations/messages.pot .
+	$(BIN)/pybabel extract -F admin_ui/babel.cfg -k _ -k _l -k gettext -k lazy_gettext -o admin_ui/translations/messages.pot .
 	$(BIN)/pybabel update -i admin_ui/translations/messages.pot -d admin_ui/translations -D messages --width 100
 	$(BIN)/pybabel compile -d admin_ui/translations -D messages
 

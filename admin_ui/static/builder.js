@@ -44,6 +44,25 @@
     input.value = names.join(", ");
   }
 
+  function readInput(input) {
+    var list = document.querySelector('[data-target="' + input.id + '"]');
+    if (!list) { return; }
+    var editor = list.closest("form");
+    var palette = editor.querySelector(".chips.palette");
+    var names = input.value.split(",").map(function (n) { return n.trim(); }).filter(Boolean);
+    Array.prototype.slice.call(list.querySelectorAll("[data-name]")).forEach(function (chip) {
+      if (names.indexOf(chip.getAttribute("data-name")) < 0 && palette) { palette.appendChild(chip); }
+    });
+    names.forEach(function (name) {
+      var chip = editor.querySelector('[data-name="' + name + '"]');
+      if (chip) {
+        var home = chip.parentNode;
+        list.appendChild(chip);
+        if (home !== list) { writeBack(home); }
+      }
+    });
+  }
+
   function initSortable() {
     if (!window.Sortable) { return; }
     document.querySelectorAll("[data-sortable]").forEach(function (list) {
@@ -58,6 +77,9 @@
   document.addEventListener("click", function (event) {
     var button = event.target.closest("[data-add-row]");
     if (button) { event.preventDefault(); addRow(button); }
+  });
+  document.addEventListener("change", function (event) {
+    if (event.target.matches("input")) { readInput(event.target); }
   });
   document.addEventListener("DOMContentLoaded", initSortable);
 })();

@@ -7,77 +7,15 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import shutil
-import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from plinth.metadata.publisher import Publisher, Put
 from tests.docs import EVERYTHING, SITE, doc
+from tests.ui.browser_steps import draw_signature, log_in, pick_on_map, shot, upload
 
 pytestmark = pytest.mark.sqlite_only
-
-CHROMIUM = os.environ.get("PLINTH_CHROMIUM", "/usr/bin/chromium")
-SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-PNG = bytes.fromhex(
-    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
-)
-
-
-def _require_browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
-        if os.environ.get("PLINTH_REQUIRE_SERVICES") == "1":
-            pytest.fail(f"chromium is required but missing at {CHROMIUM}")
-        pytest.skip(f"no chromium at {CHROMIUM} (apt-get install chromium)")
-    return sync_api
-
-
-@pytest.fixture
-def server(app):
-    """The app served on a free local port in a thread."""
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-
-
-@pytest.fixture
-def browser_page():
-    sync_api = _require_browser()
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
-def _shot(page, name: str) -> None:
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-
-
-def _log_in(page, base: str, email: str) -> None:
-    page.goto(f"{base}/app/login")
-    page.fill('input[name="email"]', email)
-    page.fill('input[name="password"]', "correct horse battery")
-    page.click('button[type="submit"]')
-    page.wait_for_url(f"{base}/app/")
 
 
 @pytest.fixture
@@ -92,8 +30,8 @@ def test_a_user_creates_a_record_with_every_widget_then_lists_and_exports_it(
 ):
     context = browser_page.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    _log_in(page, server, "admin@example.com")
-    _shot(page, "01-home")
+    log_in(page, server, "admin@example.com")
+    shot(page, "01-home")
 
     page.goto(f"{server}/app/everything/new")
     page.fill("#f-a_text", "Pump 1")
@@ -103,7 +41,7 @@ def test_a_user_creates_a_record_with_every_widget_then_lists_and_exports_it(
     error.wait_for()
     assert "whole number" in error.inner_text()
     assert page.input_value("#f-a_text") == "Pump 1"  # nothing typed is lost
-    _shot(page, "02-form-error")
+    shot(page, "02-form-error")
 
     page.fill("#f-an_integer", "12")
     page.fill("#f-a_decimal", "3.25")
@@ -116,24 +54,13 @@ def test_a_user_creates_a_record_with_every_widget_then_lists_and_exports_it(
     page.locator('.picker[data-field="a_lookup"] .pick').first.click()
     page.fill("#f-a_user", "admin")
     page.locator('.picker[data-field="a_user"] .pick').first.click()
-    page.locator(".geo-picker .map").click(position={"x": 120, "y": 100})
-    assert page.input_value('input[name="a_geo__lat"]') != ""
-    pad = page.locator(".signature-pad canvas")
-    box = pad.bounding_box()
-    page.mouse.move(box["x"] + 20, box["y"] + 40)
-    page.mouse.down()
-    page.mouse.move(box["x"] + 140, box["y"] + 90, steps=8)
-    page.mouse.move(box["x"] + 260, box["y"] + 30, steps=8)
-    page.mouse.up()
-    page.fill('input[name="a_signature__signer"]', "Li Lei")
-    upload = tmp_path / "photo.png"
-    upload.write_bytes(PNG)
-    page.set_input_files("#f-an_attachment", str(upload))
-    page.locator(".upload:has(#f-an_attachment) .upload-status").filter(has_text="✓").wait_for()
-    _shot(page, "03-form-filled")
+    pick_on_map(page, "a_geo")
+    draw_signature(page, "a_signature", "Li Lei")
+    upload(page, "an_attachment", tmp_path)
+    shot(page, "03-form-filled")
     page.click('button.primary[type="submit"]')
     page.wait_for_url(f"{server}/app/everything/*")
-    _shot(page, "04-record")
+    shot(page, "04-record")
     assert page.locator('[data-field="a_lookup"] a').inner_text() == "Depot North"
     assert page.locator('[data-field="a_signature"] img.signature').count() == 1
     assert "Li Lei" in page.locator('[data-field="a_signature"]').inner_text()
@@ -156,7 +83,7 @@ def test_a_user_creates_a_record_with_every_widget_then_lists_and_exports_it(
     page.click('#filters button[type="submit"]')
     page.wait_for_url("**a_select__in=green**")
     assert page.locator("table.records tbody tr").count() == 1
-    _shot(page, "05-list-filtered")
+    shot(page, "05-list-filtered")
     page.fill("#view-name", "Green ones")
     page.click(".save-view button")
     page.wait_for_url("**a_select__in=green**")
@@ -176,7 +103,7 @@ def test_a_user_creates_a_record_with_every_widget_then_lists_and_exports_it(
         page.select_option("#locale-switch", "zh-CN")
     assert page.locator("html").get_attribute("lang") == "zh-CN"
     assert page.locator("text=导出 CSV").count() == 1
-    _shot(page, "06-list-zh")
+    shot(page, "06-list-zh")
     context.close()
 
 
@@ -195,9 +122,9 @@ def test_a_restricted_role_does_not_see_hidden_fields_on_a_phone(
     people("vic", roles=["viewer"])
     context = browser_page.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
     page = context.new_page()
-    _log_in(page, server, "vic@example.com")
+    log_in(page, server, "vic@example.com")
     page.goto(f"{server}/app/everything/{record['id']}")
-    _shot(page, "07-record-restricted-phone")
+    shot(page, "07-record-restricted-phone")
     assert page.locator('[data-field="a_text"]').count() == 1
     assert page.locator('[data-field="an_integer"]').count() == 0
     assert "321" not in page.content()

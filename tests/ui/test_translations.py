@@ -12,7 +12,7 @@ from babel.messages.pofile import read_po
 ROOT = Path(__file__).resolve().parents[2]
 CATALOG = ROOT / "admin_ui" / "translations" / "zh_Hans_CN" / "LC_MESSAGES"
 METHODS = [("admin_ui/**.py", "python"), ("admin_ui/templates/**.html", "jinja2")]
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None}
+KEYWORDS = {"_": None, "_l": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None}
 
 
 def _texts() -> set[str]:
@@ -22,6 +22,11 @@ def _texts() -> set[str]:
     ):
         found.add(message if isinstance(message, str) else message[0])
     return found
+
+
+def _key(text):
+    """A message id or translation, plurals (lists or tuples) as tuples."""
+    return text if isinstance(text, str) else tuple(text)
 
 
 def test_every_page_text_has_a_chinese_translation():
@@ -37,7 +42,7 @@ def test_every_page_text_has_a_chinese_translation():
 
 def test_the_compiled_catalogue_matches_the_source():
     with open(CATALOG / "messages.po", "rb") as source:
-        po = {m.id: m.string for m in read_po(source) if m.id}
+        po = {_key(m.id): _key(m.string) for m in read_po(source) if m.id}
     with open(CATALOG / "messages.mo", "rb") as compiled:
-        mo = {m.id: m.string for m in read_mo(compiled) if m.id}
+        mo = {_key(m.id): _key(m.string) for m in read_mo(compiled) if m.id}
     assert mo == po, "run `make translations` to compile messages.mo"
