@@ -9,9 +9,11 @@ from collections import deque
 NODE_WIDTH = 150
 NODE_HEIGHT = 44
 COLUMN_GAP = 90
-ROW_GAP = 36
+ROW_GAP = 50
 MARGIN = 20
 ANY = "*"
+WIDE = 3  # a transition from more states than this is drawn as an entry into its target
+BEND = 22  # how far a backward arrow bends away from the forward one
 
 
 @dataclasses.dataclass
@@ -40,16 +42,42 @@ class Edge:
     y1: float
     x2: float
     y2: float
+    bend: float = 0.0
+
+    @property
+    def control(self) -> tuple[float, float]:
+        """The control point of the quadratic curve: the middle, pushed sideways."""
+        dx, dy = self.x2 - self.x1, self.y2 - self.y1
+        length = max((dx * dx + dy * dy) ** 0.5, 1.0)
+        mx, my = (self.x1 + self.x2) / 2, (self.y1 + self.y2) / 2
+        return mx - dy / length * self.bend * 2, my + dx / length * self.bend * 2
+
+    @property
+    def path(self) -> str:
+        cx, cy = self.control
+        return f"M {self.x1:.0f} {self.y1:.0f} Q {cx:.0f} {cy:.0f} {self.x2:.0f} {self.y2:.0f}"
 
     @property
     def mid(self) -> tuple[float, float]:
-        return (self.x1 + self.x2) / 2, (self.y1 + self.y2) / 2
+        """Where the label goes: the curve's middle point."""
+        cx, cy = self.control
+        return (self.x1 + 2 * cx + self.x2) / 4, (self.y1 + 2 * cy + self.y2) / 4
+
+
+@dataclasses.dataclass
+class Entry:
+    """A transition from any (or many) states, drawn as an arrow into its target."""
+
+    name: str
+    target: Node
+    sources: int
 
 
 @dataclasses.dataclass
 class Diagram:
     nodes: list[Node]
     edges: list[Edge]
+    entries: list[Entry]
     width: int
     height: int
 
@@ -93,18 +121,28 @@ def draw(workflow: dict) -> Diagram:
         nodes[state["name"]] = Node(
             state["name"], state.get("label"), state.get("category", ""), x, y
         )
-    edges = []
+    edges, entries = [], []
+    pairs: dict[tuple[str, str], int] = {}
     for t in transitions:
         target = nodes.get(t.get("to"))
         sources = list(nodes) if t.get("from") == ANY else t.get("from") or []
+        if target is None:
+            continue
+        if t.get("from") == ANY or len(sources) > WIDE:
+            entries.append(Entry(t.get("name", ""), target, len(sources)))
+            continue
         for source_name in sources:
             source = nodes.get(source_name)
-            if source is None or target is None or source is target:
+            if source is None or source is target:
                 continue
-            edges.append(Edge(t.get("name", ""), source, target, *_ends(source, target)))
+            key = (source.name, target.name)
+            repeat = pairs[key] = pairs.get(key, 0) + 1
+            backward = (target.x, target.y) < (source.x, source.y)
+            bend = BEND * (repeat - 1) + (BEND if backward else 0)
+            edges.append(Edge(t.get("name", ""), source, target, *_ends(source, target), bend))
     width = MARGIN * 2 + (max(ranks.values(), default=0) + 1) * (NODE_WIDTH + COLUMN_GAP)
     height = MARGIN * 2 + max(rows.values(), default=1) * (NODE_HEIGHT + ROW_GAP)
-    return Diagram(list(nodes.values()), edges, width - COLUMN_GAP, height - ROW_GAP)
+    return Diagram(list(nodes.values()), edges, entries, width - COLUMN_GAP, height - ROW_GAP)
 
 
 def _ends(source: Node, target: Node) -> tuple[float, float, float, float]:
@@ -112,7 +150,7 @@ def _ends(source: Node, target: Node) -> tuple[float, float, float, float]:
     if target.x > source.x:
         return source.x + NODE_WIDTH, source.cy, target.x, target.cy
     if target.x < source.x:
-        return source.x, source.cy + 6, target.x + NODE_WIDTH, target.cy + 6
+        return source.x, source.cy, target.x + NODE_WIDTH, target.cy
     if target.y > source.y:
-        return source.cx + 10, source.y + NODE_HEIGHT, target.cx + 10, target.y
-    return source.cx - 10, source.y, target.cx - 10, target.y + NODE_HEIGHT
+        return source.cx, source.y + NODE_HEIGHT, target.cx, target.y
+    return source.cx, source.y, target.cx, target.y + NODE_HEIGHT

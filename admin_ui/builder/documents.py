@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 
 from admin_ui.builder import builder
 from admin_ui.builder.context import admin_session
-from admin_ui.builder.kinds import DOCUMENT_KINDS, KIND_LABELS, choices_from
+from admin_ui.builder.kinds import DOCUMENT_KINDS, choices_from
 from admin_ui.builder.review import refused_page, review_page
 from admin_ui.builder.schema_form import SchemaForm, attach_errors
 from plinth.metadata.kinds import schema
@@ -43,7 +43,7 @@ def current_document(s, kind: str, name: str | None) -> dict | None:
 
 def save(actor, kind: str, name: str | None, document: dict, back: str):
     """Publish (reviewed when the database changes); returns (errors, response or None)."""
-    title = _("Change %(kind)s %(name)s", kind=KIND_LABELS[kind], name=document.get("name", "?"))
+    title = _("Change %(kind)s %(name)s", kind=kind, name=document.get("name", "?"))
     outcome, page = review_page(actor, [Put(kind, document)], back, title, always=False)
     if page is not None:
         return {}, page
@@ -110,6 +110,6 @@ def remove(kind: str, name: str, back: str):
     with admin_session(write=False) as s:
         current_document(s, kind, name)
         actor = s.actor
-    title = _("Remove %(kind)s %(name)s", kind=KIND_LABELS[kind], name=name)
+    title = _("Remove %(kind)s %(name)s", kind=kind, name=name)
     outcome, page = review_page(actor, [Remove(kind, name)], back, title)
     return page if page is not None else refused_page(outcome, back)

@@ -11,15 +11,21 @@ from flask_babel import gettext as _
 
 from admin_ui.builder import builder
 from admin_ui.builder.context import admin_session
+from admin_ui.builder.documents import remove as remove_document
 from admin_ui.builder.kinds import choices_from
 from admin_ui.builder.review import refused_page, review_page
 from admin_ui.builder.schema_form import SchemaForm, attach_errors
 from plinth.metadata.kinds import schema
-from plinth.metadata.publisher import Put, Remove
+from plinth.metadata.publisher import Put
 
 FIELD_TYPES = tuple(schema("objects")["$defs"]["field_common"]["properties"]["type"]["enum"])
 OBJECT_ONLY = ("fields",)  # edited on their own pages
 FIELD_HIDDEN = ("type",)  # chosen with the type picker
+TEXT_DEFAULTS = frozenset(
+    {"text", "textarea", "email", "phone", "url", "select", "date", "datetime", "time",
+     "duration"}
+)  # fmt: skip
+"""Types whose default is kept as typed (``007`` stays text, not the number 7)."""
 
 
 def object_form(compiled) -> SchemaForm:
@@ -103,6 +109,9 @@ def field_edit(name: str, field_name: str | None = None):
         return _field_page(document, form, field_name, type_name, current, {})
     field, errors = form.read(request.form)
     field["type"] = type_name
+    typed_default = (request.form.get("/default") or "").strip()
+    if typed_default and type_name in TEXT_DEFAULTS:
+        field["default"] = typed_default
     if field_name:
         field["name"] = field_name
     if index is None:
@@ -175,14 +184,4 @@ def field_remove(name: str, field_name: str):
 
 @builder.post("/objects/<name>/remove")
 def object_remove(name: str):
-    with admin_session(write=False) as s:
-        _document(s, name)
-        actor = s.actor
-    back = url_for("builder.object_list")
-    title = _("Remove object %(name)s", name=name)
-    outcome, page = review_page(actor, [Remove("objects", name)], back, title)
-    return (
-        page
-        if page is not None
-        else refused_page(outcome, url_for("builder.object_edit", name=name))
-    )
+    return remove_document("objects", name, url_for("builder.object_list"))

@@ -268,10 +268,11 @@ class SchemaForm:
         if kind == "checkbox":
             if f"{name}#present" not in form:
                 return MISSING
-            if form.get(name) == "on":
-                return True
+            checked = form.get(name) == "on"
             was_set = form.get(f"{name}#was") == "set"
-            return False if was_set or key in DEFAULT_TRUE else MISSING
+            if was_set or checked != (key in DEFAULT_TRUE):
+                return checked
+            return MISSING  # left as the engine's default: the document stays as it was
         if kind == "checks":
             values = form.getlist(name)
             return values or MISSING

@@ -14,6 +14,8 @@ OPERATION = re.compile(r'name="operation" value="([^"]*)"')
 
 # The options a field of each type needs to be valid, as the builder's form inputs.
 TYPE_OPTIONS = {
+    "text": {"/default": "007"},
+    "integer": {"/default": "7"},
     "select": {"/options#rows": "1", "/options/0/value": "a", "/options/0/label#en": "A"},
     "multiselect": {"/options#rows": "1", "/options/0/value": "x"},
     "lookup": {"/target": "site"},
@@ -82,6 +84,7 @@ def test_an_object_with_a_field_of_every_type_is_built_reviewed_and_published(
     fields = {f["name"]: f for f in object_doc(app, "gadget")["fields"]}
     assert set(fields) == {f"f_{t}" for t in FIELD_TYPES}
     assert fields["f_lookup"]["target"] == "site"
+    assert fields["f_text"]["default"] == "007" and fields["f_integer"]["default"] == 7
     assert fields["f_select"]["options"] == [{"value": "a", "label": "A"}]
     assert fields["f_formula"] == {
         "name": "f_formula", "label": "Formula", "type": "formula", "formula": "1 + 1",
@@ -209,7 +212,8 @@ def test_a_workflow_is_edited_in_tables_and_drawn(browser, admin, assets, app):
     }  # fmt: skip
     redraw = browser.post("/admin/workflows/new", {**form, "redraw": "1"})
     text = browser.text(redraw)
-    assert text.count('class="edge"') == 3  # deploy, and retire from new and in_use
+    assert text.count('class="edge"') == 1  # deploy
+    assert 'class="entry" data-transition="retire"' in text  # from any state: an entry
     assert 'data-state="retired"' in text
     review = browser.post("/admin/workflows/new", form)
     assert "index" in browser.text(review)  # the state field gets an index: reviewed first
