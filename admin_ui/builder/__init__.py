@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 
 from admin_ui.builder.kinds import DOCUMENT_KINDS, KIND_LABELS
 from admin_ui.builder.labels import field_type_label, property_label
+from admin_ui.builder.publishing import base_revision
 from admin_ui.pages import error_pages, page_helpers
 
 builder = Blueprint("builder", __name__, url_prefix="/admin", template_folder="../templates")
@@ -31,6 +32,7 @@ def _builder_helpers():
         "action_label": lambda action: str(ACTIONS.get(action, action)),
         "DOCUMENT_KINDS": DOCUMENT_KINDS,
         "KIND_LABELS": KIND_LABELS,
+        "base_revision": base_revision,
     }
 
 

@@ -41,8 +41,11 @@ def current_document(s, kind: str, name: str | None) -> dict | None:
     return copy.deepcopy(dict(document))
 
 
-def save(actor, kind: str, name: str | None, document: dict, back: str):
-    """Publish (reviewed when the database changes); returns (errors, response or None)."""
+def save(actor, kind: str, name: str | None, document: dict, back: str, taken=()):
+    """Publish (reviewed when the database changes); returns (errors, response or None).
+    A new document (``name`` None) may not take a name in ``taken``: it would replace it."""
+    if name is None and document.get("name") in taken:
+        return {"/name": [_("already exists; open it to change it")]}, None
     title = _("Change %(kind)s %(name)s", kind=kind, name=document.get("name", "?"))
     outcome, page = review_page(actor, [Put(kind, document)], back, title, always=False)
     if page is not None:
@@ -77,7 +80,7 @@ def document_edit(kind: str, name: str | None = None):
         current = current_document(s, kind, name)
         form = SchemaForm(schema(kind), choices=choices_from(s.compiled))
         pack = s.compiled.packs.get((kind, name)) if name else None
-        actor = s.actor
+        actor, taken = s.actor, set(s.compiled.docs(kind))
     errors: dict = {}
     document = current or {}
     if request.method == "POST":
@@ -86,7 +89,7 @@ def document_edit(kind: str, name: str | None = None):
             document["name"] = name
         if not errors:
             back = url_for("builder.document_edit", kind=kind, name=document.get("name", "_"))
-            errors, page = save(actor, kind, name, document, back)
+            errors, page = save(actor, kind, name, document, back, taken)
             if page is not None:
                 return page
     widgets = form.widgets(document)

@@ -18,7 +18,7 @@ from admin_ui.builder.kinds import choices_from
 from admin_ui.builder.schema_form import SchemaForm, attach_errors
 from admin_ui.layouts import form_layout, list_layout
 from plinth.auth.actor import Actor
-from plinth.metadata.kinds import schema
+from plinth.metadata.kinds import BUILTIN_ROLES, schema
 from plinth.runtime.session import Session
 
 KIND = "layouts"
@@ -44,8 +44,8 @@ def layout_edit(name: str | None = None):
         current = current_document(s, KIND, name)
         form = SchemaForm(schema(KIND), choices=choices_from(s.compiled))
         objects = sorted(s.compiled.objects)
-        roles = sorted(s.compiled.docs("roles"))
-        actor = s.actor
+        roles = sorted(BUILTIN_ROLES | set(s.compiled.docs("roles")))
+        actor, taken = s.actor, set(s.compiled.docs(KIND))
         document = current or {
             "object": request.values.get("object", ""),
             "type": request.values.get("type", ""),
@@ -53,12 +53,13 @@ def layout_edit(name: str | None = None):
         if document["object"] not in s.compiled.objects or document["type"] not in TYPES:
             return render_template("admin/layout_start.html", objects=objects, types=TYPES)
         model = s.compiled.objects[document["object"]]
+        roles = sorted(set(roles) | set(document.get("roles") or ()))  # none dropped unseen
     errors: dict = {}
     if request.method == "POST":
         document, errors = _read(form, name, document)
         if not errors and "add_section" not in request.form:
             back = url_for("builder.layout_edit", name=document.get("name", "_"))
-            errors, page = save(actor, KIND, name, document, back)
+            errors, page = save(actor, KIND, name, document, back, taken)
             if page is not None:
                 return page
     widgets = {w.key: w for w in form.widgets(document)}
@@ -115,7 +116,7 @@ def layout_preview():
         model = s.compiled.objects.get(started["object"])
         if model is None or started["type"] not in TYPES:
             abort(404)
-        if role and role not in s.compiled.docs("roles") and role != "admin":
+        if role and role not in s.compiled.docs("roles") and role not in BUILTIN_ROLES:
             abort(404)
         document, _errors = _read(form, None, started)
         document["name"] = document.get("name") or "preview"

@@ -60,6 +60,8 @@ def object_edit(name: str | None = None):
     if name:
         document["name"] = name
     document["fields"] = copy.deepcopy((current or {}).get("fields", []))
+    if not name and document.get("name") in compiled.docs("objects"):
+        errors = {"/name": [_("already exists; open it to change it")]}
     if not errors:
         back = url_for("builder.object_edit", name=document.get("name") or "_")
         title = _("Change object %(name)s", name=name) if name else _("New object")

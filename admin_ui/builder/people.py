@@ -32,7 +32,7 @@ def _known_roles(s) -> list[str]:
 
 def _ids(values: list[str]) -> list[int | str]:
     """Posted ids as numbers (anything else is passed on, and refused by the service)."""
-    return [int(v) if v.isdigit() else v for v in values if v]
+    return [int(v) if v.isdecimal() and v.isascii() else v for v in values if v]
 
 
 def _all_users(conn) -> list[dict]:

@@ -11,10 +11,14 @@ import dataclasses
 import json
 from typing import Any
 
+import sqlalchemy as sa
+from flask import g, request
+
 from plinth.auth.actor import Actor
 from plinth.errors import Conflict, DestructiveChange, MetadataInvalid
 from plinth.extension import current_tenant
 from plinth.metadata.publisher import Publisher, Put, Remove
+from plinth.runtime import system_tables as st
 
 Operation = Put | Remove
 MESSAGE_LIMIT = 500
@@ -44,12 +48,48 @@ def plan(actor: Actor, operations: list[Operation]) -> Outcome:
     return _run(actor, operations, dry_run=True, confirm=True)
 
 
-def publish(actor: Actor, operations: list[Operation], confirm: bool, message: str) -> Outcome:
-    """Publish; without ``confirm`` a destructive change is refused with what it would lose."""
-    return _run(actor, operations, dry_run=False, confirm=confirm, message=message)
+def publish(
+    actor: Actor, operations: list[Operation], confirm: bool, message: str, base: int | None
+) -> Outcome:
+    """Publish; without ``confirm`` a destructive change is refused with what it would lose.
+    With ``base`` (the revision the user's page showed) a document someone else changed
+    since then is refused rather than overwritten."""
+    check = _unchanged_since(base, operations) if base is not None else None
+    return _run(actor, operations, dry_run=False, confirm=confirm, message=message, check=check)
 
 
-def _run(actor, operations, dry_run: bool, confirm: bool, message: str = "") -> Outcome:
+def base_revision() -> int | None:
+    """The revision the user's page was built from: the form's ``base``, else this request's."""
+    sent = request.form.get("base", "")
+    if sent.isdecimal() and len(sent) < 19:
+        return int(sent)
+    session = g.get("plinth_session")
+    compiled = session.__dict__.get("compiled") if session is not None else None
+    return compiled.revision_id if compiled is not None else None
+
+
+def _unchanged_since(base: int, operations: list[Operation]):
+    """A check, inside the publish's transaction, that no revision after ``base`` touched
+    the documents these operations change (two admins editing the same document)."""
+    targets = {(op.kind, op.name) for op in operations}
+
+    def check(conn, revision_id: int | None) -> None:
+        query = sa.select(st.revision.c.id, st.revision.c.changes).where(st.revision.c.id > base)
+        if revision_id is not None:
+            query = query.where(st.revision.c.id < revision_id)
+        for other, changes in conn.execute(query):
+            for change in changes:
+                if (change["kind"], change["name"]) in targets:
+                    raise Conflict(
+                        f"{change['kind']}/{change['name']} was changed by revision {other} "
+                        "after you opened this page; nothing was published. Open it again "
+                        "and make your change there."
+                    )
+
+    return check
+
+
+def _run(actor, operations, dry_run: bool, confirm: bool, message: str = "", check=None) -> Outcome:
     try:
         result = Publisher(current_tenant()).publish(
             operations,
@@ -57,6 +97,7 @@ def _run(actor, operations, dry_run: bool, confirm: bool, message: str = "") -> 
             message=message[:MESSAGE_LIMIT],
             confirm_destructive=confirm,
             dry_run=dry_run,
+            before_commit=check,
         )
     except MetadataInvalid as exc:
         return Outcome(errors=exc.errors)

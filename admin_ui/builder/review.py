@@ -12,7 +12,15 @@ from flask_babel import gettext as _
 
 from admin_ui.builder import builder
 from admin_ui.builder.context import admin_session
-from admin_ui.builder.publishing import Operation, Outcome, decode, encode, plan, publish
+from admin_ui.builder.publishing import (
+    Operation,
+    Outcome,
+    base_revision,
+    decode,
+    encode,
+    plan,
+    publish,
+)
 from admin_ui.pages.account import safe_next
 from plinth.errors import ValidationError
 
@@ -25,7 +33,7 @@ def review_page(actor, operations: list[Operation], back: str, title: str, alway
     if not outcome.ok:
         return outcome, None
     if not always and not outcome.steps:
-        done = publish(actor, operations, confirm=False, message=title)
+        done = publish(actor, operations, confirm=False, message=title, base=base_revision())
         if not done.ok:
             return done, None
         _flash_published(done)
@@ -36,6 +44,7 @@ def review_page(actor, operations: list[Operation], back: str, title: str, alway
         outcome=outcome,
         operations=[encode(op) for op in operations],
         back=back,
+        base=base_revision(),
     )
     return outcome, page
 
@@ -67,7 +76,8 @@ def publish_reviewed():
         raise ValidationError.single("/operation", str(exc)) from None
     confirm = request.form.get("confirm") == "on"
     message = (request.form.get("message") or "").strip()
-    outcome = publish(actor, operations, confirm=confirm, message=message)
+    base = base_revision()
+    outcome = publish(actor, operations, confirm=confirm, message=message, base=base)
     if outcome.ok:
         _flash_published(outcome)
         return redirect(back)
@@ -81,5 +91,6 @@ def publish_reviewed():
         operations=request.form.getlist("operation"),
         back=back,
         message=message,
+        base=base,
     )
     return page, 409

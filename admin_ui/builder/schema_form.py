@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -26,7 +27,17 @@ CELL_KINDS = frozenset(
      "list_or_const", "any", "checks", "json", "duration"}
 )  # fmt: skip
 MISSING = object()
-DEFAULT_TRUE = frozenset({"active"})  # properties the engine reads as true when absent
+DEFAULT_TRUE = frozenset({"/active", "/match/group/required"})
+"""Inputs the engine reads as true when their property is absent."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Raw:
+    """What was typed into an input that could not be read, shown again as typed (a
+    document holding one has errors and is never published)."""
+
+    text: str
+
 
 Choices = Callable[[str], list[str] | None]
 
@@ -177,7 +188,7 @@ class SchemaForm:
         widget = Widget(
             kind, name, name, key, value, required, help=resolved.get("description", "")
         )
-        widget.default = True if key in DEFAULT_TRUE else None
+        widget.default = True if name in DEFAULT_TRUE else None
         if kind == "label":
             widget.long = ref == "text"
         elif kind == "select":
@@ -270,7 +281,7 @@ class SchemaForm:
                 return MISSING
             checked = form.get(name) == "on"
             was_set = form.get(f"{name}#was") == "set"
-            if was_set or checked != (key in DEFAULT_TRUE):
+            if was_set or checked != (name in DEFAULT_TRUE):
                 return checked
             return MISSING  # left as the engine's default: the document stays as it was
         if kind == "checks":
@@ -346,6 +357,8 @@ def _int(text: str | None) -> int | None:
 def _as_text(kind: str, value: Any, const: Any = None) -> str:
     if value is None:
         return ""
+    if isinstance(value, Raw):
+        return value.text
     if kind in ("list", "list_or_const"):
         if value == const:
             return str(const)
@@ -357,14 +370,28 @@ def _as_text(kind: str, value: Any, const: Any = None) -> str:
 
 def _read_label(name: str, form: MultiDict) -> Any:
     texts = {loc: (form.get(f"{name}#{loc}") or "").strip() for loc in LOCALES}
-    others = form.get(f"{name}#others") or ""
-    result = json.loads(others) if others.startswith("{") else {}
+    result = _other_locales(form.get(f"{name}#others") or "")
     result.update({k: v for k, v in texts.items() if v})
     if not result:
         return MISSING
     if set(result) == {"en"}:
         return result["en"]
     return result
+
+
+def _not_json(constant: str):
+    raise ValueError(f"{constant} is not a JSON value")
+
+
+def _other_locales(text: str) -> dict[str, str]:
+    """A label's languages the form does not show (kept as they were; junk is dropped)."""
+    try:
+        value = json.loads(text) if text.startswith("{") else {}
+    except json.JSONDecodeError:
+        return {}
+    if not isinstance(value, dict):
+        return {}
+    return {k: v for k, v in value.items() if isinstance(k, str) and isinstance(v, str)}
 
 
 def _read_text(kind: str, node: dict, name: str, raw: str, errors) -> Any:
@@ -376,16 +403,21 @@ def _read_text(kind: str, node: dict, name: str, raw: str, errors) -> Any:
             return int(text)
         except ValueError:
             errors.setdefault(name, []).append("must be a whole number")
-            return MISSING
+            return Raw(raw)
     if kind == "number":
         try:
             number = float(text)
         except ValueError:
+            number = math.nan
+        if not math.isfinite(number):
             errors.setdefault(name, []).append("must be a number")
-            return MISSING
+            return Raw(raw)
         return int(number) if number.is_integer() and "." not in text else number
     if kind == "scalar":
-        return int(text) if text.lstrip("-").isdigit() else text
+        try:
+            return int(text)
+        except ValueError:
+            return text
     if kind == "list":
         return [part.strip() for part in text.replace("\n", ",").split(",") if part.strip()]
     if kind == "list_or_const":
@@ -395,12 +427,15 @@ def _read_text(kind: str, node: dict, name: str, raw: str, errors) -> Any:
         return [part.strip() for part in text.split(",") if part.strip()]
     if kind in ("json", "any"):
         try:
-            return json.loads(text)
+            return json.loads(text, parse_constant=_not_json)
         except json.JSONDecodeError as exc:
             if kind == "any":
                 return text
             errors.setdefault(name, []).append(f"line {exc.lineno}: not valid JSON ({exc.msg})")
-            return MISSING
+            return Raw(raw)
+        except ValueError as exc:
+            errors.setdefault(name, []).append(str(exc))
+            return Raw(raw)
     return text
 
 

@@ -35,7 +35,7 @@ def workflow_edit(name: str | None = None):
     with admin_session(write=False) as s:
         current = current_document(s, KIND, name)
         form = SchemaForm(schema(KIND), choices=choices_from(s.compiled))
-        actor = s.actor
+        actor, taken = s.actor, set(s.compiled.docs(KIND))
     errors: dict = {}
     document = current or {}
     if request.method == "POST":
@@ -44,7 +44,7 @@ def workflow_edit(name: str | None = None):
             document["name"] = name
         if not errors and "redraw" not in request.form:
             back = url_for("builder.workflow_edit", name=document.get("name", "_"))
-            errors, page = save(actor, KIND, name, document, back)
+            errors, page = save(actor, KIND, name, document, back, taken)
             if page is not None:
                 return page
     widgets = {w.key: w for w in form.widgets(document)}

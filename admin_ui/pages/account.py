@@ -25,7 +25,8 @@ def safe_next(target: str | None) -> str:
     if not target:
         return url_for("pages.home")
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+    odd = "\\" in target or any(ord(c) < 0x20 or ord(c) == 0x7F for c in target)
+    if odd or parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return url_for("pages.home")
     return target
 

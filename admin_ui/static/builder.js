@@ -45,7 +45,7 @@
   }
 
   function readInput(input) {
-    var list = document.querySelector('[data-target="' + input.id + '"]');
+    var list = document.querySelector('[data-target="' + window.CSS.escape(input.id) + '"]');
     if (!list) { return; }
     var editor = list.closest("form");
     var palette = editor.querySelector(".chips.palette");
@@ -54,7 +54,7 @@
       if (names.indexOf(chip.getAttribute("data-name")) < 0 && palette) { palette.appendChild(chip); }
     });
     names.forEach(function (name) {
-      var chip = editor.querySelector('[data-name="' + name + '"]');
+      var chip = editor.querySelector('[data-name="' + window.CSS.escape(name) + '"]');
       if (chip) {
         var home = chip.parentNode;
         list.appendChild(chip);

@@ -32,6 +32,9 @@ def publish_reviewed(browser, page, confirm=False, status=302):
         "operation": [html.unescape(op) for op in OPERATION.findall(text)],
         "back": html.unescape(re.search(r'name="back" value="([^"]*)"', text).group(1)),
     }
+    base = re.search(r'name="base" value="(\d+)"', text)
+    if base:
+        form["base"] = base.group(1)
     if confirm:
         form["confirm"] = "on"
     response = browser.post("/admin/publish", form)
@@ -233,3 +236,55 @@ def test_every_kind_has_a_form(browser, admin, assets, kind):
     assert browser.get(f"/admin/kinds/{kind}").status_code == 200
     page = browser.get(f"/admin/kinds/{kind}/new")
     assert page.status_code == 200 and 'name="/name"' in browser.text(page)
+
+
+def test_new_never_replaces_an_existing_document(browser, admin, assets, app):
+    login(browser)
+    response = browser.post("/admin/objects/new", {"/name": "asset"})
+    assert response.status_code == 422 and "already exists" in browser.text(response)
+    assert len(object_doc(app, "asset")["fields"]) > 0  # the fields are all still there
+    rule = {"/name": "r1", "/object": "asset", "/condition": "True", "/message#en": "One"}
+    assert browser.post("/admin/kinds/validation_rules/new", rule).status_code == 302
+    again = browser.post("/admin/kinds/validation_rules/new", {**rule, "/message#en": "Two"})
+    assert again.status_code == 422 and "already exists" in browser.text(again)
+
+
+def test_a_page_opened_before_someone_else_changed_the_document_does_not_overwrite_it(
+    browser, admin, assets, as_admin, app
+):
+    login(browser)
+    page = browser.text(browser.get("/admin/objects/asset"))
+    base = re.search(r'name="base" value="(\d+)"', page).group(1)
+    changed = dict(object_doc(app, "asset"))
+    changed["fields"] = [*changed["fields"], {"name": "meanwhile", "type": "text"}]
+    assert as_admin.put("/api/v1/metadata/objects/asset", changed).status == 200
+    review = browser.post("/admin/objects/asset", {"base": base, "/label#en": "Thing"})
+    refused = publish_reviewed(browser, review, status=409)
+    assert "was changed by revision" in browser.text(refused)
+    assert "meanwhile" in {f["name"] for f in object_doc(app, "asset")["fields"]}
+
+
+def test_what_could_not_be_read_is_shown_again_as_typed(browser, admin, assets):
+    login(browser)
+    response = browser.post(
+        "/admin/kinds/automations/new",
+        {"/name": "a1", "/object": "asset", "/trigger/type": "on_create",
+         "/actions": '[{"type": "script",'},
+    )  # fmt: skip
+    assert response.status_code == 422
+    assert "[{&#34;type&#34;: &#34;script&#34;," in browser.text(response)
+
+
+def test_a_layout_for_admins_keeps_its_role_and_previews_half_made_sections(
+    browser, admin, assets, app
+):
+    login(browser)
+    form = {"object": "asset", "type": "form", "/name": "admin_form", "roles_picked": "admin",
+            "/sections#rows": "2", "/sections/0/fields": "serial",
+            "/sections/1/label#en": "Not yet"}  # fmt: skip
+    preview = browser.post("/admin/layouts/preview", {**form, "preview_role": "admin"})
+    assert preview.status_code == 200
+    form["/sections/1/fields"] = "qty"
+    assert browser.post("/admin/layouts/new", form).status_code == 302
+    page = browser.text(browser.get("/admin/layouts/admin_form"))
+    assert re.search(r'name="roles_picked" value="admin"\s+checked', page)

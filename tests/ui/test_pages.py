@@ -207,3 +207,11 @@ def test_bulk_actions_change_all_selected_records_or_none(browser, admin, assets
     gone = browser.post("/app/asset/bulk", {"ids": ids, "action": "delete"})
     assert gone.status_code == 302
     assert "W1x" not in browser.text(browser.get("/app/asset"))
+
+
+def test_a_login_refuses_backslash_and_control_character_redirects(browser, admin):
+    for target in ("/\\evil.example", "/\t/evil.example"):
+        browser.get("/app/login")
+        data = {"email": "admin@example.com", "password": "correct horse battery", "next": target}
+        response = browser.post("/app/login", data)
+        assert response.headers["Location"].endswith("/app/"), target

@@ -141,3 +141,23 @@ def test_a_problem_inside_a_json_box_names_its_line():
 def test_problems_with_no_input_are_returned_for_the_top_of_the_form():
     widgets = form_of("roles").widgets(ROLE)
     assert attach_errors(widgets, {"/nowhere": ["odd"]}) == [("/nowhere", "odd")]
+
+
+def test_numbers_must_be_finite_and_json_has_no_nan():
+    form = form_of("sla_policies")
+    data = posted(form.widgets(SLA))
+    data.setlist("/warn_at", ["nan"])
+    data.setlist("/targets/0/durations", ['{"high": NaN}'])
+    _read, errors = form.read(data)
+    assert errors["/warn_at"] == ["must be a number"]
+    assert errors["/targets/0/durations"] == ["NaN is not a JSON value"]
+
+
+def test_a_label_keeps_other_languages_and_ignores_junk():
+    form = form_of("roles")
+    read, _ = form.read(
+        MultiDict({"/name": "r", "/label#en": "R", "/label#others": '{"fr": "Rf"}'})
+    )
+    assert read["label"] == {"fr": "Rf", "en": "R"}
+    read, _ = form.read(MultiDict({"/name": "r", "/label#en": "R", "/label#others": "{bad"}))
+    assert read["label"] == "R"
