@@ -14,7 +14,7 @@ from admin_ui.builder import builder
 from admin_ui.builder.context import admin_session
 from admin_ui.builder.kinds import DOCUMENT_KINDS, choices_from
 from admin_ui.builder.review import refused_page, review_page
-from admin_ui.builder.schema_form import SchemaForm, attach_errors
+from admin_ui.builder.schema_form import SchemaForm, editor_widgets
 from plinth.metadata.kinds import schema
 from plinth.metadata.publisher import Put, Remove
 
@@ -41,11 +41,18 @@ def current_document(s, kind: str, name: str | None) -> dict | None:
     return copy.deepcopy(dict(document))
 
 
-def save(actor, kind: str, name: str | None, document: dict, back: str, taken=()):
-    """Publish (reviewed when the database changes); returns (errors, response or None).
-    A new document (``name`` None) may not take a name in ``taken``: it would replace it."""
+def name_taken(name: str | None, document: dict, taken) -> dict[str, list[str]]:
+    """A new document (``name`` None) may not take a name in ``taken``: it would replace it."""
     if name is None and document.get("name") in taken:
-        return {"/name": [_("already exists; open it to change it")]}, None
+        return {"/name": [_("already exists; open it to change it")]}
+    return {}
+
+
+def save(actor, kind: str, name: str | None, document: dict, back: str, taken=()):
+    """Publish (reviewed when the database changes); returns (errors, response or None)."""
+    refused = name_taken(name, document, taken)
+    if refused:
+        return refused, None
     title = _("Change %(kind)s %(name)s", kind=kind, name=document.get("name", "?"))
     outcome, page = review_page(actor, [Put(kind, document)], back, title, always=False)
     if page is not None:
@@ -92,10 +99,7 @@ def document_edit(kind: str, name: str | None = None):
             errors, page = save(actor, kind, name, document, back, taken)
             if page is not None:
                 return page
-    widgets = form.widgets(document)
-    if name:
-        widgets = [w for w in widgets if w.key != "name"]
-    stray = attach_errors(widgets, errors)
+    widgets, stray = editor_widgets(form, document, errors, editing=bool(name))
     page = render_template(
         "admin/document.html", kind=kind, name=name, widgets=widgets, stray=stray, pack=pack
     )

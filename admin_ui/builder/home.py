@@ -15,8 +15,8 @@ from plinth.runtime import system_tables as st
 @builder.get("/")
 def builder_home():
     with admin_session() as s:
-        counts = {kind: len(s.compiled.docs(kind)) for kind in ("objects", "layouts", "workflows")}
-        counts.update({kind: len(s.compiled.docs(kind)) for kind in DOCUMENT_KINDS})
+        kinds = ("objects", "layouts", "workflows", *DOCUMENT_KINDS)
+        counts = {kind: len(s.compiled.docs(kind)) for kind in kinds}
         users = s.conn.scalar(select(func.count()).select_from(st.user))
         teams = s.conn.scalar(select(func.count()).select_from(st.team))
         recent = store.list_revisions(s.conn, 5)

@@ -15,7 +15,7 @@ from admin_ui.builder.context import admin_session
 from admin_ui.builder.documents import current_document, document_list_page, document_rows, save
 from admin_ui.builder.documents import remove as remove_document
 from admin_ui.builder.kinds import choices_from
-from admin_ui.builder.schema_form import SchemaForm, attach_errors
+from admin_ui.builder.schema_form import SchemaForm, editor_widgets
 from admin_ui.layouts import form_layout, list_layout
 from plinth.auth.actor import Actor
 from plinth.metadata.kinds import BUILTIN_ROLES, schema
@@ -62,16 +62,16 @@ def layout_edit(name: str | None = None):
             errors, page = save(actor, KIND, name, document, back, taken)
             if page is not None:
                 return page
-    widgets = {w.key: w for w in form.widgets(document)}
+    shown = document
     if "add_section" in request.form:
-        _append_blank_section(form, widgets, document)
-    stray = attach_errors(list(widgets.values()), errors)
+        shown = {**document, "sections": [*document.get("sections", ()), {"fields": []}]}
+    widgets, stray = editor_widgets(form, shown, errors)
     page = render_template(
         "admin/layout.html",
         name=name,
         document=document,
         model=model,
-        widgets=widgets,
+        widgets={w.key: w for w in widgets},
         stray=stray,
         roles=roles,
         placed=_placed(document),
@@ -90,13 +90,6 @@ def _read(form: SchemaForm, name: str | None, started: dict) -> tuple[dict, dict
     if name:
         document["name"] = name
     return document, errors
-
-
-def _append_blank_section(form: SchemaForm, widgets: dict, document: dict) -> None:
-    sections = list(document.get("sections", ())) + [{"fields": []}]
-    widgets["sections"] = form.widgets({**document, "sections": sections})[
-        list(widgets).index("sections")
-    ]
 
 
 def _placed(document: dict) -> set[str]:

@@ -11,10 +11,11 @@ from flask_babel import gettext as _
 
 from admin_ui.builder import builder
 from admin_ui.builder.context import admin_session
+from admin_ui.builder.documents import current_document, name_taken
 from admin_ui.builder.documents import remove as remove_document
 from admin_ui.builder.kinds import choices_from
 from admin_ui.builder.review import refused_page, review_page
-from admin_ui.builder.schema_form import SchemaForm, attach_errors
+from admin_ui.builder.schema_form import SchemaForm, editor_widgets
 from plinth.metadata.kinds import schema
 from plinth.metadata.publisher import Put
 
@@ -50,7 +51,7 @@ def object_list():
 @builder.route("/objects/<name>", methods=["GET", "POST"])
 def object_edit(name: str | None = None):
     with admin_session(write=False) as s:
-        current = _document(s, name) if name else None
+        current = current_document(s, "objects", name)
         form = object_form(s.compiled)
         compiled, actor = s.compiled, s.actor
     if request.method == "GET":
@@ -60,8 +61,7 @@ def object_edit(name: str | None = None):
     if name:
         document["name"] = name
     document["fields"] = copy.deepcopy((current or {}).get("fields", []))
-    if not name and document.get("name") in compiled.docs("objects"):
-        errors = {"/name": [_("already exists; open it to change it")]}
+    errors = errors or name_taken(name, document, compiled.docs("objects"))
     if not errors:
         back = url_for("builder.object_edit", name=document.get("name") or "_")
         title = _("Change object %(name)s", name=name) if name else _("New object")
@@ -72,18 +72,8 @@ def object_edit(name: str | None = None):
     return _object_page(compiled, form, current, name, document, errors), 422
 
 
-def _document(s, name: str) -> dict:
-    document = s.compiled.docs("objects").get(name)
-    if document is None:
-        abort(404)
-    return copy.deepcopy(dict(document))
-
-
 def _object_page(compiled, form, current, name, document, errors):
-    widgets = [w for w in form.widgets(document) if w.key not in OBJECT_ONLY]
-    if name:
-        widgets = [w for w in widgets if w.key != "name"]
-    stray = attach_errors(widgets, errors)
+    widgets, stray = editor_widgets(form, document, errors, OBJECT_ONLY, editing=bool(name))
     return render_template(
         "admin/object.html",
         name=name,
@@ -99,7 +89,7 @@ def _object_page(compiled, form, current, name, document, errors):
 @builder.route("/objects/<name>/fields/<field_name>", methods=["GET", "POST"])
 def field_edit(name: str, field_name: str | None = None):
     with admin_session(write=False) as s:
-        document = _document(s, name)
+        document = current_document(s, "objects", name)
         index = _field_index(document, field_name)
         current = document["fields"][index] if index is not None else {}
         type_name = request.values.get("type") or current.get("type") or "text"
@@ -156,10 +146,7 @@ def _field_errors(errors: dict, index: int) -> dict:
 
 
 def _field_page(document, form, field_name, type_name, field, errors):
-    widgets = [w for w in form.widgets(field) if w.key not in FIELD_HIDDEN]
-    if field_name:
-        widgets = [w for w in widgets if w.key != "name"]
-    stray = attach_errors(widgets, errors)
+    widgets, stray = editor_widgets(form, field, errors, FIELD_HIDDEN, editing=bool(field_name))
     return render_template(
         "admin/field.html",
         document=document,
@@ -174,7 +161,7 @@ def _field_page(document, form, field_name, type_name, field, errors):
 @builder.post("/objects/<name>/fields/<field_name>/remove")
 def field_remove(name: str, field_name: str):
     with admin_session(write=False) as s:
-        document = _document(s, name)
+        document = current_document(s, "objects", name)
         index = _field_index(document, field_name)
         actor = s.actor
     del document["fields"][index]

@@ -439,6 +439,16 @@ def _read_text(kind: str, node: dict, name: str, raw: str, errors) -> Any:
     return text
 
 
+def editor_widgets(
+    form: SchemaForm, document: dict, errors: dict, hidden=(), editing: bool = False
+) -> tuple[list[Widget], list[tuple[str, str]]]:
+    """The widgets of an edit page (without ``hidden`` keys, and without the name of a
+    document that already has one), and the problems no widget holds."""
+    hide = set(hidden) | ({"name"} if editing else set())
+    widgets = [w for w in form.widgets(document) if w.key not in hide]
+    return widgets, attach_errors(widgets, errors)
+
+
 def attach_errors(widgets: list[Widget], errors: dict[str, list[str]]) -> list[tuple[str, str]]:
     """Put each problem on the widget whose pointer holds it; returns the problems no input
     holds (shown above the form). A problem inside a JSON box names where in it."""

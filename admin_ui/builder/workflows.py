@@ -11,7 +11,7 @@ from admin_ui.builder.diagram import draw
 from admin_ui.builder.documents import current_document, document_list_page, document_rows, save
 from admin_ui.builder.documents import remove as remove_document
 from admin_ui.builder.kinds import choices_from
-from admin_ui.builder.schema_form import SchemaForm, attach_errors
+from admin_ui.builder.schema_form import SchemaForm, editor_widgets
 from plinth.metadata.kinds import schema
 
 KIND = "workflows"
@@ -47,14 +47,11 @@ def workflow_edit(name: str | None = None):
             errors, page = save(actor, KIND, name, document, back, taken)
             if page is not None:
                 return page
-    widgets = {w.key: w for w in form.widgets(document)}
-    if name:
-        widgets.pop("name")
-    stray = attach_errors(list(widgets.values()), errors)
+    widgets, stray = editor_widgets(form, document, errors, editing=bool(name))
     page = render_template(
         "admin/workflow.html",
         name=name,
-        widgets=widgets,
+        widgets={w.key: w for w in widgets},
         stray=stray,
         diagram=draw(document),
     )
