@@ -5,19 +5,17 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-import ipaddress
+import http.client
 import json
 import os
 import smtplib
-import socket
 import time
-import urllib.error
-import urllib.request
 from email.message import EmailMessage
 from urllib.parse import urlsplit
 
 from plinth.config import Config
 from plinth.errors import PlinthError
+from plinth.rules import webhook_transport
 from plinth.runtime import system_tables as st
 
 SECRET_PREFIX = "PLINTH_WEBHOOK_SECRET_"
@@ -29,29 +27,24 @@ class DeliveryError(PlinthError):
     title = "Delivery failed"
 
 
-def _check_address(url: str, allow_private: bool) -> None:
-    parts = urlsplit(url)
+def _check_url(url: str) -> None:
+    """An http(s) URL with a host and a valid port (the address is checked on connecting)."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError as exc:
+        raise DeliveryError(f"not a valid URL: {url} ({exc})") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise DeliveryError(f"not an http(s) URL: {url}")
-    if allow_private:
-        return
-    try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
-    except socket.gaierror as exc:
-        raise DeliveryError(f"cannot resolve {parts.hostname}: {exc}") from None
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0])
-        if (
-            address.is_private
-            or address.is_loopback
-            or address.is_link_local
-            or address.is_reserved
-            or address.is_multicast
-        ):
-            raise DeliveryError(
-                f"{parts.hostname} resolves to {address}, a private address "
-                "(set PLINTH_WEBHOOK_ALLOW_PRIVATE_NETWORKS=1 to allow)"
-            )
+
+
+def _answer_error(status: int, location: str | None) -> str | None:
+    """The logged error of an answer, None for a 2xx; a redirect is a failure, never followed."""
+    if 300 <= status < 400:
+        # Where it pointed, so an administrator can update the URL (or spot a probe);
+        # cut short because the receiver chooses it.
+        return f"HTTP {status} redirect to {(location or '(no Location)')[:500]}, not followed"
+    return None if 200 <= status < 300 else f"HTTP {status}"
 
 
 def webhook_secret(name: str | None) -> bytes | None:
@@ -98,17 +91,21 @@ def post_webhook(
     started = time.monotonic()
     status, error = None, None
     try:
-        _check_address(url, config["WEBHOOK_ALLOW_PRIVATE_NETWORKS"])
+        _check_url(url)
         secret = webhook_secret(secret_name)
         if secret is not None:
             request_headers["X-Plinth-Signature"] = sign(secret, timestamp, body)
-        request = urllib.request.Request(url, data=body, headers=request_headers, method="POST")
-        with urllib.request.urlopen(request, timeout=config["WEBHOOK_TIMEOUT_SECONDS"]) as response:
-            status = response.status
-    except urllib.error.HTTPError as exc:
-        status, error = exc.code, f"HTTP {exc.code}"
-    except (urllib.error.URLError, OSError, DeliveryError) as exc:
-        error = str(getattr(exc, "reason", exc))
+        status, location = webhook_transport.post(
+            url,
+            body,
+            request_headers,
+            timeout=config["WEBHOOK_TIMEOUT_SECONDS"],
+            allow_private=config["WEBHOOK_ALLOW_PRIVATE_NETWORKS"],
+        )
+        error = _answer_error(status, location)
+    except (OSError, http.client.HTTPException, UnicodeError, DeliveryError) as exc:
+        # HTTPException covers a garbled answer and a path http.client refuses (InvalidURL).
+        error = str(exc) or type(exc).__name__
     entry = {
         "job_key": delivery_id,
         "automation": automation,

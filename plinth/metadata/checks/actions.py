@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from plinth.metadata.checks.context import CheckContext
+from plinth.rules.webhook_addresses import saved_url_problem
 
 
 def check_actions(ctx: CheckContext, kind: str, name: str, path: tuple, obj, actions) -> None:
@@ -53,6 +54,11 @@ def check_actions(ctx: CheckContext, kind: str, name: str, path: tuple, obj, act
         elif kind_of == "notify":
             ctx.require_template(kind, name, (*here, "title"), action.get("title"))
             ctx.require_template(kind, name, (*here, "message"), action.get("message"))
+        elif kind_of == "webhook":
+            # Only what is known without DNS: a host name is checked where it connects.
+            problem = saved_url_problem(action.get("url") or "")
+            if problem:
+                ctx.add(kind, name, (*here, "url"), problem)
 
 
 def _check_values(ctx, kind, name, path, target, scope_object, values, extra=()) -> None:
