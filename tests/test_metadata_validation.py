@@ -210,6 +210,36 @@ def test_layouts_rules_and_policies_refer_to_real_things():
     assert found[("roles", "admin", "/objects/ghost")] == "unknown object 'ghost'"
 
 
+def test_rules_that_cannot_finish_with_blank_fields_are_refused():
+    """Each rule is tried once with its fields None: ordinary errors pass, limits do not."""
+    endless = {
+        "name": "endless",
+        "object": "asset",
+        "condition": "sum([[0]]*100000, []) == []",
+        "message": "x",
+    }
+    fine = {"name": "fine", "object": "asset", "condition": "qty > 0", "message": "x"}
+    spin = {
+        "name": "spin",
+        "object": "asset",
+        "trigger": {"type": "on_create"},
+        "actions": [{"type": "script", "source": "while True:\n    pass"}],
+    }
+    formula = {"name": "huge", "type": "formula", "formula": "str(2 ** 5000)"}
+    found = cross(
+        [SITE, {**ASSET, "fields": [*ASSET["fields"], formula]}],
+        validation_rules=[endless, fine],
+        automations=[spin],
+    )
+    assert found[("validation_rules", "endless", "/condition")].startswith(
+        "the expression cannot finish with blank fields: line 1: stopped: sum() of lists"
+    )
+    assert ("validation_rules", "fine", "/condition") not in found
+    spinning = found[("automations", "spin", "/actions/0/source")]
+    assert spinning.startswith("the script cannot finish with blank fields: line 1: stopped:")
+    assert "bits" in found[("objects", "asset", "/fields/5/formula")]
+
+
 @pytest.mark.parametrize(
     ("kind", "document"),
     [

@@ -18,6 +18,8 @@ from plinth.rules.record_rules import (
     formulas_on_read,
     run_validations,
 )
+from plinth.rules.sandbox.budget import shared_deadline
+from plinth.rules.sandbox.limits import MAX_READ_SECONDS
 from plinth.runtime.hooks import RecordEvent
 
 if TYPE_CHECKING:
@@ -106,9 +108,13 @@ class RulesEngine:
                 run_actions(session, model, doc, phase, record, old, trigger, key, saving=False)
 
     def computed_on_read(self, session: Session, model: ObjectModel, records, wanted) -> None:
+        """Non-stored formulas of records being read. Each run is bounded, but a read runs
+        records x formulas of them: they share one deadline, past which the formulas left
+        read as null (see plinth/rules/sandbox/budget.py)."""
         rules = rules_for(session.compiled, model.name)
         if rules.formulas:
-            formulas_on_read(session, rules, records, wanted)
+            with shared_deadline(MAX_READ_SECONDS):
+                formulas_on_read(session, rules, records, wanted)
 
     # ---- jobs -------------------------------------------------------------------------------
     def _action_job(self, job: JobContext) -> None:

@@ -13,6 +13,7 @@ from plinth.packs.settings import get_setting
 from plinth.rules.sandbox.environment import time_helpers
 from plinth.rules.sandbox.errors import SandboxError
 from plinth.rules.sandbox.limits import MAX_HELPER_CALLS, MAX_QUERY_LIMIT
+from plinth.rules.sandbox.sizes import off_the_clock
 from plinth.rules.sandbox.views import RecordView, UserView, WritableRecord
 from plinth.runtime.query import OPERATORS, Filter, ListQuery
 
@@ -50,7 +51,8 @@ def data_helpers(session: Session, calls: list[int]) -> dict[str, Any]:
         if record_id is None:
             return None
         try:
-            return RecordView(session.records.get(object_name, record_id))
+            with off_the_clock():
+                return RecordView(session.records.get(object_name, record_id))
         except (NotFound, PermissionDenied):
             return None
 
@@ -61,7 +63,9 @@ def data_helpers(session: Session, calls: list[int]) -> dict[str, Any]:
             raise SandboxError(f"limit must be from 1 to {MAX_QUERY_LIMIT}")
         order = [s for s in str(sort).split(",") if s] if sort else []
         try:
-            page = session.records.list(object_name, ListQuery(list_filters(filters), order, limit))
+            with off_the_clock():
+                wanted = ListQuery(list_filters(filters), order, limit)
+                page = session.records.list(object_name, wanted)
         except (ValidationError, NotFound, PermissionDenied) as exc:
             raise SandboxError(f"query({object_name!r}): {exc.detail}") from None
         return [RecordView(r) for r in page.data]
@@ -69,7 +73,8 @@ def data_helpers(session: Session, calls: list[int]) -> dict[str, Any]:
     def count(object_name: str, filters=None) -> int:
         charge()
         try:
-            return session.records.count(object_name, ListQuery(list_filters(filters)))
+            with off_the_clock():
+                return session.records.count(object_name, ListQuery(list_filters(filters)))
         except (ValidationError, NotFound, PermissionDenied) as exc:
             raise SandboxError(f"count({object_name!r}): {exc.detail}") from None
 
@@ -77,7 +82,8 @@ def data_helpers(session: Session, calls: list[int]) -> dict[str, Any]:
         """A pack setting such as ``setting("field_service.require_check_in")``."""
         charge()
         try:
-            return get_setting(session, str(name))
+            with off_the_clock():
+                return get_setting(session, str(name))
         except NotFound as exc:
             raise SandboxError(exc.detail) from None
 

@@ -157,6 +157,35 @@ def test_rules_are_checked_when_saved(publish):
         publish(ORDER, ("automations", script))
 
 
+def test_a_rule_that_cannot_finish_is_refused_when_saved(publish):
+    endless = {
+        "name": "endless",
+        "object": "order_line",
+        "condition": "sum([[0]]*100000, []) == []",
+        "message": "x",
+    }
+    with pytest.raises(MetadataInvalid) as error:
+        publish(ORDER, ("validation_rules", endless))
+    [message] = error.value.errors["validation_rules/endless#/condition"]
+    assert message.startswith("the expression cannot finish with blank fields: line 1: stopped:")
+    fine = {"name": "fine", "object": "order_line", "condition": "qty > 0", "message": "x"}
+    publish(ORDER, ("validation_rules", fine))  # a TypeError with qty None is fine
+
+
+def test_formulas_on_read_share_one_deadline(publish, records, monkeypatch):
+    import plinth.rules.engine as engine
+
+    slow = {"name": "slow", "type": "formula", "result_type": "integer"}
+    slow["formula"] = "sum(i for i in range(100000)) * 0 + qty"
+    publish({**ORDER, "fields": [*ORDER["fields"], slow]})
+    line = records("create", "order_line", {"qty": 3, "unit_price": "2"})
+    assert line["slow"] == 3
+    monkeypatch.setattr(engine, "MAX_READ_SECONDS", 0.0)  # the read's time is already up
+    again = records("get", "order_line", line["id"])
+    assert again["slow"] is None  # stopped at its first look at the clock, read as null
+    assert again["with_tax"] == decimal.Decimal("6.78")  # too cheap to look at the clock
+
+
 def test_a_failing_rule_fails_only_that_operation(publish, records, tenant):
     publish(
         ORDER,

@@ -7,7 +7,7 @@ from typing import Any
 
 from plinth.metadata.kinds import BUILTIN_ROLES
 from plinth.metadata.problems import Problem, pointer
-from plinth.rules.sandbox import rule_problem
+from plinth.rules.sandbox import rule_problem, trial_problem
 from plinth.rules.templates import template_problem
 
 MetadataSet = Mapping[str, Mapping[str, Mapping[str, Any]]]
@@ -74,16 +74,21 @@ class CheckContext:
         self, kind: str, name: str, path: tuple, source, mode="eval", object_name=None, extra=()
     ) -> None:
         """The rule must compile in the sandbox and only use names its context provides:
-        the fields of ``object_name`` (plus ``extra``), built-ins and helpers."""
+        the fields of ``object_name`` (plus ``extra``), built-ins and helpers; and a trial
+        run with those names blank must not stop at a limit (steps, time, sizes)."""
         if source is None:
             return
         names = set(extra)
         if object_name:
             names |= self.field_names(object_name)
+        what = "script" if mode == "exec" else "expression"
         error = rule_problem(source, mode, names)
         if error:
-            what = "script" if mode == "exec" else "expression"
             self.add(kind, name, path, f"invalid {what}, {error}")
+            return
+        stopped = trial_problem(source, mode, names)
+        if stopped:
+            self.add(kind, name, path, f"the {what} cannot finish with blank fields: {stopped}")
 
     def require_template(self, kind: str, name: str, path: tuple, template) -> None:
         texts = [template] if isinstance(template, str) else list((template or {}).values())

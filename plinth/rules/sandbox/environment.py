@@ -5,20 +5,23 @@ from __future__ import annotations
 import builtins
 import datetime as dt
 import decimal
+import functools
 import math
+import zoneinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from plinth.rules.sandbox.attributes import SafeNamespace
 from plinth.rules.sandbox.errors import SandboxError
-from plinth.rules.sandbox.guards import SafeNamespace
 from plinth.rules.sandbox.limits import MAX_SIZE
+from plinth.rules.sandbox.sizes import too_large
 from plinth.runtime.field_types.geo import distance_km
 
 
 def _range(*args):
     result = range(*args)
     if len(result) > MAX_SIZE:
-        raise SandboxError(f"range of {len(result):,} numbers is too large (limit {MAX_SIZE:,})")
+        too_large(f"range of {len(result):,} numbers is too large (limit {MAX_SIZE:,})")
     return result
 
 
@@ -43,9 +46,11 @@ _TYPES_FOR_ISINSTANCE = (
 
 def _isinstance(value, kinds) -> bool:
     kinds_tuple = kinds if isinstance(kinds, tuple) else (kinds,)
+    # int, str, list... in rules are guarded wrappers that name the type they stand for
+    kinds_tuple = tuple(getattr(k, "__sandbox_type__", k) for k in kinds_tuple)
     if not all(k in _TYPES_FOR_ISINSTANCE for k in kinds_tuple):
         raise SandboxError("isinstance() only takes plain value types")
-    return isinstance(value, kinds)
+    return isinstance(value, kinds_tuple)
 
 
 SAFE_EXCEPTIONS = {
@@ -64,6 +69,8 @@ SAFE_EXCEPTIONS = {
     )
 }
 
+# The names rules may call. Those that work through values in C (int, str, sum, sorted...)
+# are replaced by the priced wrappers of calls.GUARDED_BUILTINS when a rule runs.
 SAFE_BUILTINS: dict[str, Any] = {
     "None": None,
     "True": True,
@@ -102,42 +109,40 @@ SAFE_BUILTINS: dict[str, Any] = {
     **SAFE_EXCEPTIONS,
 }
 
-MATH = SafeNamespace(
-    "math",
-    {
-        name: getattr(math, name)
-        for name in (
-            "floor",
-            "ceil",
-            "trunc",
-            "sqrt",
-            "exp",
-            "log",
-            "log10",
-            "log2",
-            "fabs",
-            "isclose",
-            "fsum",
-            "hypot",
-            "sin",
-            "cos",
-            "tan",
-            "asin",
-            "acos",
-            "atan",
-            "atan2",
-            "radians",
-            "degrees",
-            "pi",
-            "e",
-            "inf",
-            "isfinite",
-            "isnan",
-            "copysign",
-            "gcd",
-        )
-    },
-)
+MATH_ENTRIES = {
+    name: getattr(math, name)
+    for name in (
+        "floor",
+        "ceil",
+        "trunc",
+        "sqrt",
+        "exp",
+        "log",
+        "log10",
+        "log2",
+        "fabs",
+        "isclose",
+        "fsum",
+        "hypot",
+        "sin",
+        "cos",
+        "tan",
+        "asin",
+        "acos",
+        "atan",
+        "atan2",
+        "radians",
+        "degrees",
+        "pi",
+        "e",
+        "inf",
+        "isfinite",
+        "isnan",
+        "copysign",
+        "gcd",
+    )
+}
+MATH = SafeNamespace("math", MATH_ENTRIES)  # the runner uses calls.guarded_math() of these
 
 
 def blank(value) -> bool:
@@ -145,7 +150,7 @@ def blank(value) -> bool:
     if value is None:
         return True
     if isinstance(value, str):
-        return not value.strip()
+        return not value or value.isspace()  # no stripped copy of a long text
     if isinstance(value, (list, tuple, dict, set)):
         return not value
     return False
@@ -157,6 +162,11 @@ def coalesce(*values):
         if not blank(value):
             return value
     return None
+
+
+@functools.cache
+def _zone_names() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
 
 
 def time_helpers(zone: ZoneInfo, clock) -> dict[str, Any]:
@@ -171,6 +181,9 @@ def time_helpers(zone: ZoneInfo, clock) -> dict[str, Any]:
     def local(value: dt.datetime | None, time_zone: str | None = None) -> dt.datetime | None:
         if value is None:
             return None
+        if time_zone and time_zone not in _zone_names():
+            # checked against the known names: a failed ZoneInfo() lookup reads the disk
+            raise SandboxError(f"unknown time zone {time_zone!r}")
         try:
             target = ZoneInfo(time_zone) if time_zone else zone
         except (KeyError, ValueError):

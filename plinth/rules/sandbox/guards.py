@@ -1,44 +1,42 @@
-"""Run-time guards: what attributes and items may be reached, and how big values may grow.
+"""Run-time guards of operators: how big values may grow, and what comparing them costs.
 
-Attribute access is allowed by the *type* of the object: plain values (text, numbers,
-dates, lists, dicts, ...) expose their public methods, a few of them wrapped with size
-checks; record and user views expose their fields; everything else (functions,
-generators, frames, classes, modules, ...) exposes nothing.
+Arithmetic and set operators (``+ - * / // ** << % | & ^``) go through ``_binop_``, f-string
+fields through ``_format_``, comparisons through ``_compare_``. Each bounds what it builds
+(MAX_SIZE, MAX_INT_BITS, the Meter) before building it, and spends the steps of what it
+goes through in C (``x in items`` compares with every element, ``a == b`` walks both).
+Item access, stores and unpacking are guarded in ``items.py``, attributes in
+``attributes.py``.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import decimal
+import math
 import operator
 import re
-from typing import Any
+import sys
+from collections.abc import Mapping
 
-from RestrictedPython.Guards import guarded_iter_unpack_sequence, guarded_unpack_sequence
+from plinth.rules.sandbox.hashing import check_tables
+from plinth.rules.sandbox.limits import (
+    MAX_DIGITS,
+    MAX_FORMAT_WIDTH,
+    MAX_INT_BITS,
+    MAX_SIZE,
+    TEXT_PER_STEP,
+)
+from plinth.rules.sandbox.sizes import (
+    FLAT,
+    Meter,
+    check_size,
+    current,
+    is_sized,
+    text_size,
+    too_large,
+    weigh,
+)
 
-from plinth.rules.sandbox.errors import SandboxError
-from plinth.rules.sandbox.limits import MAX_FORMAT_WIDTH, MAX_INT_BITS, MAX_SIZE
-
-
-class Meter:
-    """Counts elements built by guarded operations in one run (bounded by MAX_ALLOCATED)."""
-
-    __slots__ = ("allocated", "limit")
-
-    def __init__(self, limit: int):
-        self.allocated = 0
-        self.limit = limit
-
-    def charge(self, size: int) -> None:
-        self.allocated += size
-        if self.allocated > self.limit:
-            raise SandboxError("the rule built too much data")
-
-
-def _check_size(size: int) -> int:
-    if size > MAX_SIZE:
-        raise SandboxError(f"a value of {size:,} elements is too large (limit {MAX_SIZE:,})")
-    return size
+_VIEWS = (type({}.keys()), type({}.items()))
 
 
 def _sized(value) -> int | None:
@@ -47,55 +45,120 @@ def _sized(value) -> int | None:
     return None
 
 
-# ---- operators ---------------------------------------------------------------------------
+def int_result(value):
+    """``value``, refused when it is an integer of more than MAX_INT_BITS."""
+    if type(value) is int and value.bit_length() > MAX_INT_BITS:
+        too_large(f"an integer result would be more than {MAX_INT_BITS:,} bits")
+    return value
+
+
+# ---- arithmetic --------------------------------------------------------------------------
 def _mul(meter: Meter, a, b):
     for seq, times in ((a, b), (b, a)):
         if _sized(seq) is not None and isinstance(times, int):
-            meter.charge(_check_size(len(seq) * max(times, 0)))
+            meter.charge(check_size(len(seq) * max(times, 0)))
             return seq * times
     if isinstance(a, int) and isinstance(b, int) and a.bit_length() + b.bit_length() > MAX_INT_BITS:
-        raise SandboxError("an integer result would be too large")
+        too_large(f"an integer result would be more than {MAX_INT_BITS:,} bits")
     return a * b
 
 
 def _add(meter: Meter, a, b):
     if _sized(a) is not None and _sized(b) is not None:
-        meter.charge(_check_size(len(a) + len(b)))
-    return a + b
+        meter.charge(check_size(len(a) + len(b)))
+        return a + b
+    return int_result(a + b)
+
+
+def _sub(meter: Meter, a, b):
+    if type(a) in (set, frozenset) or type(a) in _VIEWS:
+        _set_operation(meter, a, b, len(a) if is_sized(a) else 0)
+    return int_result(a - b)
 
 
 def _pow(meter: Meter, a, b):
-    if isinstance(a, int) and isinstance(b, int) and b > 0:
-        if max(a.bit_length(), 1) * b > MAX_INT_BITS:
-            raise SandboxError("a power would be too large")
+    if isinstance(a, int) and isinstance(b, int) and b > 0 and abs(a) > 1:
+        if b * math.log2(abs(a)) > MAX_INT_BITS:
+            too_large(f"a power would be more than {MAX_INT_BITS:,} bits")
     if isinstance(a, decimal.Decimal) or isinstance(b, decimal.Decimal):
         if abs(b) > 10_000:
-            raise SandboxError("a decimal power would be too large")
+            too_large("a decimal power would be too large")
+        # a fractional power takes a logarithm as precise as its operands: round long ones
+        # (Decimal(5e-324) has 751 digits) to the context's precision first
+        a, b = _short(a), _short(b)
     return a**b
+
+
+_SHORT_DECIMAL = sys.getsizeof(decimal.Decimal(10**75))  # coefficients up to 76 digits
+
+
+def _short(value):
+    """A Decimal (or an int becoming one) rounded to its context's precision plus guard
+    digits when its coefficient is longer."""
+    if type(value) is int and value.bit_length() > 64:
+        value = decimal.Decimal(value)
+    if type(value) is decimal.Decimal and sys.getsizeof(value) > _SHORT_DECIMAL:
+        context = decimal.getcontext()
+        guarded = decimal.Context(prec=context.prec + 10, Emax=context.Emax, Emin=context.Emin)
+        value = guarded.plus(value)
+    return value
 
 
 def _lshift(meter: Meter, a, b):
     if isinstance(a, int) and isinstance(b, int) and a.bit_length() + b > MAX_INT_BITS:
-        raise SandboxError("a shift would be too large")
+        too_large(f"a shift would be more than {MAX_INT_BITS:,} bits")
     return a << b
 
 
-_PERCENT_SPEC = re.compile(rb"%(?:\([^)]*\))?[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?")
+def _set_operation(meter: Meter, a, b, size: int) -> None:
+    """``| & ^ -`` of sets and dicts build up to ``size`` elements; dict views hash theirs."""
+    if type(a) in _VIEWS or type(b) in _VIEWS:
+        meter.weigh((a, b))
+    check_tables(a, b)
+    meter.charge(check_size(size))
+
+
+def _bits(symbol: str, function):
+    def guarded(meter: Meter, a, b):
+        if type(a) is not int and is_sized(a) and is_sized(b):
+            _set_operation(meter, a, b, len(a) + len(b) if symbol != "&" else len(a))
+        return function(a, b)
+
+    return guarded
+
+
+# ---- % formatting ------------------------------------------------------------------------
+_PERCENT_SPEC = re.compile(rb"%(?:\([^)]*\))?[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?[hlL]?(.?)")
 
 
 def _mod(meter: Meter, a, b):
-    if isinstance(a, (str, bytes)):
-        text = a.encode() if isinstance(a, str) else a
-        for width, precision in _PERCENT_SPEC.findall(text):
-            for part in (width, precision):
-                if part == b"*" or (part and int(part) > MAX_FORMAT_WIDTH):
-                    raise SandboxError("a % format width or precision is too large")
-        result = a % b
-        meter.charge(_check_size(len(result)))
-        return result
-    return a % b
+    if not isinstance(a, (str, bytes)):
+        return a % b
+    text = a.encode() if isinstance(a, str) else a
+    size = len(a)
+    quoted = False
+    for width, precision, conversion in _PERCENT_SPEC.findall(text):
+        for part in (width, precision):
+            if part == b"*" or (part and int(part) > MAX_FORMAT_WIDTH):
+                too_large("a % format width or precision is too large")
+            size += int(part or 0)
+        quoted = quoted or conversion in (b"r", b"a")
+    values = tuple(b.values()) if isinstance(b, Mapping) else b if type(b) is tuple else (b,)
+    for value in values:
+        check_decimal(value)
+    check_size(size + text_size(values, MAX_SIZE, quoted))
+    result = a % b
+    meter.charge(check_size(len(result)))
+    return result
 
 
+def check_decimal(value) -> None:
+    """%d, round() and int() of a Decimal write out all its digits."""
+    if type(value) is decimal.Decimal and value.is_finite() and value.adjusted() > MAX_DIGITS:
+        too_large(f"a number of more than {MAX_DIGITS:,} digits is too large to convert")
+
+
+# ---- mixing decimals and floats ----------------------------------------------------------
 def _decimals(a, b):
     """Decimal with float is a TypeError in Python; in rules the float becomes a Decimal
     (``total * 1.13`` on a currency field just works)."""
@@ -116,13 +179,16 @@ def _mixed(function):
 
 _BINOPS = {
     "+": _mixed(_add),
-    "-": _mixed(lambda m, a, b: a - b),
+    "-": _mixed(_sub),
     "*": _mixed(_mul),
     "/": _mixed(lambda m, a, b: a / b),
     "//": _mixed(lambda m, a, b: a // b),
     "**": _mixed(_pow),
     "<<": _lshift,
     "%": _mixed(_mod),
+    "|": _bits("|", operator.or_),
+    "&": _bits("&", operator.and_),
+    "^": _bits("^", operator.xor),
 }
 _INPLACE = {
     "+=": _BINOPS["+"],
@@ -134,310 +200,104 @@ _INPLACE = {
     "<<=": _lshift,
     "%=": _BINOPS["%"],
     ">>=": lambda m, a, b: operator.irshift(a, b),
-    "&=": lambda m, a, b: operator.iand(a, b),
-    "|=": lambda m, a, b: operator.ior(a, b),
-    "^=": lambda m, a, b: operator.ixor(a, b),
+    "&=": _bits("&", operator.iand),
+    "|=": _bits("|", operator.ior),
+    "^=": _bits("^", operator.ixor),
 }
 
 
+def binop(symbol: str, a, b):
+    """``_binop_``: ``a + b`` and the other guarded operators."""
+    return _BINOPS[symbol](current(), a, b)
+
+
+def inplacevar(symbol: str, a, b):
+    """``_inplacevar_``: ``a += b`` and the other augmented assignments."""
+    return _INPLACE[symbol](current(), a, b)
+
+
+# ---- f-string fields ---------------------------------------------------------------------
 _FORMAT_NUMBERS = re.compile(r"(\d+)")
+_CONVERSIONS = {ord("r"): repr, ord("s"): str, ord("a"): ascii}
 
 
-def _format(value, conversion: int, spec: str) -> str:
-    """``format(value, spec)`` after applying !r/!s/!a, with bounded widths."""
-    if conversion == ord("r"):
-        value = repr(value)
-    elif conversion == ord("s"):
-        value = str(value)
-    elif conversion == ord("a"):
-        value = ascii(value)
-    if any(int(n) > MAX_FORMAT_WIDTH for n in _FORMAT_NUMBERS.findall(spec)):
-        raise SandboxError("a format width or precision is too large")
-    return format(value, spec)
+def guarded_format(value, conversion: int, spec: str = "") -> str:
+    """``_format_``: an f-string field, ``format(value, spec)`` after !r/!s/!a, its text
+    sized before it is built."""
+    widths = [int(n) for n in _FORMAT_NUMBERS.findall(spec)]
+    if any(n > MAX_FORMAT_WIDTH for n in widths):
+        too_large("a format width or precision is too large")
+    size = text_size(value, MAX_SIZE, conversion in (ord("r"), ord("a"))) + sum(widths)
+    if type(value) is decimal.Decimal and spec[-1:] in ("f", "F", "%") and value.is_finite():
+        size += abs(value.adjusted())  # fixed-point writes out every zero
+    check_size(size)
+    if conversion in _CONVERSIONS:
+        value = _CONVERSIONS[conversion](value)
+    text = format(value, spec)
+    current().charge(len(text))  # the f-string copies it into its result
+    return text
 
 
-# ---- attribute access --------------------------------------------------------------------
-def _sized_str_method(name: str, estimate):
-    def factory(obj, meter: Meter):
-        method = getattr(obj, name)
-
-        def guarded(*args, **kwargs):
-            meter.charge(_check_size(estimate(obj, *args, **kwargs)))
-            return method(*args, **kwargs)
-
-        return guarded
-
-    return factory
-
-
-def _replace_size(s, old, new, count=-1):
-    occurrences = s.count(old) if count < 0 else min(count, s.count(old))
-    if not old:
-        occurrences = len(s) + 1
-    return len(s) + occurrences * max(len(new) - len(old), 0)
-
-
-def _join_size(sep, items):
-    items = list(items)
-    return sum(len(i) if hasattr(i, "__len__") else 0 for i in items) + len(sep) * len(items)
-
-
-def _width(s, width, *rest):
-    return max(len(s), width)
-
-
-def _expandtabs(s, tabsize=8):
-    return len(s) + s.count("\t") * max(tabsize, 0)
-
-
-_STRING_WRAPPERS = {
-    "replace": _sized_str_method("replace", _replace_size),
-    "join": _sized_str_method("join", _join_size),
-    "ljust": _sized_str_method("ljust", _width),
-    "rjust": _sized_str_method("rjust", _width),
-    "center": _sized_str_method("center", _width),
-    "zfill": _sized_str_method("zfill", _width),
-    "expandtabs": _sized_str_method("expandtabs", _expandtabs),
+# ---- comparisons -------------------------------------------------------------------------
+_TEXT = (str, bytes)
+_TEXT_OR_FAST = FLAT | {decimal.Decimal, str, bytes}
+_LONG_TEXT = 4096
+_COMPARISONS = {
+    "==": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "in": lambda a, b: a in b,
+    "not in": lambda a, b: a not in b,
+    "is": operator.is_,
+    "is not": operator.is_not,
 }
-_STRING_METHODS = frozenset(
-    n for n in dir(str) if not n.startswith("_") and n not in ("format", "format_map", "maketrans")
-)
-_BYTES_METHODS = frozenset(
-    n for n in dir(bytes) if not n.startswith("_") and n not in ("maketrans", "fromhex")
-)
+_HASHED = (dict, set, frozenset, type({}.keys()), Mapping)
 
 
-def _list_extend(obj, meter):
-    def extend(items):
-        items = list(items)
-        meter.charge(_check_size(len(obj) + len(items)))
-        obj.extend(items)
-
-    return extend
-
-
-ALLOWED_ATTRIBUTES: dict[type, frozenset[str]] = {
-    str: _STRING_METHODS,
-    bytes: _BYTES_METHODS,
-    int: frozenset({"real", "imag", "numerator", "denominator", "bit_length", "conjugate"}),
-    bool: frozenset({"real", "imag"}),
-    float: frozenset({"real", "imag", "is_integer", "as_integer_ratio", "conjugate", "hex"}),
-    decimal.Decimal: frozenset(
-        {
-            "quantize",
-            "normalize",
-            "to_integral_value",
-            "is_zero",
-            "is_signed",
-            "is_nan",
-            "is_finite",
-            "is_infinite",
-            "adjusted",
-            "copy_abs",
-            "copy_negate",
-            "compare",
-            "sqrt",
-            "max",
-            "min",
-            "real",
-            "imag",
-        }
-    ),
-    list: frozenset(
-        {
-            "append",
-            "extend",
-            "insert",
-            "pop",
-            "remove",
-            "index",
-            "count",
-            "sort",
-            "reverse",
-            "copy",
-            "clear",
-        }
-    ),
-    tuple: frozenset({"index", "count"}),
-    dict: frozenset(
-        {
-            "get",
-            "keys",
-            "values",
-            "items",
-            "pop",
-            "popitem",
-            "setdefault",
-            "update",
-            "copy",
-            "clear",
-        }
-    ),
-    set: frozenset(
-        {
-            "add",
-            "discard",
-            "remove",
-            "pop",
-            "clear",
-            "copy",
-            "union",
-            "intersection",
-            "difference",
-            "symmetric_difference",
-            "issubset",
-            "issuperset",
-            "isdisjoint",
-            "update",
-        }
-    ),
-    frozenset: frozenset(
-        {
-            "union",
-            "intersection",
-            "difference",
-            "symmetric_difference",
-            "issubset",
-            "issuperset",
-            "isdisjoint",
-            "copy",
-        }
-    ),
-    dt.date: frozenset(
-        {
-            "year",
-            "month",
-            "day",
-            "weekday",
-            "isoweekday",
-            "isoformat",
-            "strftime",
-            "replace",
-            "toordinal",
-            "isocalendar",
-        }
-    ),
-    dt.datetime: frozenset(
-        {
-            "year",
-            "month",
-            "day",
-            "hour",
-            "minute",
-            "second",
-            "microsecond",
-            "tzinfo",
-            "date",
-            "time",
-            "weekday",
-            "isoweekday",
-            "isoformat",
-            "strftime",
-            "replace",
-            "timestamp",
-            "astimezone",
-            "utcoffset",
-            "toordinal",
-            "isocalendar",
-        }
-    ),
-    dt.time: frozenset(
-        {"hour", "minute", "second", "microsecond", "isoformat", "strftime", "replace"}
-    ),
-    dt.timedelta: frozenset({"days", "seconds", "microseconds", "total_seconds"}),
-}
-# Exceptions caught by a script expose their message arguments only.
-EXCEPTION_ATTRIBUTES = frozenset({"args"})
+def _price_comparison(meter: Meter, symbol: str, a, b) -> None:
+    if symbol in ("is", "is not"):
+        return
+    if symbol in ("in", "not in"):
+        if type(b) is range:
+            # an integer is looked up by arithmetic; anything else is compared with each
+            meter.spend(1 if type(a) in (int, bool) else len(b))
+        elif isinstance(b, _HASHED):
+            meter.weigh(a)  # hashed, then compared with a match
+        else:
+            meter.weigh((a, b))
+        return
+    check_tables(a, b)  # set == set looks up every element of one in the other
+    # == and < stop at the shorter side: weigh the smaller first, the other up to it.
+    if is_sized(a) and is_sized(b) and len(b) < len(a):
+        a, b = b, a
+    budget = meter.budget
+    first = weigh(a, budget.steps_left)
+    budget.spend(min(first, weigh(b, first)), "a comparison")
 
 
-class SafeNamespace:
-    """A read-only bag of helpers (``math.floor``); only its own entries are reachable."""
-
-    __slots__ = ("_entries", "_name")
-
-    def __init__(self, name: str, entries: dict[str, Any]):
-        object.__setattr__(self, "_name", name)
-        object.__setattr__(self, "_entries", dict(entries))
-
-    def __repr__(self) -> str:
-        return f"<{self._name}>"
-
-
-def make_getattr(meter: Meter):
-    def guarded_getattr(obj, name: str, default=None):
-        if not isinstance(name, str) or name.startswith("_"):
-            raise SandboxError(f"attribute {name!r} is not allowed")
-        kind = type(obj)
-        if kind is SafeNamespace:
-            entries = obj._entries
-            if name in entries:
-                return entries[name]
-            raise SandboxError(f"{obj._name} has no {name!r}")
-        sandboxed = getattr(kind, "__sandbox_attributes__", None)
-        if sandboxed is not None:
-            return obj.sandbox_attribute(name)
-        if isinstance(obj, BaseException) and not isinstance(obj, type):
-            if name in EXCEPTION_ATTRIBUTES:
-                return getattr(obj, name)
-            raise SandboxError(f"attribute {name!r} of an exception is not allowed")
-        allowed = ALLOWED_ATTRIBUTES.get(kind)
-        if allowed is None or name not in allowed:
-            raise SandboxError(f"attribute {name!r} of {kind.__name__} is not allowed")
-        if kind in (str, bytes) and name in _STRING_WRAPPERS:
-            return _STRING_WRAPPERS[name](obj, meter)
-        if kind is list and name == "extend":
-            return _list_extend(obj, meter)
-        if kind is set and name == "update":
-            return lambda *others: _set_update(obj, meter, others)
-        return getattr(obj, name)
-
-    return guarded_getattr
+def compare(symbol: str, a, b):
+    """``_compare_``: ``a == b``, ``a in b``... paid for when they go through containers."""
+    kind_a, kind_b = type(a), type(b)
+    if kind_a in _TEXT_OR_FAST and kind_b in _TEXT_OR_FAST:
+        size = (len(a) if kind_a in _TEXT else 0) + (len(b) if kind_b in _TEXT else 0)
+        if size > _LONG_TEXT:  # a comparison or search goes through the text once
+            current().spend(size // TEXT_PER_STEP)
+    else:
+        _price_comparison(current(), symbol, a, b)
+    return _COMPARISONS[symbol](a, b)
 
 
-def _set_update(target: set, meter: Meter, others) -> None:
-    for other in others:
-        other = list(other)
-        meter.charge(_check_size(len(target) + len(other)))
-        target.update(other)
-
-
-def guarded_getitem(obj, key):
-    if isinstance(key, str) and key.startswith("_"):
-        raise SandboxError(f"item {key!r} is not allowed")
-    return obj[key]
-
-
-def guarded_write(obj):
-    """What may be changed in place: the containers a rule builds, and script records."""
-    if type(obj) in (dict, list, set) or getattr(type(obj), "__sandbox_writable__", False):
-        return obj
-    raise SandboxError(f"{type(obj).__name__} objects cannot be changed")
-
-
-def make_binop(meter: Meter):
-    def binop(symbol: str, a, b):
-        return _BINOPS[symbol](meter, a, b)
-
-    return binop
-
-
-def make_inplacevar(meter: Meter):
-    def inplacevar(symbol: str, a, b):
-        return _INPLACE[symbol](meter, a, b)
-
-    return inplacevar
-
-
-def guarded_apply(function, *args, **kwargs):
-    return function(*args, **kwargs)
-
-
-ITERATION_GUARDS = {
-    "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
-    "_unpack_sequence_": guarded_unpack_sequence,
-    "_getiter_": iter,
-    "_getitem_": guarded_getitem,
-    "_write_": guarded_write,
-    "_apply_": guarded_apply,
-    "_format_": _format,
-}
+def compare_chain(left, symbols: tuple, *rights):
+    """``_compare_chain_``: ``a < b <= c``; each right side is a thunk, evaluated only when
+    reached."""
+    result = True
+    for symbol, right in zip(symbols, rights, strict=True):
+        right = right()
+        result = compare(symbol, left, right)
+        if not result:
+            return result
+        left = right
+    return result

@@ -3,8 +3,10 @@
 On top of RestrictedPython (no names or attributes starting with ``_``, guarded
 attribute/item/iteration access), this refuses imports, classes, ``global``/``nonlocal``,
 generators, ``await``, ``with``, bare ``except:`` and ``except BaseException``, and routes
-arithmetic through guards (``+ * ** << %`` can build huge values; decimals and floats mix)
-and f-string format specs through size guards.
+through run-time guards everything that can build a huge value or go through one in C:
+arithmetic and set operators (``+ * ** << % | & ^``; decimals and floats mix), comparisons
+(``==`` and ``in`` walk containers), f-string fields, ``*x``/``**x`` unpacking, and the keys
+of set and dict displays (hashing a tuple goes through all of it).
 """
 
 from __future__ import annotations
@@ -22,11 +24,44 @@ GUARDED_BINOPS = {
     ast.Pow: "**",
     ast.LShift: "<<",
     ast.Mod: "%",
+    ast.BitOr: "|",
+    ast.BitAnd: "&",
+    ast.BitXor: "^",
+}
+# A set or dict display with more keys than this is built by a guard, in slices, its keys
+# checked for shared hashes (the source can list thousands of crafted integers).
+LONG_DISPLAY = 64
+COMPARISONS = {
+    ast.Eq: "==",
+    ast.NotEq: "!=",
+    ast.Lt: "<",
+    ast.LtE: "<=",
+    ast.Gt: ">",
+    ast.GtE: ">=",
+    ast.In: "in",
+    ast.NotIn: "not in",
+    ast.Is: "is",
+    ast.IsNot: "is not",
 }
 
 
 def _tick() -> ast.Call:
     return ast.Call(func=ast.Name("_tick_", ast.Load()), args=[], keywords=[])
+
+
+def _call(guard: str, *args: ast.expr) -> ast.Call:
+    return ast.Call(func=ast.Name(guard, ast.Load()), args=list(args), keywords=[])
+
+
+def _thunk(body: ast.expr) -> ast.Lambda:
+    arguments = ast.arguments(
+        posonlyargs=[], args=[], vararg=None, kwonlyargs=[], kw_defaults=[], defaults=[]
+    )
+    return ast.Lambda(args=arguments, body=body)
+
+
+def _placed(new: ast.AST, old: ast.AST) -> ast.AST:
+    return ast.fix_missing_locations(ast.copy_location(new, old))
 
 
 class SandboxPolicy(RestrictingNodeTransformer):
@@ -99,22 +134,80 @@ class SandboxPolicy(RestrictingNodeTransformer):
         symbol = GUARDED_BINOPS.get(type(node.op))
         if symbol is None:
             return node
-        call = ast.Call(
-            func=ast.Name("_binop_", ast.Load()),
-            args=[ast.Constant(symbol), node.left, node.right],
-            keywords=[],
-        )
-        return ast.fix_missing_locations(ast.copy_location(call, node))
+        return _placed(_call("_binop_", ast.Constant(symbol), node.left, node.right), node)
 
     def visit_FormattedValue(self, node):
         node = super().visit_FormattedValue(node)
-        if node.format_spec is None:
-            return node
-        # f"{value!r:>{width}}" -> f"{_format_(value, 'r', f'>{width}')}"
-        guarded = ast.Call(
-            func=ast.Name("_format_", ast.Load()),
-            args=[node.value, ast.Constant(node.conversion), node.format_spec],
-            keywords=[],
-        )
+        # f"{value!r:>{width}}" -> f"{_format_(value, 114, f'>{width}')}": every field, so
+        # that the text of a huge value is sized before it is written
+        spec = node.format_spec if node.format_spec is not None else ast.Constant("")
+        guarded = _call("_format_", node.value, ast.Constant(node.conversion), spec)
         replacement = ast.FormattedValue(value=guarded, conversion=-1, format_spec=None)
-        return ast.fix_missing_locations(ast.copy_location(replacement, node))
+        return _placed(replacement, node)
+
+    def visit_Compare(self, node):
+        node = super().visit_Compare(node)
+        symbols = [COMPARISONS[type(op)] for op in node.ops]
+        if len(symbols) == 1:
+            if symbols[0] in ("is", "is not"):
+                return node  # identity never goes through a value
+            call = _call("_compare_", ast.Constant(symbols[0]), node.left, node.comparators[0])
+            return _placed(call, node)
+        # a < b <= c: the right sides become thunks so each is evaluated once, and only
+        # when reached; an assignment inside one would bind in the thunk instead.
+        if any(isinstance(n, ast.NamedExpr) for c in node.comparators for n in ast.walk(c)):
+            self.error(node, "Assignment expressions in chained comparisons are not allowed.")
+            return node
+        names = ast.Tuple([ast.Constant(symbol) for symbol in symbols], ast.Load())
+        call = _call("_compare_chain_", node.left, names, *map(_thunk, node.comparators))
+        return _placed(call, node)
+
+    # ---- unpacking and keys: copies and hashes that happen inside CPython -----------------
+    def visit_Starred(self, node):
+        node = super().visit_Starred(node)
+        if isinstance(node.ctx, ast.Load):
+            node.value = _placed(_call("_star_", node.value), node.value)
+        return node
+
+    def visit_keyword(self, node):
+        node = super().visit_keyword(node)
+        if node.arg is None:  # f(**mapping)
+            node.value = _placed(_call("_star_", node.value), node.value)
+        return node
+
+    def visit_Set(self, node):
+        node = super().visit_Set(node)
+        node.elts = [self._key(element) for element in node.elts]
+        if len(node.elts) > LONG_DISPLAY and not any(isinstance(e, ast.Starred) for e in node.elts):
+            return _placed(_call("_set_", ast.Tuple(node.elts, ast.Load())), node)
+        return node
+
+    def visit_Dict(self, node):
+        node = super().visit_Dict(node)
+        for index, key in enumerate(node.keys):
+            if key is None:  # {**mapping}
+                node.values[index] = _placed(_call("_star_", node.values[index]), node)
+            else:
+                node.keys[index] = self._key(key)
+        if len(node.keys) > LONG_DISPLAY and None not in node.keys:
+            # keys and values in their order of evaluation: k1, v1, k2, v2...
+            flat = [item for pair in zip(node.keys, node.values, strict=True) for item in pair]
+            return _placed(_call("_dict_", ast.Tuple(flat, ast.Load())), node)
+        return node
+
+    def visit_SetComp(self, node):
+        node = super().visit_SetComp(node)
+        node.elt = self._key(node.elt)
+        return node
+
+    def visit_DictComp(self, node):
+        node = super().visit_DictComp(node)
+        node.key = self._key(node.key)
+        return node
+
+    @staticmethod
+    def _key(node):
+        if isinstance(node, ast.Starred):  # {*items}: every element is hashed
+            node.value.args.append(_placed(ast.Constant(True), node))
+            return node
+        return _placed(_call("_key_", node), node)

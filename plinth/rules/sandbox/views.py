@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from plinth.rules.sandbox.errors import SandboxError
 
 _MAPPING_METHODS = frozenset({"get", "keys", "values", "items"})
+
+
+def _field_get(values, key, default=None):
+    """``record.get(key, default)``: fields are named by text, so nothing else is looked
+    up (a tuple key would be hashed all the way down)."""
+    return values[key] if type(key) is str and key in values else default
 
 
 class RecordView(Mapping):
@@ -22,6 +29,8 @@ class RecordView(Mapping):
     def sandbox_attribute(self, name: str):
         if name in self._values:
             return self._values[name]
+        if name == "get":
+            return functools.partial(_field_get, self._values)
         if name in _MAPPING_METHODS:
             return getattr(self, name)
         raise SandboxError(f"the record has no field {name!r}")
@@ -29,6 +38,8 @@ class RecordView(Mapping):
     def __getitem__(self, key):
         if isinstance(key, str) and key.startswith("_"):
             raise SandboxError(f"item {key!r} is not allowed")
+        if type(key) is not str:
+            raise KeyError(key)  # fields are named by text; nothing else is hashed
         return self._values[key]
 
     def __iter__(self) -> Iterator[str]:
@@ -50,6 +61,8 @@ class WritableRecord(dict):
     def sandbox_attribute(self, name: str):
         if name in self:
             return self[name]
+        if name == "get":
+            return functools.partial(_field_get, self)
         if name in _MAPPING_METHODS:
             return getattr(self, name)
         raise SandboxError(f"the record has no field {name!r}")
