@@ -9,6 +9,7 @@ from flask import Flask
 
 from plinth.config import ensure_secret_key, load_config
 from plinth.extension import PlinthExtension
+from plinth.http_security import init_app as init_http_security
 from plinth.log import configure_logging
 
 MIB = 1024 * 1024
@@ -27,6 +28,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         JSON_SORT_KEYS=False,
     )
     PlinthExtension(settings).init_app(app)
+    init_http_security(app, settings)
     from admin_ui import init_app as init_ui
     from plinth.api import init_app as init_api
 

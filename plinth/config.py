@@ -104,6 +104,31 @@ SETTINGS: tuple[Setting, ...] = (
         "Map tile URL template for the pages' map pickers, e.g. a LAN tile server's "
         "https://tiles.example/{z}/{x}/{y}.png (empty: no tiles, coordinates still work).",
     ),
+    Setting(
+        "SESSION_IDLE_MINUTES",
+        _parse_int,
+        480,
+        "A browser session unused this long ends (the user logs in again).",
+    ),
+    Setting(
+        "SESSION_MAX_HOURS",
+        _parse_int,
+        168,
+        "A browser session ends this long after its login, however active it is.",
+    ),
+    Setting(
+        "SESSION_COOKIE_SECURE",
+        _parse_bool,
+        None,
+        "Send the session cookie over HTTPS only (default: on when PUBLIC_URL is https).",
+    ),
+    Setting(
+        "TRUSTED_PROXIES",
+        _parse_int,
+        0,
+        "How many reverse proxies in front of Plinth set X-Forwarded-For/-Proto/-Host; "
+        "0 ignores those headers (the client address is the connection's).",
+    ),
     Setting("TESTING", _parse_bool, False, "Test mode (used by the test suite)."),
     Setting(
         "DEMO_SCALE",
@@ -276,8 +301,16 @@ def _fill_derived_defaults(values: dict[str, Any], sources: dict[str, str]) -> N
         sources["DATABASE_URL"] = "default"
     if not values["STORAGE_DIR"]:
         values["STORAGE_DIR"] = str(instance / "files")
-    if values["MAX_UPLOAD_MB"] < 1:
-        raise ConfigError(f"{ENV_PREFIX}MAX_UPLOAD_MB must be at least 1")
+    for name, minimum in (
+        ("MAX_UPLOAD_MB", 1),
+        ("SESSION_IDLE_MINUTES", 1),
+        ("SESSION_MAX_HOURS", 1),
+        ("TRUSTED_PROXIES", 0),
+    ):
+        if values[name] < minimum:
+            raise ConfigError(f"{ENV_PREFIX}{name} must be at least {minimum}")
+    if values["SESSION_COOKIE_SECURE"] is None:
+        values["SESSION_COOKIE_SECURE"] = values["PUBLIC_URL"].lower().startswith("https://")
 
 
 def ensure_secret_key(config: Config) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 from urllib.parse import urlsplit
 from zoneinfo import available_timezones
 
@@ -11,11 +13,18 @@ from flask_babel import gettext as _
 from admin_ui.i18n import LANGUAGES, SESSION_KEY
 from admin_ui.pages import pages
 from admin_ui.pages.context import page_session
-from plinth.api.auth import csrf_matches, csrf_token, start_browser_session
+from plinth.api.auth import (
+    LOGIN_KEY,
+    csrf_matches,
+    csrf_token,
+    end_browser_session,
+    start_browser_session,
+)
 from plinth.api.responses import client_address
+from plinth.auth.browser_sessions import Lifetimes, list_sessions
 from plinth.auth.login import verify_login
 from plinth.auth.people import update_profile
-from plinth.errors import NotAuthenticated, ValidationError
+from plinth.errors import NotAuthenticated, TooManyRequests, ValidationError
 from plinth.extension import current_tenant
 from plinth.runtime.audit import audit
 
@@ -46,6 +55,18 @@ def login():
     return render_template("app/login.html", csrf=csrf_token(), next=request.args.get("next"))
 
 
+def _login_again(message: str, email: str, status: int, headers=None):
+    """The login form again, with what was typed and why it did not work."""
+    page = render_template(
+        "app/login.html",
+        csrf=csrf_token(),
+        error=message,
+        email=email,
+        next=request.form.get("next"),
+    )
+    return page, status, headers or {}
+
+
 @pages.post("/login")
 def login_submit():
     form = request.form
@@ -56,20 +77,26 @@ def login_submit():
     try:
         user = verify_login(current_tenant().database, email, password, client_address())
     except NotAuthenticated:
-        message = _("Wrong email or password.")
-        page = render_template(
-            "app/login.html", csrf=csrf_token(), error=message, email=email, next=form.get("next")
-        )
-        return page, 401
+        return _login_again(_("Wrong email or password."), email, 401)
+    except TooManyRequests as exc:
+        if exc.retry_after < 60:
+            message = _("Too many failed logins. Try again in %(n)d seconds.", n=exc.retry_after)
+        else:
+            minutes = math.ceil(exc.retry_after / 60)
+            message = _("Too many failed logins. Try again in %(n)d minutes.", n=minutes)
+        headers = {"Retry-After": str(exc.retry_after)}
+        return _login_again(message, email, 429, headers)
     start_browser_session(user)
     return redirect(safe_next(form.get("next")))
 
 
 @pages.post("/logout")
 def logout():
+    everywhere = request.form.get("everywhere") == "1"
     with page_session(write=True) as s:  # checks the login and the form's CSRF token
-        audit(s.conn, s.actor, "auth.logout", s.actor.label)  # as the API's logout does
-    session.clear()
+        end_browser_session(s.conn, everywhere, s.actor)
+        # as the API's logout does
+        audit(s.conn, s.actor, "auth.logout", s.actor.label, {"everywhere": everywhere})
     return redirect(url_for("pages.login"))
 
 
@@ -83,7 +110,7 @@ def preferences():
         changes["locale"] = locale
     if zone:
         changes["time_zone"] = zone
-    if session.get("user_id"):
+    if session.get(LOGIN_KEY):
         with page_session(write=True) as s:
             try:
                 update_profile(s.conn, s.actor, changes)
@@ -101,4 +128,9 @@ def preferences():
 def preferences_page():
     with page_session() as s:
         zones = sorted(available_timezones())
-        return render_template("app/preferences.html", zones=zones, actor=s.actor)
+        now = dt.datetime.now(dt.UTC)
+        lifetimes = Lifetimes.from_config(current_tenant().config)
+        sessions = list_sessions(s.conn, s.actor.id, lifetimes, now)
+        return render_template(
+            "app/preferences.html", zones=zones, actor=s.actor, sessions=sessions
+        )

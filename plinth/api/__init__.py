@@ -19,7 +19,7 @@ from plinth.api import (
 )
 from plinth.api.converters import IdConverter
 from plinth.api.docs import register as register_docs
-from plinth.api.jsonio import PlinthJSONProvider
+from plinth.api.jsonio import BadRequest, PlinthJSONProvider, QueryInvalid
 from plinth.api.problems import register_error_handlers
 
 
@@ -28,8 +28,6 @@ def init_app(app: Flask) -> None:
     app.url_map.converters["id"] = IdConverter
     app.json_provider_class = PlinthJSONProvider
     app.json = PlinthJSONProvider(app)
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
     api = Blueprint("api", __name__, url_prefix="/api/v1", template_folder="templates")
     for module in (
         routes_system,
@@ -54,6 +52,15 @@ def init_app(app: Flask) -> None:
         limit = app.config.get("MAX_CONTENT_LENGTH")
         if limit and request.content_length and request.content_length > limit:
             raise RequestEntityTooLarge()
+
+    @api.before_request
+    def refuse_nul_characters():
+        # Every argument may end up in a query; PostgreSQL refuses NUL in text (a 500).
+        if "\x00" in request.path:
+            raise BadRequest("the path must not contain NUL characters")
+        for key, values in request.args.lists():
+            if "\x00" in key or any("\x00" in value for value in values):
+                raise QueryInvalid({key: ["must not contain NUL characters"]})
 
     app.register_blueprint(api)
     for blueprint in routes.blueprints:

@@ -4,40 +4,61 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import hashlib
 import hmac
 import secrets
 from collections.abc import Iterator
 
-import sqlalchemy as sa
 from flask import g, request, session
 from sqlalchemy.engine import Connection
 
+from plinth.api.responses import client_address
 from plinth.auth.actor import Actor
+from plinth.auth.browser_sessions import (
+    Lifetimes,
+    end_session,
+    end_user_sessions,
+    resolve_session,
+    start_session,
+    touch_session,
+)
+from plinth.auth.browser_sessions import needs_touch as needs_session_touch
 from plinth.auth.tokens import needs_touch, resolve_token, touch_token
 from plinth.auth.users import actor_for
 from plinth.errors import NotAuthenticated, PermissionDenied
 from plinth.extension import current_tenant
-from plinth.runtime import system_tables as st
 from plinth.runtime.session import Session
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_HEADER = "X-CSRF-Token"
+LOGIN_KEY = "sid"  # the cookie's name for the server-side session's key
 
 
-def session_stamp(password_hash: str | None) -> str:
-    """Changes when the password changes, which ends every cookie session of the user."""
-    return hashlib.sha256((password_hash or "-").encode()).hexdigest()[:16]
+def _lifetimes() -> Lifetimes:
+    return Lifetimes.from_config(current_tenant().config)
 
 
 def start_browser_session(user: dict) -> str:
-    """Log a user in with the cookie session; returns the CSRF token for unsafe requests."""
-    session.clear()
-    session["user_id"] = user["id"]
-    session["stamp"] = session_stamp(user["password_hash"])
+    """Log a user in with a server-side session named by the cookie; returns the CSRF token
+    unsafe requests must send."""
+    now = dt.datetime.now(dt.UTC)
+    agent = request.headers.get("User-Agent", "")
+    with current_tenant().database.transaction(write=True) as conn:
+        key = start_session(conn, user, client_address(), agent, now)
+    session.clear()  # nothing of an earlier visitor's cookie carries over
+    session[LOGIN_KEY] = key
     session["csrf"] = secrets.token_urlsafe(32)
     session.permanent = True
     return session["csrf"]
+
+
+def end_browser_session(conn: Connection, everywhere: bool = False, actor=None) -> None:
+    """Log out: end this browser's session (or every session of its user) on the server."""
+    now = dt.datetime.now(dt.UTC)
+    if everywhere and actor is not None and actor.id is not None:
+        end_user_sessions(conn, actor.id, "logout_everywhere", now)
+    else:
+        end_session(conn, session.get(LOGIN_KEY), "logout", now)
+    session.clear()
 
 
 def csrf_token() -> str:
@@ -78,22 +99,26 @@ def authenticate(conn: Connection, writing: bool = False) -> Actor | None:
                 with current_tenant().database.transaction(write=True) as touch:
                     touch_token(touch, user["token_id"], now)
         return actor_for(conn, user)
-    user_id = session.get("user_id")
-    if not user_id:
+    key = session.get(LOGIN_KEY)
+    if not key:
         return None
-    user = (
-        conn.execute(sa.select(st.user).where(st.user.c.id == user_id, st.user.c.active.is_(True)))
-        .mappings()
-        .first()
-    )
-    if user is None or session.get("stamp") != session_stamp(user["password_hash"]):
+    now = dt.datetime.now(dt.UTC)
+    user = resolve_session(conn, key, _lifetimes(), now)
+    if user is None:
         session.clear()
         raise NotAuthenticated("your session has ended; log in again")
+    g.revision_id = user["revision_id"]
+    if needs_session_touch(user, now):
+        if writing:
+            touch_session(conn, user["session_id"], now)
+        else:
+            with current_tenant().database.transaction(write=True) as touch:
+                touch_session(touch, user["session_id"], now)
     if request.method not in SAFE_METHODS:
         sent = request.headers.get(CSRF_HEADER) or request.form.get("csrf_token", "")
         if not csrf_matches(sent):
             raise PermissionDenied(f"missing or wrong {CSRF_HEADER} header")
-    return actor_for(conn, dict(user))
+    return actor_for(conn, user)
 
 
 @contextlib.contextmanager

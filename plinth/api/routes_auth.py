@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
-from flask import Blueprint, g, jsonify, request, session
+from flask import Blueprint, g, jsonify
 
-from plinth.api.auth import api_session, csrf_token, start_browser_session
-from plinth.api.jsonio import json_body
-from plinth.api.responses import client_address, listing
+from plinth.api.auth import api_session, csrf_token, end_browser_session, start_browser_session
+from plinth.api.jsonio import json_body, optional_body
+from plinth.api.responses import client_address, id_arg, listing
+from plinth.auth.browser_sessions import Lifetimes
+from plinth.auth.browser_sessions import list_sessions as browser_sessions
 from plinth.auth.login import verify_login
 from plinth.auth.people import describe_user
 from plinth.auth.tokens import create_token, revoke_token
@@ -29,6 +31,7 @@ def register(api: Blueprint) -> None:
     api.add_url_rule("/auth/login", view_func=login, methods=["POST"])
     api.add_url_rule("/auth/logout", view_func=logout, methods=["POST"])
     api.add_url_rule("/auth/csrf", view_func=csrf, methods=["GET"])
+    api.add_url_rule("/auth/sessions", view_func=list_sessions, methods=["GET"])
 
 
 def _credentials(body: dict) -> tuple[str, str]:
@@ -91,7 +94,7 @@ def list_tokens():
             t.c.last_used_at,
             t.c.revoked_at,
         ).order_by(t.c.id)
-        user_id = request.args.get("user_id", type=int)
+        user_id = id_arg("user_id")
         if s.actor.is_admin and user_id:
             query = query.where(t.c.user_id == user_id)
         else:
@@ -118,10 +121,26 @@ def login():
 
 
 def logout():
+    """End this browser session on the server (``{"everywhere": true}``: every session of
+    the user, on every device)."""
+    body = optional_body(("everywhere",))
+    everywhere = body.get("everywhere", False)
+    if not isinstance(everywhere, bool):
+        raise ValidationError.single("everywhere", "must be true or false")
     with api_session() as s:
-        audit(s.conn, s.actor, "auth.logout", s.actor.label)
-    session.clear()
+        end_browser_session(s.conn, everywhere, s.actor)
+        audit(s.conn, s.actor, "auth.logout", s.actor.label, {"everywhere": everywhere})
     return "", 204
+
+
+def list_sessions():
+    """The caller's live browser sessions (where and when they were last used)."""
+    with api_session() as s:
+        if s.actor.id is None:
+            return listing([])
+        now = dt.datetime.now(dt.UTC)
+        lifetimes = Lifetimes.from_config(current_tenant().config)
+        return listing(browser_sessions(s.conn, s.actor.id, lifetimes, now))
 
 
 def csrf():

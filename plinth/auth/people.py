@@ -9,9 +9,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from plinth import json_props as props
 from plinth.auth.actor import Actor
-from plinth.auth.passwords import hash_password, verify_password
+from plinth.auth.browser_sessions import end_user_sessions
+from plinth.auth.passwords import MAX_LENGTH, hash_password, verify_password
 from plinth.auth.users import (
+    TIME_ZONE_LENGTH,
     check_profile,
     check_roles,
     create_user,
@@ -27,6 +30,7 @@ from plinth.runtime.audit import audit
 USER_FIELDS = frozenset(
     {"email", "name", "password", "roles", "teams", "active", "locale", "time_zone", "manager_id"}
 )
+NAME_LENGTH = 200
 PROFILE_FIELDS = frozenset({"name", "locale", "time_zone", "password", "current_password"})
 TEAM_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
@@ -88,11 +92,11 @@ def create_user_from(conn: Connection, actor: Actor, body: Any, known_roles) -> 
         conn,
         body["email"],
         body.get("password"),
-        body.get("name") or "",
+        props.text(body, "name", NAME_LENGTH, default="", nullable=True) or "",
         _list(body, "roles"),
         known_roles,
-        body.get("locale", "en"),
-        body.get("time_zone", "UTC"),
+        props.text(body, "locale", 16, default="en"),
+        props.text(body, "time_zone", TIME_ZONE_LENGTH, default="UTC"),
     )
     extra = {k: body[k] for k in ("teams", "active", "manager_id") if k in body}
     if extra:
@@ -102,10 +106,7 @@ def create_user_from(conn: Connection, actor: Actor, body: Any, known_roles) -> 
 
 
 def _list(body: dict, key: str) -> list:
-    value = body.get(key, [])
-    if not isinstance(value, list):
-        raise ValidationError.single(key, "must be a list")
-    return value
+    return props.listing(body, key, default=[])
 
 
 def update_user(
@@ -123,9 +124,7 @@ def update_user(
             raise Conflict(f"a user with email {email} already exists")
         changes["email"] = email
     if "name" in body:
-        if not isinstance(body["name"], str) or len(body["name"]) > 200:
-            raise ValidationError.single("name", "must be text of at most 200 characters")
-        changes["name"] = body["name"]
+        changes["name"] = props.text(body, "name", NAME_LENGTH)
     if "password" in body:
         changes["password_hash"] = hash_password(body["password"])
     if "active" in body:
@@ -134,20 +133,26 @@ def update_user(
         if not body["active"] and user_id == actor.id:
             raise ValidationError.single("active", "you cannot deactivate yourself")
         changes["active"] = body["active"]
+    for key in ("locale", "time_zone"):  # null is refused: the columns are NOT NULL
+        if key in body and body[key] is None:
+            raise ValidationError.single(key, "must not be null")
     check_profile(body.get("locale"), body.get("time_zone"))
     for key in ("locale", "time_zone"):
         if key in body:
             changes[key] = body[key]
     if "manager_id" in body:
-        manager = body["manager_id"]
+        manager = props.record_id(body, "manager_id", "user", nullable=True)
         if manager is not None:
-            if not isinstance(manager, int) or manager == user_id:
+            if manager == user_id:
                 raise ValidationError.single("manager_id", "must be another user's id")
             get_user(conn, manager)
         changes["manager_id"] = manager
     if changes:
         changes["updated_at"] = dt.datetime.now(dt.UTC)
         conn.execute(st.user.update().where(st.user.c.id == user_id).values(changes))
+        if "password_hash" in changes or changes.get("active") is False:
+            reason = "password_changed" if "password_hash" in changes else "deactivated"
+            end_user_sessions(conn, user_id, reason, changes["updated_at"])
     if "roles" in body:
         roles = check_roles(_list(body, "roles"), known_roles)
         if actor.id == user_id and "admin" in current["roles"] and "admin" not in roles:
@@ -173,6 +178,10 @@ def _set_user_teams(conn: Connection, user_id: int, teams: list) -> None:
 def _team_ids(conn: Connection, teams: list) -> list[int]:
     ids = []
     for item in teams:
+        # A team is named by its id or its name; anything else (true, 2^64, {}) is refused
+        # before it reaches a query.
+        if not props.is_id(item) and not (isinstance(item, str) and len(item) <= 63):
+            raise ValidationError.single("teams", "must be a list of team ids or names")
         column = st.team.c.id if isinstance(item, int) else st.team.c.name
         found = conn.scalar(sa.select(st.team.c.id).where(column == item))
         if found is None:
@@ -187,7 +196,8 @@ def update_profile(conn: Connection, actor: Actor, body: dict) -> None:
     changes = {k: body[k] for k in ("name", "locale", "time_zone") if k in body}
     if "password" in body:
         user = get_user(conn, actor.id)
-        if not verify_password(user["password_hash"], body.get("current_password") or ""):
+        current = props.text(body, "current_password", MAX_LENGTH, default="", nullable=True)
+        if not verify_password(user["password_hash"], current or ""):
             raise ValidationError.single("current_password", "is wrong")
         changes["password"] = body["password"]
     update_user(conn, actor, actor.id, changes, known_roles=(), audited=True)
@@ -225,9 +235,7 @@ def save_team(conn: Connection, actor: Actor, body: Any, team_id: int | None = N
             raise Conflict(f"a team named {name} already exists")
         values["name"] = name
     if "label" in body:
-        if not isinstance(body["label"], str) or len(body["label"]) > 200:
-            raise ValidationError.single("label", "must be text of at most 200 characters")
-        values["label"] = body["label"]
+        values["label"] = props.text(body, "label", 200)
     if team_id is None:
         values["created_at"] = dt.datetime.now(dt.UTC)
         team_id = conn.execute(st.team.insert().returning(st.team.c.id), values).scalar_one()
@@ -236,9 +244,7 @@ def save_team(conn: Connection, actor: Actor, body: Any, team_id: int | None = N
         if values:
             conn.execute(st.team.update().where(st.team.c.id == team_id).values(values))
     if "members" in body:
-        members = _list(body, "members")
-        if not all(isinstance(m, int) and not isinstance(m, bool) for m in members):
-            raise ValidationError.single("members", "must be a list of user ids")
+        members = props.id_list(body, "members", "user")
         found = set(conn.scalars(sa.select(st.user.c.id).where(st.user.c.id.in_(members))))
         missing = sorted(set(members) - found)
         if missing:

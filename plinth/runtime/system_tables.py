@@ -251,6 +251,27 @@ saved_view = sa.Table(
     sa.UniqueConstraint("user_id", "object", "name", name="uq_saved_view_name"),
 )
 
+browser_session = sa.Table(
+    "plinth_browser_session",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column("key_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column(
+        "user_id",
+        sa.BigInteger,
+        sa.ForeignKey("plinth_user.id", name="fk_browser_session_user", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("stamp", sa.String(16), nullable=False),  # of the password hash at login
+    sa.Column("ip", sa.String(64), nullable=False, server_default=""),
+    sa.Column("user_agent", sa.String(200), nullable=False, server_default=""),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("last_seen_at", UTCDateTime, nullable=False),
+    sa.Column("ended_at", UTCDateTime),
+    sa.Column("end_reason", sa.String(32)),
+    sa.Index("ix_plinth_browser_session_user", "user_id"),
+)
+
 job = sa.Table(
     "plinth_job",
     metadata,

@@ -238,7 +238,42 @@ def static_paths() -> dict[str, Any]:
                 security=open_,
             )
         },
-        "/api/v1/auth/logout": {"post": operation("End the browser session", "auth", NO_CONTENT)},
+        "/api/v1/auth/logout": {
+            "post": operation(
+                "End the browser session on the server (everywhere: every session of yours)",
+                "auth",
+                NO_CONTENT,
+                requestBody=body(
+                    {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "properties": {"everywhere": {"type": "boolean"}},
+                    },
+                    required=False,
+                ),
+            )
+        },
+        "/api/v1/auth/sessions": {
+            "get": operation(
+                "Your live browser sessions: address, browser, login and last use",
+                "auth",
+                ok(
+                    listing_of(
+                        {
+                            "type": "object",
+                            "properties": {
+                                "id": {"type": "integer"},
+                                "ip": {"type": "string"},
+                                "user_agent": {"type": "string"},
+                                "created_at": {"type": "string", "format": "date-time"},
+                                "last_seen_at": {"type": "string", "format": "date-time"},
+                            },
+                        },
+                        paged=False,
+                    )
+                ),
+            )
+        },
         "/api/v1/auth/csrf": {
             "get": operation(
                 "The CSRF token of this browser session", "auth", ok({"type": "object"})
