@@ -6,11 +6,11 @@ local date-times in the user's time zone), so a page and the API give the same m
 
 from __future__ import annotations
 
-import json
 import re
 
 from werkzeug.datastructures import MultiDict
 
+from plinth.json_input import JsonInputError, loads
 from plinth.runtime.model import Field, ObjectModel
 from plinth.runtime.session import Session
 from plinth.workflow.definitions import workflow_for
@@ -71,8 +71,8 @@ def _read(field: Field, form: MultiDict, creating: bool):
         if not raw.strip():
             return True, None
         try:
-            return True, json.loads(raw)
-        except ValueError:
+            return True, loads(raw)  # bounded nesting: json.loads alone could recurse away
+        except JsonInputError:
             return True, raw  # the record service says what is wrong with it
     if kind in ("lookup", "user"):
         raw = raw.strip()

@@ -17,6 +17,7 @@ from flask import g, request
 from plinth.auth.actor import Actor
 from plinth.errors import Conflict, DestructiveChange, MetadataInvalid
 from plinth.extension import current_tenant
+from plinth.json_input import loads
 from plinth.metadata.publisher import Publisher, Put, Remove
 from plinth.runtime import system_tables as st
 
@@ -120,7 +121,7 @@ def encode(operation: Operation) -> str:
 
 def decode(text: str) -> Operation:
     """The operation a review page posted back; ValueError when it is not one."""
-    data = json.loads(text)
+    data = loads(text)  # JsonInputError is a ValueError
     if not isinstance(data, dict) or not isinstance(data.get("kind"), str):
         raise ValueError("not a metadata operation")
     if isinstance(data.get("remove"), str):

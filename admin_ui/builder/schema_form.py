@@ -18,6 +18,7 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
+from plinth.json_input import TooDeep, check_tree
 from plinth.metadata.problems import pointer as make_pointer
 
 BLANK_ROWS = 2
@@ -427,15 +428,19 @@ def _read_text(kind: str, node: dict, name: str, raw: str, errors) -> Any:
         return [part.strip() for part in text.split(",") if part.strip()]
     if kind in ("json", "any"):
         try:
-            return json.loads(text, parse_constant=_not_json)
+            value = json.loads(text, parse_constant=_not_json)
+            check_tree(value)  # nesting, NUL characters, lone surrogates
+            return value
         except json.JSONDecodeError as exc:
-            if kind == "any":
-                return text
-            errors.setdefault(name, []).append(f"line {exc.lineno}: not valid JSON ({exc.msg})")
-            return Raw(raw)
-        except ValueError as exc:
-            errors.setdefault(name, []).append(str(exc))
-            return Raw(raw)
+            problem = f"line {exc.lineno}: not valid JSON ({exc.msg})"
+        except RecursionError:
+            problem = TooDeep().message
+        except ValueError as exc:  # NaN/Infinity (_not_json), JsonInputError
+            problem = getattr(exc, "message", str(exc))
+        if kind == "any":
+            return text
+        errors.setdefault(name, []).append(problem)
+        return Raw(raw)
     return text
 
 

@@ -11,19 +11,20 @@ from packs.field_service import dispatch_proposals
 from packs.field_service.dispatch import best_insertions
 from packs.field_service.dispatch.insertion import NoSlot
 from packs.field_service.dispatch_data import DEFAULT_CALENDAR, NEW, Scope, load_day, task_from
-from plinth.api.toolkit import api_session, checked_body, path_param, request_body
-from plinth.errors import Conflict
+from plinth.api.toolkit import api_session, checked_body, json_props, path_param, request_body
+from plinth.errors import Conflict, ValidationError
 from plinth.workflow.calendar import calendar_for
 from plinth.workflow.transitions import fire
 
 TAG = ["dispatch"]
+ID = {"type": "integer", "minimum": 1, "maximum": json_props.MAX_ID}
 OPTIMIZE_BODY = {
     "type": "object",
     "required": ["date"],
     "additionalProperties": False,
     "properties": {
         "date": {"type": "string", "format": "date", "description": "The day to plan"},
-        "service_group": {"type": "integer", "description": "Only this service group"},
+        "service_group": {**ID, "description": "Only this service group"},
         "move": {
             "enum": ["unassigned", "unstarted"],
             "default": "unassigned",
@@ -32,7 +33,7 @@ OPTIMIZE_BODY = {
         },
         "tasks": {
             "type": "array",
-            "items": {"type": "integer"},
+            "items": ID,
             "maxItems": 5000,
             "description": "Only these tasks may move (default every task in scope)",
         },
@@ -44,7 +45,7 @@ INSERT_BODY = {
     "required": ["task"],
     "additionalProperties": False,
     "properties": {
-        "task": {"type": "integer", "description": "A new (undispatched) field task"},
+        "task": {**ID, "description": "A new (undispatched) field task"},
         "date": {"type": "string", "format": "date", "description": "Default: the task's day"},
         "limit": {"type": "integer", "minimum": 1, "maximum": 20, "default": 5},
         "commit": {
@@ -112,7 +113,7 @@ def optimize_day():
     """Queue an optimisation of a day; answers at once with the proposal and job ids."""
     body = checked_body(OPTIMIZE_BODY)
     scope = Scope(
-        dt.date.fromisoformat(body["date"]),
+        _date(body),
         body.get("service_group"),
         body.get("move", "unassigned"),
         tuple(body["tasks"]) if body.get("tasks") else None,
@@ -150,7 +151,7 @@ def insert_task():
         if row["status"] != NEW:
             raise Conflict(f"task {row['number']} is {row['status']}, not new", state=row["status"])
         task = task_from(row)
-        day = dt.date.fromisoformat(body["date"]) if body.get("date") else _day_of(s, task)
+        day = _date(body) if body.get("date") else _day_of(s, task)
         schedule = load_day(s, Scope(day, move="none"), s.tenant.clock()).problem
         schedule.tasks = [t for t in schedule.tasks if t.id != task.id]
         answer = {"task": task.id, "date": day.isoformat(), "best": None, "alternatives": []}
@@ -167,6 +168,15 @@ def insert_task():
             fire(s, "field_task", task.id, "dispatch", values, expected_version=row["version"])
             answer["committed"] = True
         return jsonify(answer)
+
+
+def _date(body: dict) -> dt.date:
+    """The body's date; the schema checked its form, this its range (9999-12-31 has no
+    next day to end it)."""
+    day = json_props.date_from_text(body["date"])
+    if day is None:
+        raise ValidationError.single("date", "must be a date from 0001-01-02 to 9999-12-30")
+    return day
 
 
 def _day_of(session, task) -> dt.date:

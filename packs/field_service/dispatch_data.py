@@ -17,6 +17,7 @@ from typing import Any
 from packs.field_service.dispatch.model import Engineer, Problem, SkillNeed, Task
 from packs.field_service.dispatch.travel import HaversineTravel, OsrmTravel, TravelModel
 from packs.field_service.records import all_records
+from plinth.api.toolkit import json_props
 from plinth.packs.settings import get_setting
 from plinth.runtime.query import Filter
 from plinth.workflow.calendar import calendar_for
@@ -117,20 +118,25 @@ def task_from(row: dict[str, Any]) -> Task:
         service_group=row.get("service_group"),
         preferred=row.get("preferred_resource"),
         required=row.get("required_resource"),
-        excluded=frozenset(int(i) for i in row.get("excluded_resources") or () if _is_id(i)),
+        excluded=_ids(row.get("excluded_resources")),
         resource_type=row.get("required_resource_type"),
         min_efficiency=float(row["min_efficiency"]) if row.get("min_efficiency") else None,
         label=row.get("number") or "",
     )
 
 
-def _is_id(value) -> bool:
-    return isinstance(value, int) or (isinstance(value, str) and value.isdigit())
+def _ids(value) -> frozenset[int]:
+    """The ids (or digit strings) listed in a JSON field; anything else in it is ignored:
+    the field takes any JSON, and int() of "²" or of 5000 digits raises."""
+    if not isinstance(value, list):
+        return frozenset()
+    ids = (json_props.id_from_text(i) if isinstance(i, str) else i for i in value)
+    return frozenset(i for i in ids if json_props.is_id(i))
 
 
 def _skill_needs(value) -> tuple[SkillNeed, ...]:
     needs = []
-    for item in value or ():
+    for item in value if isinstance(value, list) else ():  # a JSON field: any JSON
         if isinstance(item, str):
             needs.append(SkillNeed(item, 1))
         elif isinstance(item, dict) and isinstance(item.get("skill"), str):

@@ -10,11 +10,17 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 
-from flask import request
-
 from packs.field_service.geo import distance_m
 from packs.field_service.resources import my_resource
-from plinth.api.toolkit import BadRequest, api_session, json_body, listing, path_param, request_body
+from plinth.api.toolkit import (
+    api_session,
+    date_arg,
+    json_body,
+    json_props,
+    listing,
+    path_param,
+    request_body,
+)
 from plinth.errors import ValidationError
 from plinth.packs.settings import get_setting
 from plinth.runtime.query import Filter, ListQuery
@@ -81,13 +87,7 @@ def register(context) -> None:
 
 
 def _day() -> dt.date | None:
-    raw = request.args.get("date")
-    if raw is None:
-        return None
-    try:
-        return dt.date.fromisoformat(raw)
-    except ValueError:
-        raise BadRequest("date must be YYYY-MM-DD") from None
+    return date_arg("date")  # 9999-12-31 would have no end of day (a 500)
 
 
 def my_tasks():
@@ -143,14 +143,30 @@ def _lines(body) -> list[tuple[int, decimal.Decimal]]:
         raise ValidationError.single("lines", f"give 1 to {MAX_LINES} lines of {{part, qty}}")
     result = []
     for index, line in enumerate(lines):
-        try:
-            part, qty = int(line["part"]), decimal.Decimal(str(line["qty"]))
-        except (KeyError, TypeError, ValueError, decimal.InvalidOperation):
-            raise ValidationError.single(f"lines/{index}", "needs a part id and a qty") from None
-        if qty <= 0:
-            raise ValidationError.single(f"lines/{index}/qty", "must be more than 0")
+        if not isinstance(line, dict):
+            raise ValidationError.single(f"lines/{index}", "needs a part id and a qty")
+        part = line.get("part")
+        if isinstance(part, str):  # "12" has always been accepted
+            part = json_props.id_from_text(part.strip())
+        if not json_props.is_id(part):
+            raise ValidationError.single(f"lines/{index}/part", "must be a part id")
+        qty = _quantity(line.get("qty"))
+        # NaN is refused before the comparison: Decimal("NaN") <= 0 raises InvalidOperation.
+        if qty is None or qty <= 0:
+            raise ValidationError.single(f"lines/{index}/qty", "must be a number more than 0")
         result.append((part, qty))
     return result
+
+
+def _quantity(value) -> decimal.Decimal | None:
+    """A finite number (or numeric text) as a Decimal, else None."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str, decimal.Decimal)):
+        return None
+    try:
+        qty = decimal.Decimal(str(value).strip())
+    except decimal.InvalidOperation:
+        return None
+    return qty if qty.is_finite() else None
 
 
 def task_parts(task_id: int):
@@ -175,7 +191,8 @@ def task_parts(task_id: int):
             else:
                 if not body.get("warehouse"):
                     raise ValidationError.single("warehouse", "is required for a requisition")
-                values.update(from_location=body["warehouse"], to_location=bag)
+                warehouse = json_props.record_id(body, "warehouse", "stock location")
+                values.update(from_location=warehouse, to_location=bag)
             movement = s.records.create("part_movement", values)
             name = "post" if kind == "consumption" else "request"
             movements.append(fire(s, "part_movement", movement["id"], name))

@@ -16,12 +16,19 @@ import math
 from typing import Any
 
 import sqlalchemy as sa
-from flask import jsonify, request
+from flask import jsonify
 
 from packs.field_service.records import all_records
 from packs.field_service.resources import my_resource, require_own_resource
 from packs.field_service.track_building import TrackRules, build_track
-from plinth.api.toolkit import BadRequest, api_session, json_body, path_param, request_body
+from plinth.api.toolkit import (
+    api_session,
+    date_arg,
+    json_body,
+    json_props,
+    path_param,
+    request_body,
+)
 from plinth.errors import ValidationError
 from plinth.packs.settings import get_setting
 from plinth.runtime.jsonable import to_jsonable
@@ -184,7 +191,7 @@ def _target_resource(session, given: Any) -> int:
     """The resource the batch is for: the caller's own, or (office roles) the one given."""
     if given is None:
         return my_resource(session)["id"]
-    if isinstance(given, bool) or not isinstance(given, int) or given <= 0:
+    if not json_props.is_id(given):  # beyond 2^63 it would fail in SQL, not here
         raise ValidationError.single("resource", "must be a service resource id")
     require_own_resource(session, given)
     return given
@@ -355,11 +362,7 @@ def _day_bounds(day: dt.date, zone) -> tuple[dt.datetime, dt.datetime]:
 def resource_track(resource_id: int):
     """A resource's day (in the instance's time zone, like the stored tracks and the nightly
     job, so a day means the same to everyone); engineers see only their own."""
-    raw = request.args.get("date")
-    try:
-        day = None if raw is None else dt.date.fromisoformat(raw)
-    except ValueError:
-        raise BadRequest("date must be YYYY-MM-DD") from None
+    day = date_arg("date")  # 9999-12-31 would have no end of day (a 500)
     with api_session(write=True) as s:
         s.records.get("service_resource", resource_id, fields=["id"])
         zone = s.tenant.zone

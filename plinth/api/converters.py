@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from werkzeug.routing import BaseConverter, ValidationError
 
-MAX_ID = 2**63 - 1
+from plinth.json_props import MAX_ID
 
 
 class IdConverter(BaseConverter):
-    regex = r"\d{1,19}"
+    regex = r"[0-9]{1,19}"  # ASCII digits: \d would take "٣" too
 
     def to_python(self, value: str) -> int:
         number = int(value)

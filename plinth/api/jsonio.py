@@ -12,11 +12,20 @@ import jsonschema
 from flask import request
 from flask.json.provider import DefaultJSONProvider
 
+from plinth import json_input
 from plinth.errors import PlinthError, ValidationError
 from plinth.runtime.jsonable import format_instant
 
 
 class BadRequest(PlinthError):
+    status = 400
+    title = "Bad request"
+
+
+class BodyInvalid(ValidationError):
+    """A body that parses but cannot be used as JSON input (nested too deeply): a 400 with
+    an ``errors`` map naming where."""
+
     status = 400
     title = "Bad request"
 
@@ -66,42 +75,24 @@ def optional_body(allowed: tuple[str, ...]) -> dict[str, Any]:
 
 
 def json_body(require_object: bool = True) -> Any:
-    """The request's JSON body; 400 when it is missing or malformed, 422 when not an object."""
+    """The request's JSON body; 400 when it is missing, malformed or nested too deeply, 422
+    when it is not an object or holds a value no field could take (see ``json_input``)."""
     if not request.content_length and not request.data:
         raise BadRequest("a JSON body is required")
     mimetype = request.mimetype or ""
     if mimetype != "application/json" and not mimetype.endswith("+json"):
         raise BadRequest("send the body as application/json")
     try:
-        body = json.loads(request.get_data(cache=True))
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise BadRequest(f"malformed JSON: {exc}") from None
+        body = json_input.loads(request.get_data(cache=True))
+    except json_input.TooDeep as exc:
+        raise BodyInvalid({exc.path or "_body": [exc.message]}) from None
+    except json_input.JsonInputError as exc:
+        if exc.status == 422:
+            raise ValidationError.single(exc.path or "_body", exc.message) from None
+        raise BadRequest(exc.message) from None
     if require_object and not isinstance(body, dict):
         raise ValidationError.single("_body", "must be a JSON object")
-    where = _nul_character(body, "")
-    if where is not None:  # no database text can hold one (PostgreSQL refuses it)
-        raise ValidationError.single(where or "_body", "must not contain NUL characters")
     return body
-
-
-def _nul_character(value: Any, path: str) -> str | None:
-    """The path of the first string (or key) in ``value`` holding a NUL character."""
-    if isinstance(value, str):
-        return path if "\x00" in value else None
-    if isinstance(value, dict):
-        items = value.items()
-    elif isinstance(value, list):
-        items = ((str(i), item) for i, item in enumerate(value))
-    else:
-        return None
-    for key, item in items:
-        here = f"{path}.{key}" if path else str(key)
-        if "\x00" in key:
-            return here
-        found = _nul_character(item, here)
-        if found is not None:
-            return found
-    return None
 
 
 def checked_body(schema: dict) -> dict[str, Any]:

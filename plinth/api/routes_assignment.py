@@ -7,7 +7,8 @@ from flask import Blueprint
 from plinth.api.auth import api_session
 from plinth.api.jsonio import optional_body
 from plinth.api.responses import int_arg, listing
-from plinth.errors import ValidationError
+from plinth.errors import NotFound, ValidationError
+from plinth.json_props import id_from_text
 from plinth.rules.assignment import log, pools
 
 RECORD = "/records/<object_name>/<record_id>"
@@ -38,7 +39,10 @@ def assignments(object_name: str, record_id: str):
 
 def claim(object_name: str, record_id: str):
     with api_session() as s:
-        return pools.claim(s, object_name, record_id)
+        number = id_from_text(record_id)  # pools.claim takes any int(): 2^64 failed in SQL
+        if number is None:
+            raise NotFound(f"no {object_name} with id {record_id!r}")
+        return pools.claim(s, object_name, number)
 
 
 def pool(object_name: str):

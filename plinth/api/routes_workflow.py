@@ -7,7 +7,7 @@ import datetime as dt
 from flask import Blueprint, request
 
 from plinth.api.auth import api_session
-from plinth.api.jsonio import BadRequest, optional_body
+from plinth.api.jsonio import BadRequest, QueryInvalid, optional_body
 from plinth.api.record_responses import expected_version, with_etag
 from plinth.api.responses import int_arg, listing
 from plinth.errors import ValidationError
@@ -127,6 +127,7 @@ def _instant_arg(name: str) -> dt.datetime | None:
         return None
     try:
         value = dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
-        raise BadRequest(f"{name} must be an ISO 8601 date or instant") from None
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+        # In UTC here: 9999-12-31T23:59-14:00 has no UTC instant (OverflowError).
+        return (value if value.tzinfo else value.replace(tzinfo=dt.UTC)).astimezone(dt.UTC)
+    except (ValueError, OverflowError):
+        raise QueryInvalid({name: ["must be an ISO 8601 date or instant"]}) from None

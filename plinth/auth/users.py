@@ -19,6 +19,7 @@ from plinth.runtime.field_types.base import CoercionContext, FieldError
 from plinth.runtime.field_types.text import EmailType
 
 _EMAIL = EmailType()
+TIME_ZONE_LENGTH = 64  # the column's
 
 
 def normalize_email(email: object) -> str:
@@ -35,6 +36,9 @@ class _EmailField:
 
 def check_roles(roles: Iterable[str], known: Iterable[str]) -> list[str]:
     known = set(known) | {ADMIN_ROLE}
+    roles = list(roles)
+    if not all(isinstance(r, str) for r in roles):  # before dict.fromkeys: [{}] is unhashable
+        raise ValidationError.single("roles", "must be a list of role names")
     roles = list(dict.fromkeys(roles))
     unknown = [r for r in roles if r not in known]
     if unknown:
@@ -43,13 +47,16 @@ def check_roles(roles: Iterable[str], known: Iterable[str]) -> list[str]:
 
 
 def check_profile(locale: str | None, time_zone: str | None) -> None:
-    if locale is not None and locale not in SUPPORTED_LOCALES:
+    if locale is not None and (not isinstance(locale, str) or locale not in SUPPORTED_LOCALES):
         raise ValidationError.single("locale", f"must be one of {', '.join(SUPPORTED_LOCALES)}")
-    if time_zone is not None:
-        try:
-            ZoneInfo(time_zone)
-        except (KeyError, ValueError):
-            raise ValidationError.single("time_zone", f"unknown time zone {time_zone!r}") from None
+    if time_zone is None:
+        return
+    if not isinstance(time_zone, str) or len(time_zone) > TIME_ZONE_LENGTH:
+        raise ValidationError.single("time_zone", "must be a time zone name such as Asia/Shanghai")
+    try:
+        ZoneInfo(time_zone)
+    except (KeyError, ValueError, OSError):  # OSError: a directory, a name too long
+        raise ValidationError.single("time_zone", f"unknown time zone {time_zone!r}") from None
 
 
 def create_user(

@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import Blueprint
 
+PROBLEM = {"$ref": "#/components/responses/Problem"}
 _CONVERTER = re.compile(r"<(?:[a-z_]+:)?([a-z_][a-z0-9_]*)>")
 
 
@@ -64,8 +65,14 @@ class PackRoutes:
             )
 
     def openapi_paths(self) -> dict[str, Any]:
+        """The packs' operations; each may answer a problem (400, 401, 404, ...) as every
+        API operation may, whether or not the pack listed that response."""
         paths: dict[str, Any] = {}
         for route in self.api:
-            if route.openapi:
-                paths.setdefault(route.openapi_path, {}).update(route.openapi)
+            for method, operation in (route.openapi or {}).items():
+                responses = {"default": PROBLEM, **operation.get("responses", {})}
+                paths.setdefault(route.openapi_path, {})[method] = {
+                    **operation,
+                    "responses": responses,
+                }
         return paths

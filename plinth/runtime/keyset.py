@@ -12,6 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from plinth import json_input
 from plinth.errors import ValidationError
 from plinth.runtime.field_types.base import CoercionContext, FieldError
 from plinth.runtime.model import Field
@@ -44,8 +45,8 @@ def decode_cursor(cursor: str, keys: list[tuple[Field, bool]], ctx: CoercionCont
     invalid = ValidationError.single("cursor", "is not a valid cursor for this query")
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        payload = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (binascii.Error, ValueError, UnicodeDecodeError):
+        payload = json_input.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (binascii.Error, ValueError):  # JsonInputError is one (deep nesting included)
         raise invalid from None
     if (
         not isinstance(payload, dict)

@@ -9,7 +9,13 @@ from typing import Any
 import sqlalchemy as sa
 
 from plinth.errors import ValidationError
-from plinth.runtime.field_types.base import CoercionContext, FieldError, escape_like
+from plinth.json_props import int_from_text
+from plinth.runtime.field_types.base import (
+    CoercionContext,
+    FieldError,
+    escape_like,
+    unforeseen_input,
+)
 from plinth.runtime.model import Field, ObjectModel
 
 OPERATORS = ("eq", "gt", "gte", "lt", "lte", "in", "contains", "isnull", "within")
@@ -80,11 +86,11 @@ def parse_list_args(args: Mapping[str, Any]) -> ListQuery:
     if "sort" in args:
         query.sort = [s.strip() for s in one("sort").split(",") if s.strip()]
     if "limit" in args:
-        raw = one("limit")
-        if not str(raw).isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+        limit = int_from_text(str(one("limit")), 1, MAX_LIMIT)
+        if limit is None:
             errors.setdefault("limit", []).append(f"must be a whole number from 1 to {MAX_LIMIT}")
         else:
-            query.limit = int(raw)
+            query.limit = limit
     if "cursor" in args:
         query.cursor = one("cursor") or None
     if "q" in args:
@@ -133,7 +139,9 @@ class QueryCompiler:
                 )
                 continue
             try:
-                clauses.append(field.type.filter_clause(field, flt.op, flt.value, table, self.ctx))
+                with unforeseen_input(field):
+                    clause = field.type.filter_clause(field, flt.op, flt.value, table, self.ctx)
+                clauses.append(clause)
             except FieldError as exc:
                 errors.setdefault(key, []).append(str(exc))
         if errors:

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from plinth.errors import ValidationError
-from plinth.runtime.field_types.base import CoercionContext, FieldError
+from plinth.runtime.field_types.base import CoercionContext, FieldError, unforeseen_input
 from plinth.runtime.model import Field, ObjectModel
 
 WRITABLE_SYSTEM_FIELDS = frozenset({"owner_id"})
@@ -43,7 +43,8 @@ def coerce_input(
             result[name] = None
             continue
         try:
-            result[name] = field.type.coerce(field, raw, ctx)
+            with unforeseen_input(field):
+                result[name] = field.type.coerce(field, raw, ctx)
         except FieldError as exc:
             errors.setdefault(name, []).append(str(exc))
     if errors:

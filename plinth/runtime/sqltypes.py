@@ -31,6 +31,11 @@ class UTCDateTime(sa.types.TypeDecorator):
         return value.astimezone(dt.UTC)
 
 
+# Precision is declared up to 38 digits; the default decimal context has 28 and raises
+# InvalidOperation when quantizing beyond them.
+WIDE_DECIMALS = decimal.Context(prec=60, traps=[decimal.InvalidOperation])
+
+
 class ExactNumeric(sa.types.TypeDecorator):
     """A fixed-point number returned as ``Decimal`` quantized to its scale.
 
@@ -60,7 +65,7 @@ class ExactNumeric(sa.types.TypeDecorator):
     def process_result_value(self, value, dialect):
         if value is None:
             return None
-        return decimal.Decimal(str(value)).quantize(self._quantum)
+        return decimal.Decimal(str(value)).quantize(self._quantum, context=WIDE_DECIMALS)
 
 
 def json_type() -> sa.types.TypeEngine:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from plinth.errors import Conflict, NotFound, PermissionDenied
+from plinth.json_props import id_from_text, is_id
 from plinth.rules.assignment import log
 from plinth.rules.assignment.candidates import Candidate
 from plinth.runtime import system_tables as st
@@ -76,10 +77,10 @@ def open_for(session: Session, object_name: str, limit: int, after: int | None):
 def claim(session: Session, object_name: str, record_id: Any) -> dict[str, Any]:
     """Give the record to the caller's candidate; the first claim wins, later ones get 409."""
     model = session.compiled.object(object_name)
-    try:
-        record_id = int(record_id)
-    except (TypeError, ValueError):
-        raise NotFound(f"no {object_name} with id {record_id}") from None
+    number = record_id if is_id(record_id) else id_from_text(record_id)
+    if number is None:
+        raise NotFound(f"no {object_name} with id {record_id}")
+    record_id = number
     # Locking the pool row makes concurrent claims wait for each other (PostgreSQL): two
     # claims deleting the same member rows in different orders could otherwise deadlock.
     pool = (

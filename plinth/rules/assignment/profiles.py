@@ -229,8 +229,7 @@ def _instant(value: Any, zone, end: bool = False) -> dt.datetime | None:
 
 
 def _ids(value: Any) -> frozenset:
-    if value is None:
-        return frozenset()
-    if isinstance(value, list | tuple | set | frozenset):
-        return frozenset(v for v in value if v is not None)
-    return frozenset([value])
+    """Record ids held by a lookup or a JSON list; anything that is not an id (a JSON field
+    may hold junk such as ``[{}]``) names no candidate."""
+    items = value if isinstance(value, list | tuple | set | frozenset) else [value]
+    return frozenset(v for v in items if isinstance(v, int) and not isinstance(v, bool))

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import decimal
+import logging
 import operator
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -21,6 +24,7 @@ WIDEN = "widen"
 NARROW = "narrow"
 INCOMPATIBLE = "incompatible"
 
+log = logging.getLogger(__name__)
 COMPARISON_OPS = frozenset({"eq", "in", "gt", "gte", "lt", "lte", "isnull"})
 EQUALITY_OPS = frozenset({"eq", "in", "isnull"})
 
@@ -132,6 +136,29 @@ class FieldType:
         return []
 
 
+@contextlib.contextmanager
+def unforeseen_input(field: Field) -> Iterator[None]:
+    """Around a field type's handling of a client's value (coercion, a filter).
+
+    Types check what they are given, but a TypeError/ValueError/ArithmeticError that one
+    did not foresee is still the input's fault: it becomes a FieldError naming the field
+    (a 4xx, not a 500), logged as a warning without a traceback so the type gets fixed.
+    """
+    try:
+        yield
+    except FieldError:
+        raise
+    except (TypeError, ValueError, ArithmeticError) as exc:
+        log.warning(
+            "%s field %s did not foresee its input: %s: %s",
+            field.type.name,
+            field.name,
+            type(exc).__name__,
+            str(exc)[:200],
+        )
+        raise FieldError(f"is not a valid {field.type.name} value") from None
+
+
 def escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
@@ -140,4 +167,21 @@ def require_type(value: Any, kinds: type | tuple[type, ...], what: str) -> None:
     if isinstance(value, bool) and bool not in (kinds if isinstance(kinds, tuple) else (kinds,)):
         raise FieldError(f"expected {what}, got a boolean")
     if not isinstance(value, kinds):
-        raise FieldError(f"expected {what}, got {type(value).__name__}")
+        raise FieldError(f"expected {what}, got {json_type_name(value)}")
+
+
+def json_type_name(value: Any) -> str:
+    """What a client sent, in JSON's words (a huge integer arrives as a Decimal)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float, decimal.Decimal)):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    if isinstance(value, Mapping):
+        return "an object"
+    return type(value).__name__

@@ -13,6 +13,7 @@ from plinth.runtime.field_types.base import (
     FieldError,
     FieldType,
     escape_like,
+    json_type_name,
 )
 from plinth.runtime.sqljson import array_contains
 from plinth.runtime.sqltypes import json_type
@@ -83,14 +84,17 @@ class MultiSelectType(FieldType):
     def coerce(self, field, value, ctx):
         if not isinstance(value, list):
             raise FieldError("must be a list of options")
+        # Item types first: set() of [{}] raises TypeError (unhashable).
+        for item in value:
+            if not isinstance(item, str):
+                raise FieldError(f"must list options (text), not {json_type_name(item)}")
+            if item not in field.option_values:
+                raise FieldError(f"{item[:80]!r} is not an option")
         if len(set(value)) != len(value):
             raise FieldError("lists an option more than once")
         limit = field.spec.get("max_items")
         if limit is not None and len(value) > limit:
             raise FieldError(f"allows at most {limit} options")
-        for item in value:
-            if not isinstance(item, str) or item not in field.option_values:
-                raise FieldError(f"{str(item)[:80]!r} is not an option")
         return value
 
     def is_empty(self, value):
@@ -104,8 +108,10 @@ class MultiSelectType(FieldType):
         return row[field.column] or []
 
     def coerce_filter_value(self, field, op, value, ctx):
-        if not isinstance(value, str) or value not in field.option_values:
-            raise FieldError(f"{str(value)[:80]!r} is not an option")
+        if not isinstance(value, str):
+            raise FieldError(f"must be an option (text), not {json_type_name(value)}")
+        if value not in field.option_values:
+            raise FieldError(f"{value[:80]!r} is not an option")
         return value
 
     def filter_clause(self, field, op, value, table, ctx):

@@ -40,7 +40,9 @@ def parse_point(value) -> tuple[float, float]:
     for axis, number in (("lat", lat), ("lng", lng)):
         if isinstance(number, bool) or not isinstance(number, (int, float)):
             raise FieldError(f"{axis} must be a number")
-        if not math.isfinite(number):
+        # isfinite() of an int beyond floats raises OverflowError; such an int is out of
+        # range anyway, which the comparisons below (exact for ints) say.
+        if isinstance(number, float) and not math.isfinite(number):
             raise FieldError(f"{axis} must be a finite number")
     if not -90 <= lat <= 90:
         raise FieldError("lat must be between -90 and 90")
@@ -54,7 +56,7 @@ def parse_box(value) -> tuple[float, float, float, float]:
     parts = value.split(",") if isinstance(value, str) else value
     try:
         numbers = [float(p) for p in parts]
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         numbers = []
     if len(numbers) != 4 or not all(math.isfinite(n) for n in numbers):
         raise FieldError("within takes min_lat,min_lng,max_lat,max_lng")

@@ -15,7 +15,7 @@ from plinth.runtime.field_types.base import (
     FieldError,
     FieldType,
 )
-from plinth.runtime.sqltypes import ExactNumeric
+from plinth.runtime.sqltypes import WIDE_DECIMALS, ExactNumeric
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
@@ -71,8 +71,10 @@ def _to_int(value) -> int:
             raise FieldError("must be a whole number")
         result = int(value)
     elif isinstance(value, decimal.Decimal):
-        if value != value.to_integral_value():
+        if not value.is_finite() or value != value.to_integral_value():
             raise FieldError("must be a whole number")
+        if value.adjusted() > 18:  # before int(): 1E+100000000 would be a huge int
+            raise FieldError("is out of range")
         result = int(value)
     elif isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d{1,20}\s*", value):
         result = int(value)
@@ -114,13 +116,14 @@ class DecimalType(FieldType):
         if not number.is_finite():
             raise FieldError("must be a finite number")
         scale = self.scale(field)
-        quantum = decimal.Decimal(1).scaleb(-scale)
-        if number != number.quantize(quantum, rounding=decimal.ROUND_DOWN):
-            raise FieldError(f"has more than {scale} decimal places")
-        number = number.quantize(quantum)
         digits = self.precision(field) - scale
-        if abs(number) >= decimal.Decimal(10) ** digits:
+        # Checked before quantizing: a 40-digit number cannot be quantized at all.
+        if number and number.adjusted() >= digits:
             raise FieldError(f"has more than {digits} digits before the decimal point")
+        quantum = decimal.Decimal(1).scaleb(-scale)
+        if number != number.quantize(quantum, rounding=decimal.ROUND_DOWN, context=WIDE_DECIMALS):
+            raise FieldError(f"has more than {scale} decimal places")
+        number = number.quantize(quantum, context=WIDE_DECIMALS)
         _check_range(field, number)
         return number
 
@@ -167,8 +170,11 @@ class DurationType(IntegerType):
     """A duration in whole minutes; accepts 90, "90", "1h30m", "2h", "45m" or ISO "PT1H30M"."""
 
     name = "duration"
-    _compact = re.compile(r"^\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m(?:in)?)?\s*$")
-    _iso = re.compile(r"^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?)?$")
+    # At most 19 digits a part: int() refuses over 4300 and anything longer is out of range.
+    _compact = re.compile(
+        r"^\s*(?:(\d{1,19})\s*d)?\s*(?:(\d{1,19})\s*h)?\s*(?:(\d{1,19})\s*m(?:in)?)?\s*$"
+    )
+    _iso = re.compile(r"^P(?:(\d{1,19})D)?(?:T(?:(\d{1,19})H)?(?:(\d{1,19})M)?)?$")
 
     def coerce(self, field, value, ctx):
         if isinstance(value, str) and not value.strip().lstrip("+-").isdigit():
