@@ -1,7 +1,8 @@
 """Customer evaluations through signed, expiring links.
 
-Completing a work order with a contact e-mail makes the ``evaluation_invitation``
-automation enqueue ``field_service.evaluation_invitation``: it e-mails the contact a link
+Completing a work order with a contact e-mail (and a verified requester, see
+``channels.requesters``) makes the ``evaluation_invitation`` automation enqueue
+``field_service.evaluation_invitation``: it e-mails the contact a link
 valid for ``field_service.evaluation_link_days`` days. The customer rates each dimension
 of ``field_service.evaluation_dimensions`` (1-5) on the page ``/fs/evaluate/<token>``, or an
 app uses ``/api/v1/fs/evaluations/<token>``. One evaluation is kept per work order; its
@@ -21,6 +22,7 @@ from plinth.api.toolkit import (
     client_address,
     current_tenant,
     json_body,
+    json_props,
     path_param,
     rate_limit,
     request_body,
@@ -122,6 +124,8 @@ def send_invitation(job) -> None:
         return
     if work_order.get("evaluation_sent_at") or not work_order.get("contact_email"):
         return
+    if work_order.get("requester_verified") is False:
+        return  # an unverified web requester's address may be someone else's
     tenant = session.tenant
     days = get_setting(session, "field_service.evaluation_link_days")
     token = sign_link(tenant, PURPOSE, {"wo": work_order["id"]}, dt.timedelta(days=days))
@@ -340,6 +344,15 @@ def _when(instant: dt.datetime | None, tenant) -> str:
     return instant.astimezone(tenant.zone).strftime("%Y-%m-%d %H:%M") if instant else ""
 
 
+def _form_rating(text: str):
+    """A form's rating as a number when it is one (int() of 5000 digits raises), else the
+    text for ``checked_ratings`` to refuse."""
+    number = json_props.int_from_text(text, 0, json_props.MAX_ID)
+    if number is None:
+        return text or None
+    return number
+
+
 def evaluation_page(token: str):
     """The customer's form (GET), and its submission (POST, the same rules as the API)."""
     lang = _language()
@@ -354,10 +367,7 @@ def evaluation_page(token: str):
             try:
                 with tenant.session(anonymous) as s:
                     chosen = {n: request.form.get(f"rating_{n}", "") for n in dimensions(s)}
-                    ratings = {
-                        n: int(v) if v.isascii() and v.isdigit() else v or None
-                        for n, v in chosen.items()
-                    }
+                    ratings = {n: _form_rating(v) for n, v in chosen.items()}
                     submit(s, token, ratings, request.form.get("comment"))
                 return _done(texts["thanks"], lang, 200)
             except ValidationError as exc:

@@ -15,6 +15,10 @@ PNG = bytes.fromhex(
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
 
+def transition(api, object_name, record_id, name, **body):
+    return api.post(f"/api/v1/records/{object_name}/{record_id}/transitions/{name}", json=body)
+
+
 def request_body(**overrides) -> dict:
     body = {
         "name": "Wang Fang",
@@ -99,8 +103,10 @@ def test_a_submission_creates_a_web_work_order_for_a_new_customer(city, anonymou
     assert wo["subject"] == "Boiler makes a noise"
     assert wo["contact_email"] == "wang.fang@example.cn" and wo["contact_name"] == "Wang Fang"
     assert wo["customer"] != city.ids["customer"]
+    assert wo["requester_verified"] is False and wo["claimed_contact"] is None
     customer = dora.get(f"/api/v1/records/customer/{wo['customer']}").json
     assert customer["kind"] == "individual" and customer["name"] == "Wang Fang"
+    assert customer["unverified_requester"] is True
     contact = dora.get(f"/api/v1/records/contact/{wo['contact']}").json
     assert contact["customer"] == wo["customer"] and contact["phone"] == "+86 138 0000 1111"
     site = dora.get(f"/api/v1/records/site/{wo['site']}").json
@@ -108,7 +114,7 @@ def test_a_submission_creates_a_web_work_order_for_a_new_customer(city, anonymou
     assert site["service_group"] == city.ids["group"]  # found from the district
 
 
-def test_the_same_email_reuses_the_contact_and_leaks_nothing(city, anonymous):
+def test_the_same_email_again_is_a_claim_and_leaks_nothing(city, anonymous):
     first = anonymous.post(FORM, json=request_body())
     second = anonymous.post(
         FORM, json=request_body(email="WANG.FANG@Example.CN", phone=None, subject="Again")
@@ -117,32 +123,39 @@ def test_the_same_email_reuses_the_contact_and_leaks_nothing(city, anonymous):
     dora = city.dispatcher
     (one,) = work_orders(dora, number=first.json["number"])
     (two,) = work_orders(dora, number=second.json["number"])
+    # the second submitter only claims to be the first one until a dispatcher confirms
+    assert two["claimed_contact"] == one["contact"] and two["requester_verified"] is False
+    assert two["customer"] != one["customer"] and two["contact"] != one["contact"]
+    assert len(dora.get("/api/v1/records/contact?email=wang.fang@example.cn").json["data"]) == 1
+    assert transition(dora, "work_order", two["id"], "confirm_requester").status == 200
+    two = dora.get(f"/api/v1/records/work_order/{two['id']}").json
     assert (two["customer"], two["contact"], two["site"]) == (
         one["customer"],
         one["contact"],
         one["site"],
     )
-    assert len(dora.get("/api/v1/records/contact?email=wang.fang@example.cn").json["data"]) == 1
 
-    # an existing customer's contact, found by e-mail: nothing of Acme comes back
+    # an existing customer's contact, found by e-mail: nothing of Acme comes back, and the
+    # request is not Acme's on the submitter's word
     carl = anonymous.post(
         FORM, json=request_body(name="Carl", email="Carl@ACME.example", phone=None, address=None)
     )
     assert carl.status == 201 and set(carl.json) == {"number", "status"}
     assert "Acme" not in str(carl.json)
     (wo,) = work_orders(dora, number=carl.json["number"])
-    assert wo["customer"] == city.ids["customer"] and wo["contact"] == city.ids["contact"]
-    assert wo["service_level"] == "premium" and wo["site"] is not None
+    assert wo["customer"] != city.ids["customer"] and wo["contact"] != city.ids["contact"]
+    assert wo["claimed_contact"] == city.ids["contact"] and wo["requester_verified"] is False
+    assert wo["service_level"] == "standard" and wo["site"] is not None
 
 
-def test_a_second_submission_by_phone_reuses_the_contact(city, anonymous):
+def test_a_second_submission_by_phone_claims_the_contact(city, anonymous):
     first = anonymous.post(FORM, json=request_body(email=None))
     second = anonymous.post(FORM, json=request_body(email=None, phone="+8613800001111"))
     assert first.status == second.status == 201
     dora = city.dispatcher
     (one,) = work_orders(dora, number=first.json["number"])
     (two,) = work_orders(dora, number=second.json["number"])
-    assert two["contact"] == one["contact"]
+    assert two["claimed_contact"] == one["contact"] and two["contact"] != one["contact"]
 
 
 def test_missing_and_bad_fields_answer_422_naming_them(city, anonymous):
@@ -185,7 +198,7 @@ def test_a_plain_form_post_renders_the_thanks_page(city, anonymous):
     reply = anonymous.client.post(FORM, data=form)
     assert reply.status_code == 201
     page = reply.get_data(as_text=True)
-    assert "提交成功" in page
+    assert "提交成功" in page and "确认邮件" in page
     (wo,) = work_orders(city.dispatcher, channel="web")
     assert wo["number"] in page
 

@@ -1,6 +1,9 @@
 """Who a request comes from: the contact with the sender's e-mail (any case) or phone, else a
 new individual customer and its contact; and the customer's site at a given address.
 
+The e-mail channel trusts the sender (``find_or_create``); the web form does not, and only
+records what it matched (see ``web_form`` and ``requesters``).
+
 Every function takes a system session: matching must see all contacts, and nothing it finds
 is ever returned to the anonymous sender.
 """
@@ -62,10 +65,22 @@ def find_or_create(
     contact = find_contact(session, email, phone)
     if contact is not None:
         return contact["customer"], contact["id"]
-    customer = session.records.create(
-        "customer",
-        {"name": name, "kind": "individual", "email": email, "phone": phone, "address": address},
-    )
+    return create_customer(session, name, email, phone, address)
+
+
+def create_customer(
+    session,
+    name: str,
+    email: str | None = None,
+    phone: str | None = None,
+    address: str | None = None,
+    unverified: bool = False,
+) -> tuple[int, int]:
+    """(customer id, contact id) of a new individual customer and its primary contact;
+    ``unverified`` marks one made for a web requester who has not been verified."""
+    values = {"name": name, "kind": "individual", "email": email, "phone": phone}
+    values.update(address=address, unverified_requester=unverified)
+    customer = session.records.create("customer", values)
     contact = session.records.create(
         "contact",
         {
@@ -83,6 +98,17 @@ def _same(a: str | None, b: str | None) -> bool:
     return " ".join((a or "").split()).lower() == " ".join((b or "").split()).lower()
 
 
+def find_site(session, customer: int, address: str | None, district: str | None) -> dict | None:
+    """The customer's site at this address and district (spacing and case aside)."""
+    sites = session.records.list(
+        "site", ListQuery([Filter("customer", "eq", customer)], ["id"], SCAN_LIMIT)
+    ).data
+    for site in sites:
+        if _same(site.get("address"), address) and _same(site.get("district"), district):
+            return site
+    return None
+
+
 def site_for(
     session, customer: int, contact: int | None, address: str | None, district: str | None
 ) -> int | None:
@@ -90,12 +116,9 @@ def site_for(
     neither is given."""
     if not address and not district:
         return None
-    sites = session.records.list(
-        "site", ListQuery([Filter("customer", "eq", customer)], ["id"], SCAN_LIMIT)
-    ).data
-    for site in sites:
-        if _same(site.get("address"), address) and _same(site.get("district"), district):
-            return site["id"]
+    found = find_site(session, customer, address, district)
+    if found is not None:
+        return found["id"]
     name = " ".join((address or district).split())[:200]
     site = session.records.create(
         "site",

@@ -3,8 +3,11 @@ posting to ``POST /api/v1/fs/public/work-orders`` (anonymous, JSON or form-encod
 
 Submissions are limited per client address (``field_service.web_form_per_hour``); a filled
 "website" honeypot is accepted and dropped. The work order (channel ``web``) is created as
-the system for the contact found by e-mail or phone, else a new individual customer. The
-answer names only the new work order's number and status.
+the system, with its requester unverified (see ``requesters``): it is filed under a new
+individual customer and contact, and an existing contact whose e-mail or phone was given is
+only recorded as ``claimed_contact``. A new e-mail address (one no contact has) is sent a
+link to confirm the request; an existing contact's address is sent nothing. The answer is
+the same either way and names only the new work order's number and status.
 """
 
 from __future__ import annotations
@@ -14,7 +17,8 @@ from pathlib import Path
 
 from flask import Blueprint, jsonify, render_template, request
 
-from packs.field_service.channels.customers import EMAIL, find_or_create, site_for
+from packs.field_service.channels.customers import EMAIL, create_customer, find_contact, site_for
+from packs.field_service.channels.requesters import send_confirmation
 from plinth.api.toolkit import (
     BadRequest,
     api_session,
@@ -70,6 +74,8 @@ TEXT = {
         "received": "We have received your request.",
         "number": "Your work order number is",
         "keep": "Please keep it for any question about this request.",
+        "confirm_hint": "If we e-mail you a link to confirm this request, please open it; "
+        "otherwise we will contact you.",
         "another": "Send another request",
     },
     "zh-CN": {
@@ -98,6 +104,8 @@ TEXT = {
         "received": "我们已收到您的报修。",
         "number": "您的工单号为",
         "keep": "如有疑问，请提供此工单号。",
+        "confirm_hint": "如果您收到我们的确认邮件，请点击其中的链接确认本次报修；"
+        "否则我们会与您联系。",
         "another": "再提交一份报修",
     },
 }
@@ -108,9 +116,12 @@ OPENAPI = {
     "post": {
         "summary": "Submit a service request from the public web form (no authentication)",
         "description": (
-            "Creates a work order (channel web) for the contact with this e-mail or phone, "
-            "else for a new individual customer. Limited per client address and hour "
-            "(setting field_service.web_form_per_hour). A form post answers an HTML page."
+            "Creates a work order (channel web) with an unverified requester: a new "
+            "individual customer and contact; an existing contact with this e-mail or phone "
+            "is only recorded as the claimed contact, for a dispatcher to confirm. A new "
+            "e-mail address is sent a link to confirm the request. Limited per client "
+            "address and hour (setting field_service.web_form_per_hour). A form post "
+            "answers an HTML page."
         ),
         "tags": ["field service"],
         "security": [{}],
@@ -249,9 +260,15 @@ def validate(data: dict, types: list[str], text: dict) -> dict:
 
 
 def _create(s, clean: dict) -> dict:
+    """The work order of a submission, never on an existing contact on the submitter's word."""
     system = s.as_system()
-    customer, contact = find_or_create(
-        system, clean["name"], clean["email"], clean["phone"], clean["address"]
+    email, phone = clean["email"], clean["phone"]
+    claimed = find_contact(system, email, phone)
+    # The new contact keeps only details no other contact has.
+    own_email = email if email and find_contact(system, email, None) is None else None
+    own_phone = phone if phone and find_contact(system, None, phone) is None else None
+    customer, contact = create_customer(
+        system, clean["name"], own_email, own_phone, clean["address"], unverified=True
     )
     values = {
         "subject": clean["subject"],
@@ -262,10 +279,15 @@ def _create(s, clean: dict) -> dict:
         "contact": contact,
         "site": site_for(system, customer, contact, clean["address"], clean["district"]),
         "contact_name": clean["name"],
+        "requester_verified": False,
+        "claimed_contact": claimed["id"] if claimed else None,
     }
     # What the requester gave for this request, even when the contact on file differs.
     values.update({f"contact_{k}": clean[k] for k in ("phone", "email") if clean[k]})
-    return system.records.create("work_order", values)
+    work_order = system.records.create("work_order", values)
+    if claimed is None and email:
+        send_confirmation(system, work_order, email)
+    return work_order
 
 
 def submit_service_request():
