@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from plinth.errors import ValidationError
 from plinth.runtime import system_tables as st
+from plinth.runtime.file_access import may_read_file
 from plinth.runtime.model import Field, ObjectModel
 
 if TYPE_CHECKING:
@@ -19,8 +20,17 @@ _ACTIVE_USERS = sa.select(st.user.c.id).where(
 )
 
 
-def check_references(session: Session, model: ObjectModel, values: dict[str, Any]) -> None:
-    """Every lookup, user and attachment value names a row that exists (and may be seen)."""
+def check_references(
+    session: Session,
+    model: ObjectModel,
+    values: dict[str, Any],
+    old: dict[str, Any] | None = None,
+) -> None:
+    """Every lookup, user and attachment value names a row that exists and may be seen.
+
+    A file newly put on the record (not in ``old``) must be one the writer may read:
+    whoever can read the record can download its files, so attaching a file id is no way
+    to read a file that is someone else's."""
     errors: dict[str, list[str]] = {}
     by_target: dict[str, list[tuple[Field, int]]] = {}
     users: list[tuple[Field, int]] = []
@@ -37,7 +47,13 @@ def check_references(session: Session, model: ObjectModel, values: dict[str, Any
                 continue  # the acting user is active: they were just authenticated
             users.append((field, value))
         elif kind == "attachment":
-            files.extend((field, file_id) for file_id in field.type.file_ids(field, value))
+            before = old.get(name) if old else None
+            kept = set(field.type.file_ids(field, before)) if before else set()
+            files.extend(
+                (field, file_id)
+                for file_id in field.type.file_ids(field, value)
+                if file_id not in kept
+            )
     for target, pairs in by_target.items():
         target_model = session.compiled.object(target)
         ids = sorted({value for _, value in pairs})
@@ -56,12 +72,21 @@ def check_references(session: Session, model: ObjectModel, values: dict[str, Any
             if value not in found:
                 errors.setdefault(field.name, []).append(f"no active user with id {value}")
     if files:
-        found = session.tenant.files.existing(session.conn, (f for _, f in files))
+        readable = _readable_files(session, {f for _, f in files})
         for field, file_id in files:
-            if file_id not in found:
+            if file_id not in readable:
                 errors.setdefault(field.name, []).append(f"no file with id {file_id}")
     if errors:
         raise ValidationError(errors)
+
+
+def _readable_files(session: Session, file_ids: set[str]) -> set[str]:
+    """The ids among ``file_ids`` of files that exist and the actor may read (a file the
+    actor may not read is reported as missing, as a hidden record is)."""
+    rows = session.conn.execute(
+        sa.select(st.file.c.id, st.file.c.created_by).where(st.file.c.id.in_(sorted(file_ids)))
+    ).mappings()
+    return {row["id"] for row in rows if may_read_file(session, dict(row))}
 
 
 def check_unique(

@@ -334,7 +334,7 @@ class RecordService:
             model, "update", record["owner_id"]
         ):
             raise PermissionDenied(f"you may not give this {model.name} to that owner")
-        check_references(session, model, {n: record[n] for n in changed})
+        check_references(session, model, {n: record[n] for n in changed}, old)
         check_unique(session, model, record, changed, exclude_id=old["id"])
         now = self.session.tenant.clock()
         self._store_signatures(model, record, now)

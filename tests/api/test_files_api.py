@@ -82,3 +82,42 @@ def test_files_are_private_to_uploader_admins_and_record_readers(app, as_admin, 
     assert as_user(reader).get(mine["url"]).status == 200  # now held by a record she can read
     assert as_user(people("zed")).get(mine["url"]).status == 404
     assert as_admin.get("/api/v1/files/" + "0" * 32).status == 404
+
+
+def test_a_file_id_one_may_not_read_cannot_be_attached_to_read_it(app, as_admin, people, as_user):
+    tenant = app.extensions["plinth"].tenant
+    note = {
+        "name": "note",
+        "fields": [
+            {"name": "title", "type": "text"},
+            {"name": "scan", "type": "attachment"},
+            {"name": "photos", "type": "attachment", "multiple": True},
+        ],
+    }
+    grant = {"read": "all", "create": "all", "update": "all"}
+    Publisher(tenant).publish(
+        [Put("objects", note), Put("roles", {"name": "writer", "objects": {"note": grant}})]
+    )
+    ann, mallory = people("ann"), people("mallory", roles=["writer"])
+    secret = upload(as_user(ann), PNG, "payslip.png", "image/png").json
+    thief = as_user(mallory)
+    assert thief.get(secret["url"]).status == 404
+    for values in ({"scan": secret["id"]}, {"photos": [secret["id"]]}):
+        refused = thief.post("/api/v1/records/note", values)
+        field = next(iter(values))
+        assert refused.status == 422 and "no file" in refused.problem["errors"][field][0]
+    own = upload(thief, PNG, "own.png", "image/png").json
+    created = thief.post("/api/v1/records/note", {"photos": [own["id"]]})
+    assert created.status == 201
+    record = f"/api/v1/records/note/{created.json['id']}"
+    sneaked = thief.patch(record, {"photos": [own["id"], secret["id"]]})
+    assert sneaked.status == 422
+    assert thief.get(secret["url"]).status == 404
+    # A file already on a record stays when someone else edits the record.
+    shared = as_admin.post("/api/v1/records/note", {"scan": secret["id"]}).json
+    edited = thief.patch(f"/api/v1/records/note/{shared['id']}", {"title": "seen"})
+    assert edited.status == 200
+    kept = thief.patch(
+        f"/api/v1/records/note/{shared['id']}", {"scan": secret["id"], "photos": [own["id"]]}
+    )
+    assert kept.status == 200
