@@ -37,9 +37,20 @@ def cell(session, field: Field, value):
     return str(value)
 
 
+# What starts a formula in Excel, LibreOffice or WPS, including the full-width forms an
+# IME types (＝SUM(A1:A9) typed in Chinese is a formula to some of them).
+FORMULA_STARTS = frozenset("=+-@＝＋－＠")
+# Spreadsheets skip these before looking for a formula sign.
+LEADING_BLANKS = " \t\r\n\u00a0\u3000\ufeff"
+
+
 def _safe_text(value):
-    """Text a spreadsheet would run as a formula gets a leading apostrophe (CSV injection)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    """Text a spreadsheet would run as a formula gets a leading apostrophe (CSV injection):
+    a formula sign first, after leading blanks or newlines, or a leading tab or newline."""
+    if not isinstance(value, str) or not value:
+        return value
+    stripped = value.lstrip(LEADING_BLANKS)
+    if stripped[:1] in FORMULA_STARTS or value[0] in "\t\r\n":
         return "'" + value
     return value
 

@@ -82,9 +82,64 @@ def _require(name: str, url: str, problem: str | None) -> None:
     pytest.skip(message)
 
 
+FAKE_NOW_ENV = "PLINTH_TEST_NOW"
+_TRAVELLING: list[str] = []  # the instant this process's clock was moved to, if it was
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--fake-now",
+        metavar="ISO",
+        default=os.environ.get(FAKE_NOW_ENV),
+        help="run the suite as if it started at this instant (ISO 8601 with an offset, e.g. "
+        "2027-03-28T00:30:00+00:00); the clock keeps ticking from there. Also "
+        f"{FAKE_NOW_ENV}. No test may depend on the date or hour it runs at.",
+    )
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "postgres_only: needs PostgreSQL (skipped on SQLite)")
     config.addinivalue_line("markers", "sqlite_only: needs SQLite (skipped on PostgreSQL)")
+    when = config.getoption("--fake-now", None)
+    if when:
+        config._plinth_travel = _travel_to(when)  # stopped in pytest_unconfigure
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    travel = getattr(config, "_plinth_travel", None)
+    if travel is not None:
+        travel.stop()
+
+
+def _travel_to(when: str):
+    """Move this process's clock (datetime.now, time.time; not monotonic timers) to ``when``
+    and let it tick on from there."""
+    import datetime as dt
+
+    import time_machine
+
+    start = dt.datetime.fromisoformat(when)
+    if start.tzinfo is None:
+        raise pytest.UsageError(f"--fake-now needs a UTC offset: {when!r}")
+    travel = time_machine.travel(start, tick=True)
+    travel.start()
+    _TRAVELLING.append(when)
+    return travel
+
+
+def plinth_command(*args: str) -> list[str]:
+    """The command line of a ``plinth`` subprocess that shares this run's clock: under
+    ``--fake-now`` the child starts at the parent's current fake instant."""
+    import datetime as dt
+    import sys
+
+    if not _TRAVELLING:
+        return [sys.executable, "-m", "plinth", *args]
+    code = (
+        "import sys; from plinth.testing import _travel_to; _travel_to(sys.argv[1]); "
+        "sys.argv = ['plinth', *sys.argv[2:]]; from plinth.cli import main; main()"
+    )
+    return [sys.executable, "-c", code, dt.datetime.now(dt.UTC).isoformat(), *args]
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

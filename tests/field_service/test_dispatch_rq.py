@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import subprocess
-import sys
 import uuid
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from plinth.testing import redis_url, require_redis
-from tests.field_service.test_dispatch_api import DAY, near
+from plinth.testing import plinth_command, redis_url, require_redis
+from tests.field_service.test_dispatch_api import near
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")  # the engineers' calendar (fs_7x24) is in Shanghai
 
 
 @pytest.fixture
@@ -20,6 +23,8 @@ def plinth_settings(plinth_settings):
 
 
 def test_an_rq_worker_solves_the_proposal_the_api_queued(city, plinth_settings):
+    # The worker runs on the real (or --fake-now) clock: plan tomorrow, a whole free day.
+    day = (dt.datetime.now(SHANGHAI) + dt.timedelta(days=1)).date().isoformat()
     for k in range(1, 4):
         city.create(
             "field_task",
@@ -29,13 +34,13 @@ def test_an_rq_worker_solves_the_proposal_the_api_queued(city, plinth_settings):
                 "required_skills": [{"skill": "hvac", "level": 1}],
             },
         )
-    reply = city.dispatcher.post("/api/v1/dispatch/optimize", json={"date": DAY, "seconds": 1})
+    reply = city.dispatcher.post("/api/v1/dispatch/optimize", json={"date": day, "seconds": 1})
     assert reply.status == 202
     url = reply.json["url"]
     assert city.dispatcher.get(url).json["status"] == "queued"  # nothing ran in this process
     env = {**os.environ, **{f"PLINTH_{k}": str(v) for k, v in plinth_settings.items()}}
     worker = subprocess.run(
-        [sys.executable, "-m", "plinth", "worker", "--burst"],
+        plinth_command("worker", "--burst"),
         env=env,
         capture_output=True,
         text=True,

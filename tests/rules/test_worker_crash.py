@@ -18,7 +18,7 @@ from plinth.packs.plugins import load_plugins
 from plinth.runtime import migrate
 from plinth.runtime import system_tables as st
 from plinth.tenant import Tenant
-from plinth.testing import redis_url, require_redis
+from plinth.testing import plinth_command, redis_url, require_redis
 
 JOB_MODULE = r"""
 import os, time
@@ -73,7 +73,7 @@ def test_a_killed_worker_loses_nothing_and_repeats_nothing(plinth_settings, tmp_
             **{f"PLINTH_{k}": str(v) for k, v in settings.items()},
             "PYTHONPATH": f"{tmp_path}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
         }
-        command = [sys.executable, "-m", "plinth", "worker"]
+        command = plinth_command("worker")
 
         def start_worker():
             return subprocess.Popen(
