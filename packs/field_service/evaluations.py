@@ -17,6 +17,7 @@ from pathlib import Path
 
 from flask import Blueprint, jsonify, render_template, request
 
+from packs.field_service.public_pages import error_text, local_when, page_language
 from plinth.api.toolkit import (
     api_session,
     client_address,
@@ -137,7 +138,7 @@ def send_invitation(job) -> None:
         {
             "to": work_order["contact_email"],
             "subject": f"How did we do? {work_order['number']} / 请评价我们的服务",
-            "body": _invitation_text(work_order, url, _when(expires, tenant)),
+            "body": _invitation_text(work_order, url, local_when(expires, tenant)),
         },
         key=f"field_service.evaluation:{work_order['id']}",
     )
@@ -325,23 +326,11 @@ TEXTS = {
         "failed": "出错了，请稍后再试。",
     },
 }
-ERROR_TEXTS = {403: "forbidden", 404: "missing", 410: "expired", 429: "busy"}
-
-
-def _language() -> str:
-    asked = request.args.get("lang") or request.accept_languages.best_match(
-        ["en", "zh-CN", "zh"], default="en"
-    )
-    return "zh-CN" if asked.lower().startswith("zh") else "en"
 
 
 def _label(name: str, lang: str) -> str:
     label = DIMENSION_LABELS.get(name)
     return label[lang] if label else name.replace("_", " ").capitalize()
-
-
-def _when(instant: dt.datetime | None, tenant) -> str:
-    return instant.astimezone(tenant.zone).strftime("%Y-%m-%d %H:%M") if instant else ""
 
 
 def _form_rating(text: str):
@@ -355,7 +344,7 @@ def _form_rating(text: str):
 
 def evaluation_page(token: str):
     """The customer's form (GET), and its submission (POST, the same rules as the API)."""
-    lang = _language()
+    lang = page_language()
     texts = TEXTS[lang]
     tenant = current_tenant()
     anonymous = Actor(None, "anonymous")
@@ -377,7 +366,7 @@ def evaluation_page(token: str):
         with tenant.session(anonymous, write=False) as s:
             about = summary(s, token)
     except PlinthError as exc:
-        message = texts[ERROR_TEXTS.get(exc.status, "failed")]
+        message = error_text(texts, exc.status)
         return render_template("evaluation.html", t=texts, lang=lang, error=message), exc.status
     if about["submitted"] and not errors:
         return _done(texts["already"], lang, 200)
@@ -396,8 +385,8 @@ def evaluation_page(token: str):
         lang=lang,
         error=None,
         work_order=about["work_order"],
-        completed=_when(about["work_order"]["completed_at"], tenant),
-        until=_when(about["expires_at"], tenant),
+        completed=local_when(about["work_order"]["completed_at"], tenant),
+        until=local_when(about["expires_at"], tenant),
         dimensions=rows,
         comment=request.form.get("comment", "") if request.method == "POST" else "",
         comment_error="; ".join(errors.get("comment", [])),

@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from plinth.auth.tokens import aggregate_names, split_names
+from plinth.auth.identity import identity_of, identity_select
 from plinth.runtime import system_tables as st
 
 TOUCH_EVERY = dt.timedelta(minutes=1)  # how stale last_seen_at may get (idle precision)
@@ -76,29 +76,18 @@ _QUERIES: dict[str, sa.Select] = {}
 
 
 def _session_query(dialect: str) -> sa.Select:
-    """The user of a live session key, with roles, teams and the newest metadata revision,
-    in one round trip (as for API tokens)."""
+    """The user of a live session key (see ``identity_select``)."""
     query = _QUERIES.get(dialect)
     if query is None:
         b, u = st.browser_session, st.user
-        roles = aggregate_names(dialect, st.user_role.c.role, st.user_role.c.user_id == u.c.id)
-        teams = aggregate_names(
-            dialect,
-            sa.cast(st.team_member.c.team_id, sa.String),
-            st.team_member.c.user_id == u.c.id,
+        columns = (
+            b.c.id.label("session_id"),
+            b.c.stamp,
+            b.c.created_at.label("session_created_at"),
+            b.c.last_seen_at,
         )
-        latest = sa.select(sa.func.max(st.revision.c.id)).scalar_subquery()
         query = _QUERIES[dialect] = (
-            sa.select(
-                u,
-                b.c.id.label("session_id"),
-                b.c.stamp,
-                b.c.created_at.label("session_created_at"),
-                b.c.last_seen_at,
-                roles.label("role_list"),
-                teams.label("team_list"),
-                latest.label("revision_id"),
-            )
+            identity_select(dialect, *columns)
             .join(b, b.c.user_id == u.c.id)
             .where(
                 b.c.key_hash == sa.bindparam("digest"),
@@ -126,11 +115,7 @@ def resolve_session(
     row = conn.execute(_session_query(conn.dialect.name), params).mappings().first()
     if row is None or row["stamp"] != password_stamp(row["password_hash"]):
         return None
-    user = dict(row)
-    user["role_names"] = split_names(user.pop("role_list"))
-    user["team_ids"] = [int(t) for t in split_names(user.pop("team_list"))]
-    user["revision_id"] = user["revision_id"] or 0
-    return user
+    return identity_of(row)
 
 
 def needs_touch(user: dict[str, Any], now: dt.datetime) -> bool:

@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from plinth.auth.identity import identity_of, identity_select
 from plinth.errors import NotFound
 from plinth.runtime import system_tables as st
 
@@ -41,27 +42,12 @@ def create_token(
 
 
 def _token_query(dialect: str) -> sa.Select:
-    """The user of a token hash, with roles, teams and the newest metadata revision id, so a
-    request authenticates and checks its metadata in a single round trip."""
-    t, u = st.api_token, st.user
+    """The user of a token hash (see ``identity_select``)."""
     query = _TOKEN_QUERIES.get(dialect)
     if query is None:
-        roles = aggregate_names(dialect, st.user_role.c.role, st.user_role.c.user_id == u.c.id)
-        teams = aggregate_names(
-            dialect,
-            sa.cast(st.team_member.c.team_id, sa.String),
-            st.team_member.c.user_id == u.c.id,
-        )
-        latest = sa.select(sa.func.max(st.revision.c.id)).scalar_subquery()
+        t, u = st.api_token, st.user
         query = _TOKEN_QUERIES[dialect] = (
-            sa.select(
-                u,
-                t.c.id.label("token_id"),
-                t.c.last_used_at,
-                roles.label("role_list"),
-                teams.label("team_list"),
-                latest.label("revision_id"),
-            )
+            identity_select(dialect, t.c.id.label("token_id"), t.c.last_used_at)
             .join(t, t.c.user_id == u.c.id)
             .where(
                 t.c.token_hash == sa.bindparam("digest"),
@@ -85,26 +71,7 @@ def resolve_token(conn: Connection, token: str) -> dict[str, Any] | None:
     query = _token_query(conn.dialect.name)
     params = {"digest": _digest(token), "now": dt.datetime.now(dt.UTC)}
     row = conn.execute(query, params).mappings().first()
-    if row is None:
-        return None
-    user = dict(row)
-    user["role_names"] = split_names(user.pop("role_list"))
-    user["team_ids"] = [int(t) for t in split_names(user.pop("team_list"))]
-    user["revision_id"] = user["revision_id"] or 0
-    return user
-
-
-def aggregate_names(dialect: str, column, where) -> sa.ScalarSelect:
-    """A correlated subquery joining values with commas (roles and teams in one query)."""
-    if dialect == "postgresql":
-        function = sa.func.string_agg(column, ",")
-    else:
-        function = sa.func.group_concat(column, ",")
-    return sa.select(function).where(where).scalar_subquery()
-
-
-def split_names(text: str | None) -> list[str]:
-    return [part for part in (text or "").split(",") if part]
+    return None if row is None else identity_of(row)
 
 
 def needs_touch(user: dict[str, Any], now: dt.datetime) -> bool:

@@ -26,6 +26,7 @@ from pathlib import Path
 from flask import Blueprint, jsonify, render_template, request
 
 from packs.field_service.channels.customers import find_site
+from packs.field_service.public_pages import error_text, local_when, page_language
 from packs.field_service.records import all_records
 from plinth.api.toolkit import (
     api_session,
@@ -233,7 +234,7 @@ def send_confirmation(system, work_order: dict, address: str) -> None:
     token = sign_link(tenant, PURPOSE, payload, dt.timedelta(days=days))
     url = f"{tenant.config['PUBLIC_URL'].rstrip('/')}/fs/confirm/{token}"
     _, expires = read_link(tenant, PURPOSE, token)
-    until = expires.astimezone(tenant.zone).strftime("%Y-%m-%d %H:%M")
+    until = local_when(expires, tenant)
     number, subject = work_order["number"], work_order.get("subject") or ""
     name = work_order.get("contact_name") or ""
     body = (
@@ -343,14 +344,6 @@ TEXTS = {
         "failed": "出错了，请稍后再试。",
     },
 }
-ERROR_TEXTS = {403: "forbidden", 404: "missing", 410: "expired", 429: "busy"}
-
-
-def _language() -> str:
-    asked = request.args.get("lang") or request.accept_languages.best_match(
-        ["en", "zh-CN", "zh"], default="en"
-    )
-    return "zh-CN" if asked.lower().startswith("zh") else "en"
 
 
 def _render(lang: str, status: int, **context):
@@ -370,7 +363,7 @@ def _render(lang: str, status: int, **context):
 def confirmation_page(token: str):
     """GET shows the request and one button (so that a mail scanner opening the link
     confirms nothing); POST confirms it."""
-    lang = _language()
+    lang = page_language()
     texts = TEXTS[lang]
     tenant = current_tenant()
     anonymous = Actor(None, "anonymous")
@@ -383,11 +376,11 @@ def confirmation_page(token: str):
         with tenant.session(anonymous, write=False) as s:
             about = summary(s, token)
     except PlinthError as exc:
-        message = texts[ERROR_TEXTS.get(exc.status, "failed")]
+        message = error_text(texts, exc.status)
         return _render(lang, exc.status, error=message)
     if about["confirmed"]:
         return _render(lang, 200, message=texts["already"])
-    until = about["expires_at"].astimezone(tenant.zone).strftime("%Y-%m-%d %H:%M")
+    until = local_when(about["expires_at"], tenant)
     return _render(
         lang,
         200,
