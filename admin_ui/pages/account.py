@@ -131,6 +131,36 @@ def preferences_page():
         now = dt.datetime.now(dt.UTC)
         lifetimes = Lifetimes.from_config(current_tenant().config)
         sessions = list_sessions(s.conn, s.actor.id, lifetimes, now)
+        for item in sessions:
+            item["device"] = device_name(item["user_agent"])
+            item["current"] = item["id"] == g.get("browser_session_id")
         return render_template(
             "app/preferences.html", zones=zones, actor=s.actor, sessions=sessions
         )
+
+
+_BROWSERS = (  # the first that appears names the browser (Edge and WeChat say Chrome too)
+    ("MicroMessenger", "WeChat"),
+    ("DingTalk", "DingTalk"),
+    ("Edg/", "Edge"),
+    ("Firefox/", "Firefox"),
+    ("Chrome/", "Chrome"),
+    ("Chromium/", "Chromium"),
+    ("Safari/", "Safari"),
+)
+_SYSTEMS = (
+    ("iPhone", "iPhone"),
+    ("iPad", "iPad"),
+    ("Android", "Android"),
+    ("HarmonyOS", "HarmonyOS"),
+    ("Windows", "Windows"),
+    ("Mac OS X", "macOS"),
+    ("Linux", "Linux"),
+)
+
+
+def device_name(user_agent: str) -> str:
+    """A person's name for a browser from its User-Agent: "Chrome · Android"."""
+    browser = next((name for mark, name in _BROWSERS if mark in user_agent), "")
+    system = next((name for mark, name in _SYSTEMS if mark in user_agent), "")
+    return " · ".join(part for part in (browser, system) if part) or (user_agent[:40] or "?")

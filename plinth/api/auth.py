@@ -108,6 +108,7 @@ def authenticate(conn: Connection, writing: bool = False) -> Actor | None:
         session.clear()
         raise NotAuthenticated("your session has ended; log in again")
     g.revision_id = user["revision_id"]
+    g.browser_session_id = user["session_id"]
     if needs_session_touch(user, now):
         if writing:
             touch_session(conn, user["session_id"], now)

@@ -280,3 +280,31 @@ def test_the_login_page_says_how_long_to_wait_in_the_users_language(browser, adm
             headers={"Accept-Language": "zh-CN"},
         )
         assert chinese.status_code == 429 and "请 30 秒后再试" in browser.text(chinese)
+
+
+@pytest.mark.parametrize(
+    ("agent", "name"),
+    [
+        (
+            "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
+            "(KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.40",
+            "WeChat · iPhone",
+        ),
+        (
+            "Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 (KHTML, like Gecko) "
+            "Chrome/120.0 Mobile Safari/537.36",
+            "Chrome · Android",
+        ),
+        (
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+            "Chrome/120.0 Safari/537.36 Edg/120.0",
+            "Edge · Windows",
+        ),
+        ("curl/8.5.0", "curl/8.5.0"),
+        ("", "?"),
+    ],
+)
+def test_sessions_are_listed_by_a_name_a_person_recognises(agent, name):
+    from admin_ui.pages.account import device_name
+
+    assert device_name(agent) == name
