@@ -262,3 +262,58 @@ def app(plinth_settings, tenant):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+# ---- browser tests ----------------------------------------------------------------------
+CHROMIUM = os.environ.get("PLINTH_CHROMIUM", "/usr/bin/chromium")
+# Debian's chromium as the machine's closed network wants it (no background connections).
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def require_browser():
+    """Playwright's sync API, or a skip (a failure under PLINTH_REQUIRE_SERVICES=1) when
+    playwright or chromium is missing."""
+    import shutil
+    from pathlib import Path
+
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
+        if services_required():
+            pytest.fail(f"chromium is required but missing at {CHROMIUM}")
+        pytest.skip(f"no chromium at {CHROMIUM} (apt-get install chromium)")
+    return sync_api
+
+
+@pytest.fixture
+def server(app):
+    """The app served on a free local port in a thread: ``http://127.0.0.1:<port>``."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_port}"
+    httpd.shutdown()
+
+
+@pytest.fixture
+def browser_page(request):
+    """A headless chromium (Playwright); screenshots go to ``test-artifacts/screenshots/``."""
+    sync_api = require_browser()
+    (request.config.rootpath / "test-artifacts" / "screenshots").mkdir(parents=True, exist_ok=True)
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()

@@ -302,3 +302,46 @@ def test_other_channels_stay_verified(city, inbox):
     assert forged.status in (403, 422)
     assert transition(dora, "work_order", made.json["id"], "send_to_field").status == 200
     assert len(inbox.to(CARL)) == 1
+
+
+CONFIRM_TEXTS = {
+    "en": {"thanks": "Thank you", "confirmed": "Your request is confirmed"},
+    "zh-CN": {"thanks": "提交成功", "confirmed": "您的服务请求已确认"},
+}
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.parametrize("locale", ["en", "zh-CN"])
+def test_a_new_customer_files_a_request_on_a_phone_and_confirms_it_from_the_email(
+    city, server, browser_page, inbox, locale
+):
+    """The customer's whole way, in a real browser on a phone: the form, the e-mail's link,
+    one tap to confirm; the dispatcher then sees a verified requester."""
+    from tests.ui.browser_steps import shot
+
+    address = f"new.customer.{locale.lower()}@example.cn"
+    context = browser_page.new_context(
+        viewport={"width": 390, "height": 844}, locale=locale, is_mobile=True, has_touch=True
+    )
+    page = context.new_page()
+    page.goto(f"{server}/fs/request")
+    page.fill("#f-name", "Wang Fang")
+    page.fill("#f-email", address)
+    page.fill("#f-subject", "Boiler makes a noise")
+    page.fill("#f-description", "Loud knocking since yesterday")
+    shot(page, f"web-request-{locale}-01-form")
+    page.click('button[type="submit"]')
+    page.wait_for_load_state()
+    assert CONFIRM_TEXTS[locale]["thanks"] in page.inner_text("body")
+    shot(page, f"web-request-{locale}-02-thanks")
+
+    token = link_token(inbox, address)
+    page.goto(f"{server}/fs/confirm/{token}")
+    shot(page, f"web-request-{locale}-03-confirm-page")
+    page.locator("[data-confirm]").click()
+    page.locator("[data-confirmed]").wait_for()
+    assert CONFIRM_TEXTS[locale]["confirmed"] in page.inner_text("[data-confirmed]")
+    shot(page, f"web-request-{locale}-04-confirmed")
+    context.close()
+    (wo,) = work_orders(city.dispatcher, contact_email=address)
+    assert wo["requester_verified"] is True

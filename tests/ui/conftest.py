@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import re
-import threading
 
 import pytest
-from werkzeug.serving import make_server
 
 from tests.api.conftest import PASSWORD, admin, as_admin, assets, people  # noqa: F401  (fixtures)
-from tests.ui.browser_steps import CHROMIUM, LAUNCH_ARGS, SHOTS, require_browser
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -46,25 +43,3 @@ class Browser:
 @pytest.fixture
 def browser(client) -> Browser:
     return Browser(client)
-
-
-@pytest.fixture
-def server(app):
-    """The app served on a free local port in a thread."""
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-
-
-@pytest.fixture
-def browser_page():
-    sync_api = require_browser()
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
