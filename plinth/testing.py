@@ -129,17 +129,35 @@ def _travel_to(when: str):
 
 def plinth_command(*args: str) -> list[str]:
     """The command line of a ``plinth`` subprocess that shares this run's clock: under
-    ``--fake-now`` the child starts at the parent's current fake instant."""
-    import datetime as dt
+    ``--fake-now`` the child's clock runs the same distance ahead of (or behind) the real one
+    as this process's, however long after this call it starts."""
     import sys
 
     if not _TRAVELLING:
         return [sys.executable, "-m", "plinth", *args]
     code = (
-        "import sys; from plinth.testing import _travel_to; _travel_to(sys.argv[1]); "
+        "import sys; from plinth.testing import _travel_by; _travel_by(float(sys.argv[1])); "
         "sys.argv = ['plinth', *sys.argv[2:]]; from plinth.cli import main; main()"
     )
-    return [sys.executable, "-c", code, dt.datetime.now(dt.UTC).isoformat(), *args]
+    return [sys.executable, "-c", code, repr(_clock_offset()), *args]
+
+
+def _clock_offset() -> float:
+    """Seconds this process's (faked) clock is ahead of the real one."""
+    import time
+
+    import time_machine
+
+    return time.time() - time_machine.escape_hatch.time.time()
+
+
+def _travel_by(offset: float):
+    """Move this process's clock ``offset`` seconds from the real one, ticking on."""
+    import datetime as dt
+    import time
+
+    start = dt.datetime.fromtimestamp(time.time() + offset, dt.UTC)
+    return _travel_to(start.isoformat())
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
