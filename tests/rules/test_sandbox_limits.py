@@ -242,3 +242,11 @@ def test_time_a_helper_spends_reading_data_is_not_charged_to_the_rules_deadline(
     assert evaluate(rule, {"read": read_off_the_clock}) == 501
     with pytest.raises(SandboxRuntimeError, match="longer than 1 s"):
         evaluate(rule, {"read": read_on_the_clock})
+
+
+def test_membership_in_a_short_tuple_is_cheap_but_still_paid_for_by_its_text():
+    assert evaluate("status in ('open', 'new')", {"status": "new"}) is True
+    # x and y are equal, distinct texts: every == goes through all their characters
+    script = "x = 'a' * 900000\ny = x[:-1] + 'a'\nz = x in (" + "y, " * 20 + ")\n"
+    with pytest.raises(SandboxRuntimeError, match="steps"):
+        execute(script, {})

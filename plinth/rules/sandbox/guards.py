@@ -278,6 +278,9 @@ def _price_comparison(meter: Meter, symbol: str, a, b) -> None:
     budget.spend(min(first, weigh(b, first)), "a comparison")
 
 
+_SHORT_LIST = 32  # `status in ('open', 'new')`: the common case, priced without a walk
+
+
 def compare(symbol: str, a, b):
     """``_compare_``: ``a == b``, ``a in b``... paid for when they go through containers."""
     kind_a, kind_b = type(a), type(b)
@@ -285,9 +288,24 @@ def compare(symbol: str, a, b):
         size = (len(a) if kind_a in _TEXT else 0) + (len(b) if kind_b in _TEXT else 0)
         if size > _LONG_TEXT:  # a comparison or search goes through the text once
             current().spend(size // TEXT_PER_STEP)
-    else:
+    elif not _short_membership(symbol, a, kind_a, b, kind_b):
         _price_comparison(current(), symbol, a, b)
     return _COMPARISONS[symbol](a, b)
+
+
+def _short_membership(symbol: str, a, kind_a, b, kind_b) -> bool:
+    """Pay for ``a in b`` when b is a short tuple or list of plain values (a condition's
+    ``priority in ('urgent', 'high')``) without the general walk; False when it is not."""
+    if symbol not in ("in", "not in") or kind_b not in (tuple, list) or len(b) > _SHORT_LIST:
+        return False
+    if kind_a not in _TEXT_OR_FAST or not set(map(type, b)) <= _TEXT_OR_FAST:
+        return False
+    steps = len(b) + 1
+    if kind_a in _TEXT:
+        # each comparison may go through the text: short ones are a step, long ones priced
+        steps += len(a) * len(b) // TEXT_PER_STEP
+    current().spend(steps)
+    return True
 
 
 def compare_chain(left, symbols: tuple, *rights):
