@@ -33,10 +33,10 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.common import ITEM, POSTGRES_URL, STATUSES  # noqa: E402
 from plinth.auth.tokens import create_token  # noqa: E402
 from plinth.auth.users import create_user  # noqa: E402
+from plinth.bootstrap import build_tenant  # noqa: E402
 from plinth.config import load_config  # noqa: E402
 from plinth.metadata.publisher import Publisher, Put  # noqa: E402
 from plinth.runtime import migrate  # noqa: E402
-from plinth.tenant import Tenant  # noqa: E402
 
 
 def free_port() -> int:
@@ -47,7 +47,7 @@ def free_port() -> int:
 
 def prepare(env: dict[str, str], rows: int) -> str:
     """Tables, seed rows in both, an admin and a token; returns the token."""
-    tenant = Tenant(
+    tenant = build_tenant(
         load_config(
             {k.removeprefix("PLINTH_"): v for k, v in env.items() if k.startswith("PLINTH_")},
             environ={},

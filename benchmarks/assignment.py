@@ -36,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.common import POSTGRES_URL  # noqa: E402
 from plinth.auth.actor import SYSTEM  # noqa: E402
+from plinth.bootstrap import build_tenant
 from plinth.config import load_config  # noqa: E402
 from plinth.metadata.publisher import Publisher, Put  # noqa: E402
 from plinth.rules.assignment import profile_cache  # noqa: E402
@@ -257,7 +258,7 @@ def main() -> None:
             else:
                 schema = f"bench_{uuid.uuid4().hex[:8]}"
                 settings.update(DATABASE_URL=args.postgres_url, DATABASE_SCHEMA=schema)
-            tenant = Tenant(load_config(settings, environ={}))
+            tenant = build_tenant(load_config(settings, environ={}))
             # The data is a day old; from T0 on, the clock moves as a real one does.
             clock = MovingClock(T0 - dt.timedelta(days=1))
             tenant.clock = clock

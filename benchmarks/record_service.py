@@ -32,12 +32,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.common import ITEM, POSTGRES_URL, STATUSES  # noqa: E402
 from plinth.auth.actor import SYSTEM  # noqa: E402
+from plinth.bootstrap import build_tenant
 from plinth.config import load_config  # noqa: E402
 from plinth.metadata.publisher import Publisher, Put  # noqa: E402
 from plinth.runtime import migrate  # noqa: E402
 from plinth.runtime.keyset import encode_cursor  # noqa: E402
 from plinth.runtime.query import Filter, ListQuery, QueryCompiler  # noqa: E402
-from plinth.tenant import Tenant  # noqa: E402
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -61,7 +61,7 @@ class Bench:
         settings = {"DATABASE_URL": url, "INSTANCE_DIR": str(instance), "SECRET_KEY": "bench"}
         if schema:
             settings["DATABASE_SCHEMA"] = schema
-        self.tenant = Tenant(load_config(settings, environ={}))
+        self.tenant = build_tenant(load_config(settings, environ={}))
         migrate.upgrade(self.tenant.database)
         Publisher(self.tenant).publish([Put("objects", ITEM)])
         with self.tenant.session() as session:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Flask, current_app
 
+from plinth.bootstrap import build_tenant
 from plinth.config import Config
-from plinth.packs.plugins import load_plugins
 from plinth.tenant import Tenant
 
 
@@ -17,8 +17,7 @@ class PlinthExtension:
         self.tenant: Tenant | None = None
 
     def init_app(self, app: Flask) -> None:
-        self.tenant = Tenant(self.config)
-        load_plugins(self.tenant)
+        self.tenant = build_tenant(self.config)
         app.extensions["plinth"] = self
 
 

@@ -1,4 +1,6 @@
-"""A tenant: its database, file store, compiled metadata and hooks; sessions come from here."""
+"""A tenant: its settings, database, files, compiled metadata, events, jobs and clock; and
+the sessions that work in it. It builds nothing above the runtime: the engines that
+subscribe to its events are composed by ``plinth.bootstrap``."""
 
 from __future__ import annotations
 
@@ -7,20 +9,25 @@ import datetime as dt
 from collections.abc import Callable, Iterator
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.engine import Connection
+
 from plinth.auth.access import FULL_ACCESS, AccessGuard
 from plinth.auth.actor import SYSTEM, Actor
+from plinth.auth.role_access import RoleAccess
 from plinth.config import Config
 from plinth.errors import ConfigError
 from plinth.jobs.service import JobService
 from plinth.packs.routes import PackRoutes
-from plinth.rules.assignment.engine import AssignmentEngine
-from plinth.rules.engine import RulesEngine
 from plinth.runtime.database import Database
+from plinth.runtime.event_bus import EventBus
 from plinth.runtime.files import FileStore
-from plinth.runtime.hooks import Hooks
 from plinth.runtime.metadata_cache import MetadataCache
+from plinth.runtime.record_service import RecordService
 from plinth.runtime.session import Session
-from plinth.workflow.engine import WorkflowEngine
+
+# Who is acting, found once the transaction has begun (an API request authenticates in the
+# transaction it then works in): the actor and the newest metadata revision it saw.
+Identify = Callable[[Connection], tuple[Actor, int | None]]
 
 
 class Tenant:
@@ -32,27 +39,29 @@ class Tenant:
         self.database = Database(config["DATABASE_URL"], config["DATABASE_SCHEMA"])
         self.files = FileStore(config["STORAGE_DIR"])
         self.metadata = MetadataCache()
-        self.hooks = Hooks()
+        self.events = EventBus()
         self.routes = PackRoutes()  # HTTP endpoints packs add
         self.plugins: set[str] = set()  # packs whose register(context) has run
         self.clock: Callable[[], dt.datetime] = _utc_now
         self.jobs = JobService(self)
-        # Hook order matters: the workflow sets and guards states before rules validate.
-        self.workflow = WorkflowEngine(self)
-        self.assignment = AssignmentEngine(self)  # after the workflow: a state entry assigns
-        self.rules = RulesEngine(self)
         try:
             self.zone = ZoneInfo(config["DEFAULT_TIME_ZONE"])
         except (KeyError, ValueError):
             raise ConfigError(f"unknown time zone {config['DEFAULT_TIME_ZONE']!r}") from None
 
     @contextlib.contextmanager
-    def session(self, actor: Actor = SYSTEM, write: bool = True) -> Iterator[Session]:
-        """A session in one transaction: committed when the block succeeds, else rolled back."""
+    def session(
+        self, actor: Actor = SYSTEM, write: bool = True, identify: Identify | None = None
+    ) -> Iterator[Session]:
+        """A session in one transaction: committed when the block succeeds, else rolled back.
+        With ``identify``, the actor is whoever it finds in that transaction."""
         session = None
         try:
             with self.database.transaction(write=write) as conn:
-                session = Session(self, conn, actor)
+                revision = None
+                if identify is not None:
+                    actor, revision = identify(conn)
+                session = Session(self, conn, actor, revision)
                 yield session
         finally:
             if session is not None:
@@ -61,11 +70,10 @@ class Tenant:
 
     def access_guard(self, session: Session) -> AccessGuard:
         """The guard for a session's actor: full access for the system actor and admins."""
-        if session.actor.is_admin:
-            return FULL_ACCESS
-        from plinth.auth.role_access import RoleAccess
+        return FULL_ACCESS if session.actor.is_admin else RoleAccess(session)
 
-        return RoleAccess(session)
+    def record_service(self, session: Session) -> RecordService:
+        return RecordService(session)
 
     def dispose(self) -> None:
         self.database.dispose()

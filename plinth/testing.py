@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from plinth.bootstrap import build_tenant
 from plinth.config import load_config
 from plinth.metadata.publisher import Publisher, Put
 from plinth.runtime import migrate
@@ -232,7 +233,7 @@ def plinth_settings(database_settings, tmp_path) -> dict[str, Any]:
 @pytest.fixture
 def tenant(plinth_settings) -> Iterator[Tenant]:
     """An initialised tenant on its own database."""
-    tenant = Tenant(load_config(plinth_settings, environ={}))
+    tenant = build_tenant(load_config(plinth_settings, environ={}))
     migrate.upgrade(tenant.database)
     yield tenant
     tenant.dispose()

@@ -2,14 +2,14 @@
 
 import sqlalchemy as sa
 
+from plinth.bootstrap import build_tenant
 from plinth.config import load_config
 from plinth.metadata.publisher import Publisher, Put
-from plinth.tenant import Tenant
 from tests.docs import SITE, doc
 
 
 def test_a_change_published_elsewhere_is_seen_on_the_next_session(tenant, plinth_settings):
-    other_process = Tenant(load_config(plinth_settings, environ={}))
+    other_process = build_tenant(load_config(plinth_settings, environ={}))
     try:
         Publisher(tenant).publish([Put("objects", doc(SITE))])
         with other_process.session() as s:

@@ -3,6 +3,7 @@
 import pytest
 import sqlalchemy as sa
 
+from plinth.bootstrap import build_tenant
 from plinth.config import load_config
 from plinth.errors import Conflict, DestructiveChange, MetadataInvalid, NotFound, ValidationError
 from plinth.metadata.store import load_documents
@@ -11,7 +12,6 @@ from plinth.packs.exporter import export_pack
 from plinth.packs.installer import PackInstaller, installed_packs
 from plinth.packs.loader import discovered_packs, find_pack, load_pack
 from plinth.runtime import migrate
-from plinth.tenant import Tenant
 from tests.docs import ASSET, SITE, doc, field
 from tests.packs_helpers import make_pack
 
@@ -142,7 +142,7 @@ def test_export_round_trip_gives_the_same_result_elsewhere(tenant, tmp_path, pli
         settings["DATABASE_SCHEMA"] += "_b"
     else:
         settings["DATABASE_URL"] = f"sqlite:///{tmp_path / 'elsewhere.db'}"
-    elsewhere = Tenant(load_config(settings, environ={}))
+    elsewhere = build_tenant(load_config(settings, environ={}))
     try:
         migrate.upgrade(elsewhere.database)
         PackInstaller(elsewhere).install([load_pack(folder), load_pack(custom_folder)])

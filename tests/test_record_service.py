@@ -229,11 +229,11 @@ def test_signatures_are_immutable_but_can_be_superseded(objects, records, tenant
 def test_hooks_see_and_shape_saves_and_failures_roll_back(objects, tenant, records):
     seen = []
 
-    @tenant.hooks.on("before_save", objects=["asset"])
+    @tenant.events.on("before_save", objects=["asset"])
     def upper(event):
         event.values["serial"] = event.values["serial"].upper()
 
-    @tenant.hooks.on("after_save")
+    @tenant.events.on("after_save")
     def remember(event):
         seen.append((event.action, event.model.name, sorted(event.changed)))
         if event.values.get("serial") == "BOOM":
@@ -245,8 +245,8 @@ def test_hooks_see_and_shape_saves_and_failures_roll_back(objects, tenant, recor
     with pytest.raises(RuntimeError):
         records("create", "asset", {"serial": "boom"})
     assert count_rows(tenant, "obj_asset") == 1
-    with pytest.raises(ValueError, match="unknown record event"):
-        tenant.hooks.register("after_lunch", remember)
+    with pytest.raises(ValueError, match="unknown event"):
+        tenant.events.register("after_lunch", remember)
 
 
 def test_unknown_objects_and_records(objects, records):

@@ -45,11 +45,11 @@ from packs.field_service.dispatch_data import Scope, load_day  # noqa: E402
 from plinth.auth.actor import SYSTEM  # noqa: E402
 from plinth.auth.tokens import create_token  # noqa: E402
 from plinth.auth.users import create_user  # noqa: E402
+from plinth.bootstrap import build_tenant
 from plinth.config import load_config  # noqa: E402
 from plinth.packs.installer import PackInstaller  # noqa: E402
 from plinth.packs.loader import load_pack  # noqa: E402
 from plinth.runtime import migrate  # noqa: E402
-from plinth.tenant import Tenant  # noqa: E402
 from plinth.testing import postgres_url  # noqa: E402
 
 GOAL_P95_MS = 200.0
@@ -130,7 +130,7 @@ def instance(backend: str):
 
 
 def install(settings: dict) -> None:
-    tenant = Tenant(load_config(settings, environ={}))
+    tenant = build_tenant(load_config(settings, environ={}))
     try:
         migrate.upgrade(tenant.database)
         PackInstaller(tenant).install([load_pack(city_day.PACK)])

@@ -127,24 +127,16 @@ def api_session(write: bool | None = None, anonymous: bool = False) -> Iterator[
     """One transaction for the whole request: authenticate, then work as that actor."""
     if write is None:
         write = request.method not in SAFE_METHODS
-    tenant = current_tenant()
-    plinth_session = None
-    try:
-        with tenant.database.transaction(write=write) as conn:
-            actor = authenticate(conn, writing=write)
-            if actor is None and not anonymous:
-                raise NotAuthenticated(
-                    "authentication required: send Authorization: Bearer <token>"
-                )
-            plinth_session = Session(
-                tenant, conn, actor or Actor(None, "anonymous"), g.pop("revision_id", None)
-            )
-            g.plinth_session = plinth_session
-            yield plinth_session
-    finally:
-        if plinth_session is not None:
-            plinth_session.run_after_end()
-    plinth_session.run_after_commit()
+
+    def identify(conn: Connection) -> tuple[Actor, int | None]:
+        actor = authenticate(conn, writing=write)
+        if actor is None and not anonymous:
+            raise NotAuthenticated("authentication required: send Authorization: Bearer <token>")
+        return actor or Actor(None, "anonymous"), g.pop("revision_id", None)
+
+    with current_tenant().session(write=write, identify=identify) as plinth_session:
+        g.plinth_session = plinth_session
+        yield plinth_session
 
 
 def require_admin(session_: Session) -> None:

@@ -9,6 +9,7 @@ from plinth.api.jsonio import optional_body
 from plinth.api.responses import int_arg, listing
 from plinth.errors import NotFound, ValidationError
 from plinth.json_props import id_from_text
+from plinth.rules.assignment import engine as assignment
 from plinth.rules.assignment import log, pools
 
 RECORD = "/records/<object_name>/<record_id>"
@@ -29,7 +30,7 @@ def assign(object_name: str, record_id: str):
     if not isinstance(dry_run, bool):
         raise ValidationError.single("dry_run", "must be true or false")
     with api_session() as s:
-        return s.tenant.assignment.assign(s, object_name, record_id, rule, dry_run)
+        return assignment.assign(s, object_name, record_id, rule, dry_run)
 
 
 def assignments(object_name: str, record_id: str):

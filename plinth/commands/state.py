@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import functools
 
+from plinth.bootstrap import build_tenant
 from plinth.config import Config, load_config
-from plinth.packs.plugins import load_plugins
 from plinth.tenant import Tenant
 
 
@@ -16,6 +16,4 @@ class CliState:
 
     @functools.cached_property
     def tenant(self) -> Tenant:
-        tenant = Tenant(self.config)
-        load_plugins(tenant)
-        return tenant
+        return build_tenant(self.config)

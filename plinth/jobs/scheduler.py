@@ -10,28 +10,28 @@ import time
 from typing import TYPE_CHECKING
 
 from plinth.auth.actor import SYSTEM
+from plinth.runtime.events import SchedulerTick
 
 if TYPE_CHECKING:
-    from plinth.tenant import Tenant
+    from plinth.runtime.session import TenantContext as Tenant
 
 log = logging.getLogger(__name__)
 
 
 def tick(tenant: Tenant, now: dt.datetime | None = None) -> dict[str, int]:
     """One scheduler tick; safe to run from several schedulers at once (job keys dedupe)."""
-    from plinth.rules.scheduled import enqueue_due
-
     now = now or tenant.clock()
     tick_length = dt.timedelta(seconds=tenant.config["SCHEDULER_TICK_SECONDS"])
     with tenant.session(SYSTEM) as session:
-        cron = enqueue_due(session, now, tick_length)
+        event = SchedulerTick(session, now, tick_length, {"cron": 0})
+        tenant.events.publish(event)  # the rules engine enqueues due cron automations
         periodic = 0
         for name, seconds in tenant.jobs.periodic.items():
             bucket = int(now.timestamp() // seconds)
             tenant.jobs.enqueue(session, name, {"period": bucket}, key=f"every:{bucket}")
             periodic += 1
     swept = tenant.jobs.sweep()
-    return {"cron": cron, "periodic": periodic, "handed_on": swept}
+    return {**event.counts, "periodic": periodic, "handed_on": swept}
 
 
 def run_forever(tenant: Tenant, stop: threading.Event | None = None) -> None:

@@ -15,7 +15,7 @@ from plinth.log import request_id
 
 if TYPE_CHECKING:
     from plinth.runtime.session import Session
-    from plinth.tenant import Tenant
+    from plinth.runtime.session import TenantContext as Tenant
 
 log = logging.getLogger(__name__)
 # Failures with a known cause a user can act on (e-mail not set up, a webhook answering

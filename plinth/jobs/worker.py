@@ -11,12 +11,9 @@ from plinth.config import load_config
 def _tenant():
     # Created in the process that runs the job (rq forks a work horse per job), so database
     # connections are never shared across a fork.
-    from plinth.packs.plugins import load_plugins
-    from plinth.tenant import Tenant
+    from plinth.bootstrap import build_tenant
 
-    tenant = Tenant(load_config())
-    load_plugins(tenant)
-    return tenant
+    return build_tenant(load_config())
 
 
 def run_job(key: str) -> str | None:

@@ -11,7 +11,7 @@ from flask import Blueprint
 
 from plinth.errors import ConfigError
 from plinth.runtime import system_tables as st
-from plinth.runtime.hooks import Hooks
+from plinth.runtime.event_bus import EventBus
 
 log = logging.getLogger(__name__)
 
@@ -25,8 +25,8 @@ class PackContext:
     manifest: dict = dataclasses.field(default_factory=dict)
 
     @property
-    def hooks(self) -> Hooks:
-        return self.tenant.hooks
+    def hooks(self) -> EventBus:
+        return self.tenant.events
 
     @property
     def jobs(self):

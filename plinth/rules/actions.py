@@ -252,30 +252,6 @@ def update_record(ctx: ActionContext, action: dict) -> None:
         )
 
 
-def transition(ctx: ActionContext, action: dict) -> None:
-    """Fire a workflow transition on another record (the work order of a field task), or
-    on every record whose lookup ``via`` points here."""
-    from plinth.errors import Conflict
-    from plinth.workflow.transitions import PreconditionFailed, fire
-
-    if action.get("via"):
-        query = ListQuery(
-            filters=[Filter(action["via"], "eq", ctx.record["id"])], limit=MAX_RELATED
-        )
-        targets = [r["id"] for r in ctx.session.records.list(action["object"], query).data]
-    else:
-        targets = [_target_id(ctx, action["record"])]
-    comment = action.get("comment") or f"automation {ctx.automation}"
-    for record_id in targets:
-        if record_id in (None, ""):
-            continue  # nothing to move: the lookup is empty
-        try:
-            fire(ctx.session, action["object"], record_id, action["transition"], comment=comment)
-        except (Conflict, PreconditionFailed):
-            if not action.get("if_possible"):
-                raise
-
-
 RUNNERS = {
     "set_fields": set_fields,
     "script": script,
@@ -284,6 +260,25 @@ RUNNERS = {
     "notify": notify,
     "webhook": webhook,
     "enqueue": enqueue,
-    "transition": transition,
     "update_record": update_record,
 }
+
+
+def register_runner(action_type: str, runner) -> None:
+    """Add the runner of an action type that a layer above the rules provides (the
+    workflow's ``transition``), when the application is composed."""
+    known = RUNNERS.get(action_type)
+    if known is not None and known is not runner:
+        raise ValueError(f"action type {action_type!r} already has a runner")
+    RUNNERS[action_type] = runner
+
+
+def related_ids(ctx: ActionContext, action: dict) -> list:
+    """The records an action names: those whose lookup ``via`` points here, or the one its
+    ``record`` (a lookup field or an ``=expression``) names."""
+    if action.get("via"):
+        query = ListQuery(
+            filters=[Filter(action["via"], "eq", ctx.record["id"])], limit=MAX_RELATED
+        )
+        return [r["id"] for r in ctx.session.records.list(action["object"], query).data]
+    return [_target_id(ctx, action["record"])]

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from plinth.runtime.model import ObjectModel
     from plinth.runtime.session import Session
 
+DEPTH_KEY = "rules.automation_depth"  # in Session.inherited: how deep automations nest
 MAX_DEPTH = 5  # automations whose actions save records that trigger automations, ...
 
 
@@ -61,13 +62,14 @@ def run_actions(
     actions = [(i, a) for i, a in enumerate(doc["actions"]) if phase_of(a, saving) == phase]
     if not actions:
         return
-    if session.automation_depth >= MAX_DEPTH:
+    depth = session.inherited.get(DEPTH_KEY, 0)
+    if depth >= MAX_DEPTH:
         raise RuleFailed(
             f"automation {doc['name']}: automations set each other off more than {MAX_DEPTH} "
             "levels deep (a loop?)"
         )
     system = session.as_system()
-    system.automation_depth = session.automation_depth + 1
+    system.inherited[DEPTH_KEY] = depth + 1
     context = ActionContext(system, model, record, old, doc["name"], event, phase, key)
     for index, action in actions:
         if phase == AFTER_COMMIT:

@@ -20,12 +20,19 @@ from plinth.rules.record_rules import (
 )
 from plinth.rules.sandbox.budget import shared_deadline
 from plinth.rules.sandbox.limits import MAX_READ_SECONDS
-from plinth.runtime.hooks import RecordEvent
+from plinth.runtime.events import (
+    DwellPassed,
+    FormulasRead,
+    RecordEvent,
+    SchedulerTick,
+    SlaRaised,
+    TransitionRecorded,
+)
 
 if TYPE_CHECKING:
     from plinth.runtime.model import ObjectModel
     from plinth.runtime.session import Session
-    from plinth.tenant import Tenant
+    from plinth.runtime.session import TenantContext as Tenant
 
 log = logging.getLogger(__name__)
 
@@ -37,9 +44,14 @@ def event_key(model_name: str, record: dict[str, Any], action: str) -> str:
 class RulesEngine:
     def __init__(self, tenant: Tenant):
         self.tenant = tenant
-        tenant.hooks.register("before_save", self._before_save)
-        tenant.hooks.register("after_save", self._after_save)
-        tenant.hooks.register("after_delete", self._after_delete)
+        tenant.events.register("before_save", self._before_save)
+        tenant.events.register("after_save", self._after_save)
+        tenant.events.register("after_delete", self._after_delete)
+        tenant.events.register(FormulasRead.event, self._formulas_read)
+        tenant.events.register(TransitionRecorded.event, self._transition_recorded)
+        tenant.events.register(SlaRaised.event, self._sla_raised)
+        tenant.events.register(DwellPassed.event, self._dwell_passed)
+        tenant.events.register(SchedulerTick.event, self._scheduler_tick)
         tenant.jobs.register("rules.action", self._action_job)
         tenant.jobs.register("rules.email", self._email_job)
         tenant.jobs.register("rules.scheduled", self._scheduled_job, max_attempts=3)
@@ -91,7 +103,44 @@ class RulesEngine:
                     saving=False,
                 )
 
-    def dispatch(
+    def _formulas_read(self, event: FormulasRead) -> None:
+        """Non-stored formulas of records being read. Each run is bounded, but a read runs
+        records x formulas of them: they share one deadline, past which the formulas left
+        read as null (see plinth/rules/sandbox/budget.py)."""
+        rules = rules_for(event.session.compiled, event.model.name)
+        if rules.formulas:
+            with shared_deadline(MAX_READ_SECONDS):
+                formulas_on_read(event.session, rules, event.records, event.wanted)
+
+    def _transition_recorded(self, event: TransitionRecorded) -> None:
+        self._dispatch(
+            event.session,
+            "on_transition",
+            event.model,
+            event.record,
+            event.old,
+            event.key,
+            transition=event.transition,
+        )
+
+    def _sla_raised(self, event: SlaRaised) -> None:
+        self._dispatch(
+            event.session,
+            "on_sla",
+            event.model,
+            event.record,
+            None,
+            event.key,
+            sla_event=event.sla_event,
+            target=event.target,
+        )
+
+    def _dwell_passed(self, event: DwellPassed) -> None:
+        self._dispatch(
+            event.session, "on_dwell", event.model, event.record, None, event.key, state=event.state
+        )
+
+    def _dispatch(
         self,
         session: Session,
         trigger: str,
@@ -107,14 +156,9 @@ class RulesEngine:
             for phase in (AFTER_SAVE, AFTER_COMMIT):
                 run_actions(session, model, doc, phase, record, old, trigger, key, saving=False)
 
-    def computed_on_read(self, session: Session, model: ObjectModel, records, wanted) -> None:
-        """Non-stored formulas of records being read. Each run is bounded, but a read runs
-        records x formulas of them: they share one deadline, past which the formulas left
-        read as null (see plinth/rules/sandbox/budget.py)."""
-        rules = rules_for(session.compiled, model.name)
-        if rules.formulas:
-            with shared_deadline(MAX_READ_SECONDS):
-                formulas_on_read(session, rules, records, wanted)
+    def _scheduler_tick(self, tick: SchedulerTick) -> None:
+        """Enqueue every due run of the scheduled automations."""
+        tick.counts["cron"] = scheduled.enqueue_due(tick.session, tick.now, tick.length)
 
     # ---- jobs -------------------------------------------------------------------------------
     def _action_job(self, job: JobContext) -> None:

@@ -13,9 +13,9 @@ import sqlalchemy as sa
 
 from plinth.errors import Conflict, NotFound, PermissionDenied, StaleVersion, ValidationError
 from plinth.runtime.autonumber import next_number
+from plinth.runtime.events import FormulasRead, RecordEvent
 from plinth.runtime.field_types.signature import PendingSignature
 from plinth.runtime.history import read_history, record_history
-from plinth.runtime.hooks import RecordEvent
 from plinth.runtime.keyset import after_clause, decode_cursor, encode_cursor
 from plinth.runtime.model import ObjectModel
 from plinth.runtime.query import ListQuery, QueryCompiler, list_plan
@@ -271,7 +271,9 @@ class RecordService:
         if reader is not None:
             wanted = wanted & {f.name for f in reader.fields}
         if wanted:
-            self.session.tenant.rules.computed_on_read(self.session, model, records, wanted)
+            self.session.tenant.events.publish(
+                FormulasRead(self.session, model, records, frozenset(wanted))
+            )
 
     def _visible(self, model: ObjectModel, full: dict[str, Any]) -> dict[str, Any]:
         self._computed(model, [full])
@@ -449,6 +451,6 @@ class RecordService:
             )
 
     def _fire(self, event, action, model, values, old, changed) -> None:
-        hooks = self.session.tenant.hooks
-        if hooks.has(event, model.name):
-            hooks.fire(RecordEvent(event, action, self.session, model, values, old, changed))
+        events = self.session.tenant.events
+        if events.has(event, model.name):
+            events.publish(RecordEvent(event, action, self.session, model, values, old, changed))

@@ -8,16 +8,16 @@ from typing import TYPE_CHECKING
 
 from plinth.errors import ValidationError
 from plinth.jobs.registry import JobContext
-from plinth.rules.actions import AFTER_COMMIT, AFTER_SAVE, BEFORE_SAVE
+from plinth.rules.actions import AFTER_COMMIT, AFTER_SAVE, BEFORE_SAVE, register_runner
 from plinth.rules.automations import run_actions
-from plinth.runtime.hooks import RecordEvent
-from plinth.workflow import approvals, sla_tracking, timeline
+from plinth.runtime.events import DwellPassed, RecordEvent, TransitionRecorded
+from plinth.workflow import approvals, sla_tracking, timeline, transition_action
 from plinth.workflow.definitions import Workflow, workflow_for
-from plinth.workflow.transitions import APPROVED, REJECTED, SUBMIT, InProgress
+from plinth.workflow.transitions import APPROVED, IN_PROGRESS, REJECTED, SUBMIT, InProgress
 
 if TYPE_CHECKING:
     from plinth.runtime.session import Session
-    from plinth.tenant import Tenant
+    from plinth.runtime.session import TenantContext as Tenant
 
 log = logging.getLogger(__name__)
 SWEEP_SECONDS = 60
@@ -26,13 +26,14 @@ SWEEP_SECONDS = 60
 class WorkflowEngine:
     def __init__(self, tenant: Tenant):
         self.tenant = tenant
-        tenant.hooks.register("before_save", self._before_save)
-        tenant.hooks.register("after_save", self._after_save)
-        tenant.hooks.register("after_delete", self._after_delete)
+        tenant.events.register("before_save", self._before_save)
+        tenant.events.register("after_save", self._after_save)
+        tenant.events.register("after_delete", self._after_delete)
         tenant.jobs.register("workflow.dwell", self._dwell_job, max_attempts=3)
         tenant.jobs.register("workflow.sla_sweep", self._sla_job, max_attempts=3)
         tenant.jobs.every("workflow.dwell", SWEEP_SECONDS)
         tenant.jobs.every("workflow.sla_sweep", SWEEP_SECONDS)
+        register_runner("transition", transition_action.transition)
 
     # ---- record events ----------------------------------------------------------------------
     def _before_save(self, event: RecordEvent) -> None:
@@ -84,7 +85,7 @@ class WorkflowEngine:
                     f"(POST /api/v1/records/{event.model.name}/{record['id']}/transitions/NAME)",
                 )
             return
-        session.transition = None  # recorded once, even if an action saves the record again
+        session.state[IN_PROGRESS] = None  # recorded once, even if an action saves the record again
         timeline.enter(
             session.conn,
             workflow,
@@ -108,14 +109,10 @@ class WorkflowEngine:
             for phase in (AFTER_SAVE, AFTER_COMMIT):
                 _run_actions(session, event, move, phase)
             key = f"{event.model.name}:{record['id']}:transition:v{record['version']}"
-            self.tenant.rules.dispatch(
-                session,
-                "on_transition",
-                event.model,
-                record,
-                event.old,
-                key,
-                transition=move.transition.name,
+            self.tenant.events.publish(
+                TransitionRecorded(
+                    session, event.model, record, event.old, move.transition.name, key
+                )
             )
 
     def _after_delete(self, event: RecordEvent) -> None:
@@ -126,43 +123,39 @@ class WorkflowEngine:
 
     # ---- sweeps -----------------------------------------------------------------------------
     def _dwell_job(self, job: JobContext) -> None:
-        self.sweep_dwell(job.session)
+        sweep_dwell(job.session)
 
     def _sla_job(self, job: JobContext) -> None:
         sla_tracking.sweep(job.session)
 
-    def sweep_dwell(self, session: Session) -> int:
-        """Raise on_dwell for each record that stayed too long in its state, once per stay."""
-        now = self.tenant.clock()
-        count = 0
-        for entry in timeline.overdue_dwells(session.conn, now):
-            if not timeline.claim_dwell(session.conn, entry["id"], now):
-                continue
-            try:
-                with session.savepoint():
-                    self._dwell(session, entry)
-                count += 1
-            except Exception:  # noqa: BLE001 - reported once; a broken automation is logged
-                log.exception("dwell event of %s %s failed", entry["object"], entry["record_id"])
-        return count
 
-    def _dwell(self, session: Session, entry) -> None:
-        system = session.as_system()
-        model = system.compiled.object(entry["object"])
-        record = system.records.get(entry["object"], entry["record_id"])
-        self.tenant.rules.dispatch(
-            system,
-            "on_dwell",
-            model,
-            record,
-            None,
-            f"dwell:{entry['id']}",
-            state=entry["to_state"],
-        )
+def sweep_dwell(session: Session) -> int:
+    """Raise on_dwell for each record that stayed too long in its state, once per stay."""
+    now = session.tenant.clock()
+    count = 0
+    for entry in timeline.overdue_dwells(session.conn, now):
+        if not timeline.claim_dwell(session.conn, entry["id"], now):
+            continue
+        try:
+            with session.savepoint():
+                _dwell(session, entry)
+            count += 1
+        except Exception:  # noqa: BLE001 - reported once; a broken automation is logged
+            log.exception("dwell event of %s %s failed", entry["object"], entry["record_id"])
+    return count
+
+
+def _dwell(session: Session, entry) -> None:
+    system = session.as_system()
+    model = system.compiled.object(entry["object"])
+    record = system.records.get(entry["object"], entry["record_id"])
+    session.tenant.events.publish(
+        DwellPassed(system, model, record, entry["to_state"], f"dwell:{entry['id']}")
+    )
 
 
 def _move_of(session: Session, object_name: str, record: dict) -> InProgress | None:
-    move = session.transition
+    move = session.state.get(IN_PROGRESS)
     if move is None or move.workflow.object != object_name or move.record_id != record.get("id"):
         return None
     return move

@@ -14,6 +14,7 @@ from plinth.errors import NotFound
 from plinth.rules.record_rules import evaluate_rule
 from plinth.rules.scope import rule_scope
 from plinth.runtime import system_tables as st
+from plinth.runtime.events import SlaRaised
 from plinth.workflow import sla_clocks as clocks
 from plinth.workflow.definitions import workflow_for
 from plinth.workflow.sla_policies import Policy, Target, policies_for
@@ -223,15 +224,9 @@ def _claim(session: Session, clock: dict[str, Any], column: str, now: dt.datetim
 
 
 def _dispatch(session, model, record, target: Target, clock, event: str) -> None:
-    session.tenant.rules.dispatch(
-        session.as_system(),
-        "on_sla",
-        model,
-        record,
-        None,
-        f"sla:{clock['id']}:{event}",
-        sla_event=event,
-        target=target.name,
+    key = f"sla:{clock['id']}:{event}"
+    session.tenant.events.publish(
+        SlaRaised(session.as_system(), model, record, event, target.name, key)
     )
 
 

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 # What kind of move a save is part of (see InProgress.kind).
 MOVE, SUBMIT, APPROVED, REJECTED = "move", "submit", "approved", "rejected"
+IN_PROGRESS = "workflow.move"  # in Session.state: the transition the session is saving
 
 
 @dataclasses.dataclass
@@ -105,7 +106,7 @@ def apply_move(
 ) -> dict[str, Any]:
     """Save a move with full access (the checks are done); answer what the actor may see."""
     full = session.with_full_access()
-    full.transition = move
+    full.state[IN_PROGRESS] = move
     full.trusted_writes = True  # caller values were checked; `set` comes from the metadata
     full.records.update(object_name, record_id, values, touch=True)
     try:

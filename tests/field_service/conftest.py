@@ -13,11 +13,11 @@ from sqlalchemy.engine import make_url
 
 from packs.field_service import stock
 from plinth.auth.actor import SYSTEM
+from plinth.bootstrap import build_tenant
 from plinth.config import load_config
 from plinth.packs.installer import PackInstaller
 from plinth.packs.loader import load_pack
 from plinth.runtime import migrate
-from plinth.tenant import Tenant
 from plinth.testing import postgres_url
 from tests.api.conftest import Api, admin, anonymous, as_admin, as_user, people  # noqa: F401
 
@@ -54,7 +54,7 @@ def _drop_database(name: str) -> None:
 
 
 def _install_into(url: str, instance: Path) -> None:
-    tenant = Tenant(
+    tenant = build_tenant(
         load_config(
             {"DATABASE_URL": url, "INSTANCE_DIR": str(instance), "SECRET_KEY": "t"}, environ={}
         )

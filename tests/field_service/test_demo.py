@@ -11,20 +11,20 @@ from packs.field_service.demo_city import ZONE
 from packs.field_service.dispatch import optimize
 from packs.field_service.dispatch_data import Scope, load_day
 from plinth.auth.actor import SYSTEM
+from plinth.bootstrap import build_tenant
 from plinth.config import load_config
 from plinth.packs.demo import load_demo
 from plinth.packs.installer import PackInstaller
 from plinth.packs.loader import load_pack
 from plinth.runtime import migrate
 from plinth.runtime.query import ListQuery
-from plinth.tenant import Tenant
 from tests.field_service.conftest import PACK
 
 FIELDS = ["number", "subject", "status", "priority", "channel", "customer"]
 
 
 def _city(settings) -> tuple[list[tuple], dict]:
-    tenant = Tenant(load_config(settings, environ={}))
+    tenant = build_tenant(load_config(settings, environ={}))
     try:
         migrate.upgrade(tenant.database)
         pack = load_pack(PACK)

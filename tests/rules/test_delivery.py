@@ -18,9 +18,9 @@ import pytest
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 
+from plinth.bootstrap import build_tenant
 from plinth.config import load_config
 from plinth.runtime import system_tables as st
-from plinth.tenant import Tenant
 
 ORDER = {
     "name": "order",
@@ -59,7 +59,7 @@ def receiver():
 
 
 def _tenant(plinth_settings, **overrides):
-    return Tenant(load_config({**plinth_settings, **overrides}, environ={}))
+    return build_tenant(load_config({**plinth_settings, **overrides}, environ={}))
 
 
 def test_webhooks_are_signed_retried_and_logged(

@@ -6,11 +6,11 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
+from plinth.bootstrap import build_tenant
 from plinth.config import load_config
 from plinth.jobs import outbox
 from plinth.jobs.scheduler import tick
 from plinth.runtime import system_tables as st
-from plinth.tenant import Tenant
 
 T0 = dt.datetime(2026, 11, 24, 9, 0, tzinfo=dt.UTC)
 
@@ -124,7 +124,7 @@ def test_cron_automations_are_enqueued_once_per_tick_by_two_schedulers(
             },
         ),
     )
-    other = Tenant(load_config(plinth_settings, environ={}))  # a second scheduler process
+    other = build_tenant(load_config(plinth_settings, environ={}))  # a second scheduler process
     other.clock = tenant.clock
     try:
         clock[0] = T0 + dt.timedelta(minutes=1)
@@ -185,7 +185,7 @@ def test_with_redis_a_retry_is_scheduled_in_rq_for_when_its_backoff_ends(plinth_
     require_redis()
     queue_name = f"test-{uuid.uuid4().hex}"
     settings = {**plinth_settings, "REDIS_URL": redis_url(), "JOB_QUEUE": queue_name}
-    tenant = Tenant(load_config(settings, environ={}))
+    tenant = build_tenant(load_config(settings, environ={}))
     try:
         from plinth.runtime import migrate
 
@@ -214,7 +214,7 @@ def test_plinth_run_can_tick_the_scheduler_in_a_thread(plinth_settings):
     from plinth.commands.db import start_scheduler_thread
     from plinth.runtime import migrate
 
-    tenant = Tenant(load_config({**plinth_settings, "SCHEDULER_TICK_SECONDS": 1}, environ={}))
+    tenant = build_tenant(load_config({**plinth_settings, "SCHEDULER_TICK_SECONDS": 1}, environ={}))
     stop = threading.Event()
     ran = []
     try:

@@ -10,6 +10,7 @@ import uuid
 
 import sqlalchemy as sa
 
+from plinth.bootstrap import build_tenant
 from plinth.config import load_config
 from plinth.jobs.scheduler import tick
 from plinth.packs.installer import PackInstaller
@@ -17,7 +18,6 @@ from plinth.packs.loader import load_pack
 from plinth.packs.plugins import load_plugins
 from plinth.runtime import migrate
 from plinth.runtime import system_tables as st
-from plinth.tenant import Tenant
 from plinth.testing import plinth_command, redis_url, require_redis
 
 JOB_MODULE = r"""
@@ -63,7 +63,7 @@ def test_a_killed_worker_loses_nothing_and_repeats_nothing(plinth_settings, tmp_
         "JOB_LEASE_SECONDS": 2,
     }
     sys.path.insert(0, str(tmp_path))
-    tenant = Tenant(load_config(settings, environ={}))
+    tenant = build_tenant(load_config(settings, environ={}))
     try:
         migrate.upgrade(tenant.database)
         PackInstaller(tenant).install([load_pack(pack)])

@@ -12,20 +12,23 @@ from plinth.rules.assignment.methods import Decision, decide
 from plinth.rules.record_rules import evaluate_rule
 from plinth.rules.sandbox.environment import blank
 from plinth.rules.scope import rule_scope
-from plinth.runtime.hooks import RecordEvent
+from plinth.runtime.events import RecordEvent
 from plinth.workflow.definitions import workflow_for
 
 if TYPE_CHECKING:
     from plinth.runtime.session import Session
-    from plinth.tenant import Tenant
+    from plinth.runtime.session import TenantContext as Tenant
+
+
+PENDING = "assignment.pending"  # in Session.state: decided before a save, applied after it
 
 
 class AssignmentEngine:
     def __init__(self, tenant: Tenant):
         self.tenant = tenant
-        tenant.hooks.register("before_save", self._before_save)
-        tenant.hooks.register("after_save", self._after_save)
-        tenant.hooks.register("after_delete", self._after_delete)
+        tenant.events.register("before_save", self._before_save)
+        tenant.events.register("after_save", self._after_save)
+        tenant.events.register("after_delete", self._after_delete)
 
     # ---- automatic triggers -------------------------------------------------------------
     def _before_save(self, event: RecordEvent) -> None:
@@ -34,9 +37,8 @@ class AssignmentEngine:
             return
         values, session = event.values, event.session
         # Decisions of an earlier save of this object that failed before its after_save.
-        session.pending_assignments = [
-            p for p in session.pending_assignments if p[0] != event.model.name
-        ]
+        pending = session.state.setdefault(PENDING, [])
+        pending[:] = [p for p in pending if p[0] != event.model.name]
         for field in sorted({r.field for r in rules}):
             if not blank(values.get(field)):
                 continue  # a rule fills only an empty field
@@ -48,14 +50,15 @@ class AssignmentEngine:
                     continue
                 if decision.assignee is not None:
                     values[field] = decision.assignee
-                session.pending_assignments.append((event.model.name, decision))
+                pending.append((event.model.name, decision))
                 break
 
     def _after_save(self, event: RecordEvent) -> None:
         session, name, record = event.session, event.model.name, event.values
-        pending = [d for n, d in session.pending_assignments if n == name]
+        decided = session.state.get(PENDING, [])
+        pending = [d for n, d in decided if n == name]
         if pending:
-            session.pending_assignments = [p for p in session.pending_assignments if p[0] != name]
+            decided[:] = [p for p in decided if p[0] != name]
         for decision in pending:
             _apply(session, name, record["id"], decision)
         if event.action == "update" and not pending:
@@ -70,52 +73,50 @@ class AssignmentEngine:
         if any(r.pool for r in rules_for(event.session.compiled, event.model.name)):
             pools.close(event.session, event.model.name, event.old["id"])
 
-    # ---- on request ---------------------------------------------------------------------
-    def assign(
-        self,
-        session: Session,
-        object_name: str,
-        record_id: Any,
-        rule_name: str | None = None,
-        dry_run: bool = False,
-    ) -> dict[str, Any]:
-        """Run one named rule, or the object's rules by priority until one decides, for a
-        record the caller may update; with ``dry_run`` only say what would happen."""
-        model = session.compiled.object(object_name)
-        record = session.records.lock(object_name, record_id, "update")
-        if rule_name is not None:
-            rule = rule_named(session.compiled, object_name, rule_name)
-            if rule is None:
-                raise NotFound(f"{object_name} has no assignment rule {rule_name!r}")
-            rules = [rule]
-        else:
-            rules = list(rules_for(session.compiled, model.name))
-            if not rules:
-                raise NotFound(f"{object_name} has no assignment rules")
-        tried = []
-        for rule in rules:
-            if not _condition_holds(session, rule, record, None):
-                tried.append({"rule": rule.name, "reason": "condition does not hold"})
-                continue
-            decision = (
-                _dry_decide(session, rule, record) if dry_run else decide(session, rule, record)
-            )
-            if decision.decided:
-                if not dry_run:
-                    if decision.assignee is not None:
-                        session.records.update(
-                            object_name, record["id"], {rule.field: decision.assignee}
-                        )
-                    _apply(session, object_name, record["id"], decision)
-                return _summary(decision, dry_run)
-            tried.append(
-                {
-                    "rule": rule.name,
-                    "reason": decision.detail.get("reason"),
-                    "detail": decision.detail,
-                }
-            )
-        raise _nobody(tried)
+
+# ---- on request -------------------------------------------------------------------------
+def assign(
+    session: Session,
+    object_name: str,
+    record_id: Any,
+    rule_name: str | None = None,
+    dry_run: bool = False,
+) -> dict[str, Any]:
+    """Run one named rule, or the object's rules by priority until one decides, for a
+    record the caller may update; with ``dry_run`` only say what would happen."""
+    model = session.compiled.object(object_name)
+    record = session.records.lock(object_name, record_id, "update")
+    if rule_name is not None:
+        rule = rule_named(session.compiled, object_name, rule_name)
+        if rule is None:
+            raise NotFound(f"{object_name} has no assignment rule {rule_name!r}")
+        rules = [rule]
+    else:
+        rules = list(rules_for(session.compiled, model.name))
+        if not rules:
+            raise NotFound(f"{object_name} has no assignment rules")
+    tried = []
+    for rule in rules:
+        if not _condition_holds(session, rule, record, None):
+            tried.append({"rule": rule.name, "reason": "condition does not hold"})
+            continue
+        decision = _dry_decide(session, rule, record) if dry_run else decide(session, rule, record)
+        if decision.decided:
+            if not dry_run:
+                if decision.assignee is not None:
+                    session.records.update(
+                        object_name, record["id"], {rule.field: decision.assignee}
+                    )
+                _apply(session, object_name, record["id"], decision)
+            return _summary(decision, dry_run)
+        tried.append(
+            {
+                "rule": rule.name,
+                "reason": decision.detail.get("reason"),
+                "detail": decision.detail,
+            }
+        )
+    raise _nobody(tried)
 
 
 def _dry_decide(session: Session, rule: AssignmentRule, record) -> Decision:

@@ -8,15 +8,29 @@ import decimal
 import logging
 import operator
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
 from plinth.runtime import naming
 
-if TYPE_CHECKING:
-    from plinth.runtime.model import Field
+
+class Field(Protocol):
+    """What a field type reads of a field (``plinth.runtime.model.Field`` is one); a
+    protocol, so field types need not import the model that is built from them."""
+
+    name: str
+    spec: Mapping[str, Any]
+    columns: tuple[str, ...]
+    column: str | None
+
+    @property
+    def type(self) -> FieldType: ...
+
+    @property
+    def option_values(self) -> tuple[str, ...]: ...
+
 
 # How a storage change affects existing data.
 SAME = "same"

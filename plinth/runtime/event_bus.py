@@ -1,36 +1,27 @@
-"""Record events that engine subsystems and packs plug into (explicit registration)."""
+"""The event bus: handlers per event, registered explicitly, optionally for some objects.
+
+The payloads are in ``plinth.runtime.events``; this module knows them by name only, so
+anything may hold a bus without importing what the events carry.
+"""
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from plinth.runtime.model import ObjectModel
-    from plinth.runtime.session import Session
-
-EVENTS = ("before_save", "after_save", "before_delete", "after_delete")
-
-
-@dataclasses.dataclass
-class RecordEvent:
-    """What a hook sees. ``values`` is the full record after the change (mutable in
-    before_save); ``old`` the record before it (None on create); ``changed`` the fields set."""
-
-    event: str
-    action: str
-    session: Session
-    model: ObjectModel
-    values: dict[str, Any]
-    old: dict[str, Any] | None
-    changed: set[str]
+RECORD_EVENTS = ("before_save", "after_save", "before_delete", "after_delete")
+EVENTS = (
+    *RECORD_EVENTS,
+    "formulas_read",
+    "transition_recorded",
+    "sla_raised",
+    "dwell_passed",
+    "scheduler_tick",
+)
+Handler = Callable[[Any], None]
 
 
-Handler = Callable[[RecordEvent], None]
-
-
-class Hooks:
+class EventBus:
     """Handlers per event, optionally limited to some objects; unknown events fail at once."""
 
     def __init__(self):
@@ -39,10 +30,11 @@ class Hooks:
         }
 
     def register(self, event: str, handler: Handler, objects: Iterable[str] | None = None) -> None:
+        """Call ``handler(payload)`` on ``event`` (for ``objects`` only, when given)."""
         if event not in self._handlers:
-            raise ValueError(f"unknown record event {event!r}; expected one of {', '.join(EVENTS)}")
+            raise ValueError(f"unknown event {event!r}; expected one of {', '.join(EVENTS)}")
         if not callable(handler):
-            raise TypeError(f"hook for {event} is not callable: {handler!r}")
+            raise TypeError(f"handler for {event} is not callable: {handler!r}")
         scope = frozenset(objects) if objects is not None else None
         self._handlers[event].append((scope, handler))
 
@@ -58,7 +50,9 @@ class Hooks:
     def has(self, event: str, object_name: str) -> bool:
         return any(scope is None or object_name in scope for scope, _ in self._handlers[event])
 
-    def fire(self, payload: RecordEvent) -> None:
+    def publish(self, payload) -> None:
+        """Hand ``payload`` to the handlers of its event (``payload.event``)."""
+        model = getattr(payload, "model", None)
         for scope, handler in self._handlers[payload.event]:
-            if scope is None or payload.model.name in scope:
+            if scope is None or (model is not None and model.name in scope):
                 handler(payload)

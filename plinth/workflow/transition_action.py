@@ -1,0 +1,22 @@
+"""The ``transition`` action of automations: the workflow provides it to the rules engine
+when the application is composed, so the rules never import the workflow."""
+
+from __future__ import annotations
+
+from plinth.errors import Conflict
+from plinth.rules.actions import ActionContext, related_ids
+from plinth.workflow.transitions import PreconditionFailed, fire
+
+
+def transition(ctx: ActionContext, action: dict) -> None:
+    """Fire a workflow transition on another record (the work order of a field task), or
+    on every record whose lookup ``via`` points here."""
+    comment = action.get("comment") or f"automation {ctx.automation}"
+    for record_id in related_ids(ctx, action):
+        if record_id in (None, ""):
+            continue  # nothing to move: the lookup is empty
+        try:
+            fire(ctx.session, action["object"], record_id, action["transition"], comment=comment)
+        except (Conflict, PreconditionFailed):
+            if not action.get("if_possible"):
+                raise

@@ -1,0 +1,119 @@
+"""The engine's calls go down only: the import graph of ``plinth/`` has no cycle, counting
+imports made inside functions and under ``TYPE_CHECKING`` too (DESIGN.md, "Layers, events
+and the pack toolkit"). What a lower layer must tell a higher one goes through events."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def module_names(package: Path) -> dict[str, Path]:
+    modules = {}
+    for path in package.rglob("*.py"):
+        parts = path.relative_to(package.parent).with_suffix("").parts
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        modules[".".join(parts)] = path
+    return modules
+
+
+def _owner(name: str, modules: dict[str, Path]) -> str | None:
+    """The module ``name`` is, or the nearest package it is in."""
+    while name and name not in modules:
+        name = name.rpartition(".")[0]
+    return name or None
+
+
+def imports_of(name: str, path: Path, modules: dict[str, Path]) -> set[str]:
+    """Every engine module ``name`` imports, wherever in the file the import is."""
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            targets = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*parts, *([node.module] if node.module else [])])
+            # ``from plinth.x import y`` imports the module plinth.x.y when there is one
+            targets = [f"{base}.{alias.name}" for alias in node.names] + [base]
+        else:
+            continue
+        for target in targets:
+            owner = _owner(target, modules)
+            if owner and owner != name:
+                found.add(owner)
+    return found
+
+
+def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """One cycle of the graph as a path (first == last), or None (iterative DFS)."""
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    for start in sorted(graph):
+        if state.get(start):
+            continue
+        path, stack = [start], [iter(sorted(graph[start]))]
+        state[start] = 1
+        while stack:
+            nxt = next(stack[-1], None)
+            if nxt is None:
+                state[path.pop()] = 2
+                stack.pop()
+            elif state.get(nxt) == 1:
+                return [*path[path.index(nxt) :], nxt]
+            elif not state.get(nxt):
+                state[nxt] = 1
+                path.append(nxt)
+                stack.append(iter(sorted(graph[nxt])))
+    return None
+
+
+def test_the_engine_imports_form_no_cycle():
+    modules = module_names(ROOT / "plinth")
+    graph = {name: imports_of(name, path, modules) for name, path in modules.items()}
+    cycle = find_cycle(graph)
+    assert cycle is None, "import cycle: " + " -> ".join(cycle)
+
+
+@pytest.mark.parametrize(
+    ("graph", "cyclic"),
+    [
+        ({"a": {"b"}, "b": {"c"}, "c": set()}, False),
+        ({"a": {"b"}, "b": {"c"}, "c": {"a"}}, True),
+        ({"a": {"b", "c"}, "b": {"c"}, "c": set(), "d": {"d2"}, "d2": {"d"}}, True),
+    ],
+)
+def test_the_cycle_finder_finds_cycles(graph, cyclic):
+    assert (find_cycle(graph) is not None) == cyclic
+
+
+def test_a_type_only_import_counts(tmp_path):
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "low.py").write_text(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from pkg.high import H\n"
+    )
+    (package / "high.py").write_text("def f():\n    from pkg import low\n")
+    modules = module_names(package)
+    graph = {name: imports_of(name, path, modules) for name, path in modules.items()}
+    assert find_cycle(graph) is not None
+
+
+def test_every_event_payload_is_an_event_the_bus_knows():
+    from plinth.runtime.event_bus import EVENTS, RECORD_EVENTS, EventBus
+    from plinth.runtime.events import PAYLOADS
+
+    assert {p.event for p in PAYLOADS} | set(RECORD_EVENTS) == set(EVENTS)
+    bus, seen = EventBus(), []
+    bus.register("dwell_passed", seen.append, objects=["ticket"])
+    for name in ("ticket", "asset"):
+        model = type("Model", (), {"name": name})()
+        bus.publish(type("Payload", (), {"event": "dwell_passed", "model": model})())
+    assert [p.model.name for p in seen] == ["ticket"]
