@@ -1,3 +1,3 @@
 """Plinth: a metadata-driven object platform."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -46,11 +46,16 @@ class MetadataInvalid(ValidationError):
 
 
 class NotFound(PlinthError):
+    """The record, object or thing asked for does not exist (or is not visible): 404."""
+
     status = 404
     title = "Not found"
 
 
 class Conflict(PlinthError):
+    """The request is valid but clashes with the current state (wrong workflow state, a
+    duplicate, a stale version): 409."""
+
     status = 409
     title = "Conflict"
 
@@ -73,6 +78,8 @@ class DestructiveChange(Conflict):
 
 
 class PermissionDenied(PlinthError):
+    """The actor may not do this: 403."""
+
     status = 403
     title = "Forbidden"
 
@@ -83,6 +90,8 @@ class NotAuthenticated(PlinthError):
 
 
 class TooManyRequests(PlinthError):
+    """A rate limit was reached; try again later: 429."""
+
     status = 429
     title = "Too many requests"
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from plinth.api.toolkit import api_session, listing
-from plinth.packs.settings import get_setting
+from plinth.toolkit import api_session, get_setting, listing
 
 
 def register(context) -> None:

@@ -117,3 +117,64 @@ def test_every_event_payload_is_an_event_the_bus_knows():
         model = type("Model", (), {"name": name})()
         bus.publish(type("Payload", (), {"event": "dwell_passed", "model": model})())
     assert [p.model.name for p in seen] == ["ticket"]
+
+
+# ---- packs use the toolkit only -----------------------------------------------------------
+
+
+def _engine_imports_of_packs() -> dict[str, set[str]]:
+    """Every ``plinth.*`` module each pack module imports (anywhere in the file)."""
+    engine = module_names(ROOT / "plinth")
+    found = {}
+    for path in sorted((ROOT / "packs").rglob("*.py")):
+        name = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+        found[name] = imports_of(name, path, engine)
+    return found
+
+
+def test_packs_import_nothing_of_the_engine_but_the_toolkit():
+    outside = {
+        module: sorted(t for t in targets if not t.startswith("plinth.toolkit"))
+        for module, targets in _engine_imports_of_packs().items()
+    }
+    assert {m: t for m, t in outside.items() if t} == {}
+
+
+def test_ruff_bans_every_engine_module_under_packs_but_the_toolkit():
+    import tomllib
+
+    config = tomllib.loads((ROOT / "packs" / "ruff.toml").read_text(encoding="utf-8"))
+    banned = set(config["lint"]["flake8-tidy-imports"]["banned-api"])
+    top_level = {
+        f"plinth.{p.stem if p.is_file() else p.name}"
+        for p in (ROOT / "plinth").iterdir()
+        if (p.suffix == ".py" or (p / "__init__.py").is_file()) and p.stem != "__init__"
+    }
+    assert banned == top_level - {"plinth.toolkit"}
+    assert "TID251" in config["lint"]["extend-select"]
+
+
+def test_the_toolkit_is_the_top_of_the_engine():
+    """Nothing in the engine imports the toolkit: it is the packs' door, not a shortcut."""
+    engine = module_names(ROOT / "plinth")
+    users = sorted(
+        name
+        for name, path in engine.items()
+        if not name.startswith("plinth.toolkit")
+        and any(t.startswith("plinth.toolkit") for t in imports_of(name, path, engine))
+    )
+    assert users == []
+
+
+def test_every_toolkit_entry_is_documented():
+    import plinth.toolkit as toolkit
+
+    guide = (ROOT / "docs" / "toolkit.md").read_text(encoding="utf-8")
+    missing_doc = [n for n in toolkit.__all__ if f"`{n}`" not in guide and f"`{n}(" not in guide]
+    assert missing_doc == []
+    undocumented = [
+        n
+        for n in toolkit.__all__
+        if callable(getattr(toolkit, n)) and not getattr(toolkit, n).__doc__
+    ]
+    assert undocumented == []

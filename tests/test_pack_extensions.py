@@ -120,3 +120,43 @@ def test_signed_links_expire_and_cannot_be_forged(tenant):
     now[0] += dt.timedelta(days=7)
     with pytest.raises(LinkExpired):
         read_link(tenant, "evaluation", token)
+
+
+def test_a_pack_states_the_engine_versions_it_supports(tmp_path, tenant):
+    import plinth
+    from plinth.errors import ConfigError, ValidationError
+    from plinth.packs.plugins import load_plugins
+
+    folder = make_pack(tmp_path, "sample", "1.0.0", {"objects": [doc(SITE)]})
+    manifest = load_pack(folder).manifest
+    write_document(folder / "pack.yaml", {**manifest, "engine": ">=99"})
+    with pytest.raises(ValidationError) as refused:
+        load_pack(folder)
+    assert f"this engine is {plinth.__version__}" in str(refused.value.errors)
+    write_document(folder / "pack.yaml", {**manifest, "engine": "not a range"})
+    with pytest.raises(ValidationError, match="invalid version specifier"):
+        load_pack(folder)
+
+    # installed for this engine, started on one it does not support: a clear start-up error
+    supported = {
+        **manifest,
+        "engine": f"=={plinth.__version__}",
+        "python": "tests.sample_pack_plugin",
+    }
+    write_document(folder / "pack.yaml", supported)
+    PackInstaller(tenant).install([load_pack(folder)])
+    tenant.plugins.discard("sample")
+    upgraded = "99.0.0"
+    original, plinth.__version__ = plinth.__version__, upgraded
+    try:
+        with pytest.raises(ConfigError, match="pack sample: the pack needs engine"):
+            load_plugins(tenant)
+    finally:
+        plinth.__version__ = original
+
+
+def test_the_shipped_packs_state_their_engine_range():
+    from plinth.packs.loader import discovered_packs
+
+    for name, root in discovered_packs().items():
+        assert load_pack(root).manifest.get("engine"), name

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import yaml
 
-from packs.field_service.demo_city import GROUPS, SKILLS
+from packs.field_service.demo.city import GROUPS, SKILLS
 from packs.field_service.dispatch.model import Engineer, Problem, SkillNeed, Task
 from packs.field_service.dispatch.travel import HaversineTravel
 from plinth.workflow.calendar import calendar_for

@@ -38,10 +38,10 @@ from sqlalchemy.engine import make_url
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from benchmarks.dispatch import city_day, greedy  # noqa: E402
-from packs.field_service.demo_city import GROUPS, SKILLS  # noqa: E402
+from packs.field_service.demo.city import GROUPS, SKILLS  # noqa: E402
+from packs.field_service.dispatch.data import Scope, load_day  # noqa: E402
 from packs.field_service.dispatch.insertion import NoSlot, best_insertions  # noqa: E402
 from packs.field_service.dispatch.model import Problem, Task  # noqa: E402
-from packs.field_service.dispatch_data import Scope, load_day  # noqa: E402
 from plinth.auth.actor import SYSTEM  # noqa: E402
 from plinth.auth.tokens import create_token  # noqa: E402
 from plinth.auth.users import create_user  # noqa: E402

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
-from plinth.runtime.field_types.geo import EARTH_RADIUS_KM, distance_km
+from plinth.toolkit import EARTH_RADIUS_KM, distance_km
 
 EARTH_RADIUS_M = EARTH_RADIUS_KM * 1000
 

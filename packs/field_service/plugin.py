@@ -1,35 +1,35 @@
 """The field service pack's Python: only the domain algorithms the metadata cannot express.
 
-Each feature module has a ``register(context)`` that adds its hooks, jobs and endpoints.
+Features live in folders (assets, resources, stock, engineer, tracks, channels, evaluations,
+settlements, dispatch, demo); each feature module named here has a ``register(context)``
+that adds its event handlers, jobs and endpoints. Everything it uses of the engine comes
+from ``plinth.toolkit``.
 """
 
 from __future__ import annotations
 
-from packs.field_service import (
-    assets,
-    channels,
-    checkins,
-    dispatch_api,
-    dispatch_proposals,
-    engineer_api,
-    evaluations,
-    resource_skills,
-    settlements,
-    stock,
-    territory,
-    tracks,
-)
+from packs.field_service import channels
+from packs.field_service.assets import qr_tokens
+from packs.field_service.dispatch import api as dispatch_api
+from packs.field_service.dispatch import proposals as dispatch_proposals
+from packs.field_service.engineer import checkins, my_day
+from packs.field_service.evaluations import links as evaluation_links
+from packs.field_service.resources import skills as resource_skills
+from packs.field_service.resources import territory
+from packs.field_service.settlements import gathering as settlements
+from packs.field_service.stock import ledger as stock_ledger
+from packs.field_service.tracks import locations as tracks
 
 FEATURES = (
-    assets,
+    qr_tokens,
     territory,
     resource_skills,
-    stock,
+    stock_ledger,
     checkins,
-    engineer_api,
+    my_day,
     tracks,
     channels,
-    evaluations,
+    evaluation_links,
     settlements,
     dispatch_proposals,
     dispatch_api,
@@ -37,5 +37,6 @@ FEATURES = (
 
 
 def register(context) -> None:
+    """Register every feature of the pack with the tenant being started."""
     for feature in FEATURES:
         feature.register(context)

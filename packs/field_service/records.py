@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from plinth.runtime.query import MAX_LIMIT, Filter, ListQuery
+from plinth.toolkit import MAX_LIMIT, Filter, ListQuery
 
 
 def all_records(

@@ -62,6 +62,7 @@ def end_browser_session(conn: Connection, everywhere: bool = False, actor=None) 
 
 
 def csrf_token() -> str:
+    """The browser session's CSRF token (made on first use), for forms a page renders."""
     if "csrf" not in session:
         session["csrf"] = secrets.token_urlsafe(32)
     return session["csrf"]
@@ -140,5 +141,6 @@ def api_session(write: bool | None = None, anonymous: bool = False) -> Iterator[
 
 
 def require_admin(session_: Session) -> None:
+    """Raise PermissionDenied unless the session's actor is an administrator."""
     if not session_.actor.is_admin:
         raise PermissionDenied("only administrators may do this")

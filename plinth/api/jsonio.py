@@ -18,6 +18,8 @@ from plinth.runtime.jsonable import format_instant
 
 
 class BadRequest(PlinthError):
+    """The request itself is malformed (not JSON, a bad query argument): 400."""
+
     status = 400
     title = "Bad request"
 

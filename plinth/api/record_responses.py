@@ -16,6 +16,7 @@ def etag(record: dict) -> str:
 
 
 def with_etag(record: dict, status: int = 200) -> Response:
+    """A JSON response of a record with its version as the ETag (for If-Match)."""
     response = jsonify(record)
     response.status_code = status
     if "version" in record:

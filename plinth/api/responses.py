@@ -57,6 +57,7 @@ def date_arg(name: str) -> dt.date | None:
 
 
 def bool_arg(name: str) -> bool:
+    """The query argument ``name`` as a boolean (true/false/1/0; absent: false), else 400."""
     raw = request.args.get(name, "false").lower()
     if raw not in ("true", "false", "1", "0"):
         raise QueryInvalid({name: ["must be true or false"]})
@@ -64,4 +65,5 @@ def bool_arg(name: str) -> bool:
 
 
 def client_address() -> str:
+    """The requesting client's address (as the proxy set-up reports it), for rate limits."""
     return (request.remote_addr or "")[:64]

@@ -17,6 +17,8 @@ from plinth.errors import PermissionDenied, PlinthError
 
 
 class LinkExpired(PlinthError):
+    """A signed link is past its expiry: 410."""
+
     status = 410
     title = "Gone"
 

@@ -15,6 +15,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
+import plinth
 from plinth.errors import NotFound, ValidationError
 from plinth.metadata.documents import SUFFIXES, read_document
 from plinth.metadata.kinds import KINDS
@@ -59,6 +60,20 @@ def _manifest_validator() -> Draft202012Validator:
     return Draft202012Validator(json.loads(text))
 
 
+def engine_problem(manifest: dict) -> str | None:
+    """Why this engine cannot run a pack, by its manifest's ``engine`` range (None: it can)."""
+    wanted = manifest.get("engine")
+    if not isinstance(wanted, str):
+        return None
+    try:
+        supported = SpecifierSet(wanted)
+    except InvalidSpecifier:
+        return f"invalid version specifier {wanted!r}"
+    if not supported.contains(plinth.__version__, prereleases=True):
+        return f"the pack needs engine {wanted}; this engine is {plinth.__version__}"
+    return None
+
+
 def load_pack(root: Path) -> Pack:
     """Read and check a pack folder: its manifest and every metadata file it lists."""
     root = Path(root)
@@ -80,6 +95,9 @@ def load_pack(root: Path) -> Pack:
                 errors.setdefault(f"{manifest_path}#/depends_on", []).append(
                     f"invalid version specifier {item['version']!r}"
                 )
+    problem = engine_problem(manifest)
+    if problem:
+        errors.setdefault(f"{manifest_path}#/engine", []).append(problem)
     if errors:
         raise ValidationError(errors)
     documents = []

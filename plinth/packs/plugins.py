@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask import Blueprint
 
 from plinth.errors import ConfigError
+from plinth.packs.loader import engine_problem
 from plinth.runtime import system_tables as st
 from plinth.runtime.event_bus import EventBus
 
@@ -70,6 +71,9 @@ def load_plugins(tenant) -> list[str]:
         module_name = (manifest or {}).get("python")
         if not module_name or name in tenant.plugins:
             continue
+        problem = engine_problem(manifest)
+        if problem:
+            raise ConfigError(f"pack {name}: {problem}")
         try:
             module = importlib.import_module(module_name)
         except ImportError as exc:

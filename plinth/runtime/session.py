@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import datetime as dt
 import functools
@@ -53,9 +54,10 @@ class Records(Protocol):
 
     def count(self, object_name: str, query: ListQuery | None = None) -> int: ...
 
+    # (``builtins.list``: within the class, ``list`` names the method above)
     def history(
         self, object_name: str, record_id: Any, limit: int = 100, before: int | None = None
-    ) -> list[dict[str, Any]]: ...
+    ) -> builtins.list[dict[str, Any]]: ...
 
     def create(self, object_name: str, values: Mapping[str, Any]) -> dict[str, Any]: ...
 
@@ -86,7 +88,7 @@ class Jobs(Protocol):
 
     periodic: dict[str, int]
 
-    def register(self, name: str, handler: Callable, **options: Any) -> None: ...
+    def register(self, name: str, handler: Callable[..., Any], **options: Any) -> None: ...
 
     def every(self, name: str, seconds: int) -> None: ...
 
@@ -139,8 +141,8 @@ class Session:
         self.conn = conn
         self.actor = actor
         self._revision_id = revision_id
-        self.after_commit: list = []
-        self.after_end: list = []
+        self.after_commit: list[Callable[[], object]] = []
+        self.after_end: list[Callable[[], object]] = []
         # Scratch space of the subsystems above the runtime, each under its own key (the
         # workflow's move being saved, assignments decided before a save): ``state`` is this
         # session's own; ``inherited`` is copied into the sessions cloned from it (how deep
@@ -151,7 +153,7 @@ class Session:
         # its ``set`` expressions) may fill read-only fields, like the system actor.
         self.trusted_writes = False
 
-    def on_end(self, callback) -> None:
+    def on_end(self, callback: Callable[[], object]) -> None:
         """Run ``callback()`` once the transaction has ended, committed or rolled back (for
         records that must survive a failure, like a webhook delivery log)."""
         self.after_end.append(callback)
@@ -164,7 +166,7 @@ class Session:
             except Exception:  # noqa: BLE001 - must not hide the outcome of the work itself
                 log.exception("after-transaction callback failed")
 
-    def on_commit(self, callback) -> None:
+    def on_commit(self, callback: Callable[[], object]) -> None:
         """Run ``callback()`` once this session's transaction has committed (not on rollback)."""
         self.after_commit.append(callback)
 
@@ -206,6 +208,17 @@ class Session:
         clone = self.with_full_access()
         clone.actor = SYSTEM
         clone.__dict__.pop("coercion", None)
+        return clone
+
+    def acting_as(self, actor: Actor) -> Session:
+        """The same transaction, acting as ``actor`` with that actor's own permissions (a
+        demo or an import playing several users); jobs queued by either are handed on when
+        the transaction commits."""
+        clone = Session(self.tenant, self.conn, actor, self._revision_id)
+        clone.__dict__["compiled"] = self.compiled
+        clone.after_commit = self.after_commit
+        clone.after_end = self.after_end
+        clone.inherited = dict(self.inherited)
         return clone
 
     def with_full_access(self) -> Session:

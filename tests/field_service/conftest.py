@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from packs.field_service import stock
+from packs.field_service.stock import ledger as stock
 from plinth.auth.actor import SYSTEM
 from plinth.bootstrap import build_tenant
 from plinth.config import load_config

@@ -6,10 +6,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from packs.field_service import demo_backlog, stock
-from packs.field_service.demo_city import ZONE
+from packs.field_service.demo import backlog as demo_backlog
+from packs.field_service.demo.city import ZONE
 from packs.field_service.dispatch import optimize
-from packs.field_service.dispatch_data import Scope, load_day
+from packs.field_service.dispatch.data import Scope, load_day
+from packs.field_service.stock import ledger as stock
 from plinth.auth.actor import SYSTEM
 from plinth.bootstrap import build_tenant
 from plinth.config import load_config

@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from packs.field_service import stock
+from packs.field_service.stock import ledger as stock
 from plinth.auth.actor import SYSTEM
 from plinth.errors import ValidationError
 from plinth.workflow.transitions import fire

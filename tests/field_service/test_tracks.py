@@ -9,7 +9,7 @@ import threading
 import pytest
 
 from packs.field_service.geo import distance_m
-from packs.field_service.track_building import TrackRules, build_track, kept_points, stops
+from packs.field_service.tracks.building import TrackRules, build_track, kept_points, stops
 from plinth.auth.tokens import create_token
 from tests.api.conftest import Api
 from tests.field_service.conftest import HQ, NEAR_HQ

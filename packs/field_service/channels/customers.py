@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from plinth.runtime.query import Filter, ListQuery
+from plinth.toolkit import Filter, ListQuery
 
 SCAN_LIMIT = 500
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?"

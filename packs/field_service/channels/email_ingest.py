@@ -21,9 +21,15 @@ from html.parser import HTMLParser
 from flask import current_app, jsonify, request
 
 from packs.field_service.channels.customers import EMAIL, find_or_create
-from plinth.api.toolkit import BadRequest, api_session, check_upload
-from plinth.errors import PermissionDenied, ValidationError
-from plinth.runtime.query import Filter, ListQuery
+from plinth.toolkit import (
+    BadRequest,
+    Filter,
+    ListQuery,
+    PermissionDenied,
+    ValidationError,
+    api_session,
+    check_upload,
+)
 
 ACCEPTED_TYPES = ("message/rfc822", "application/octet-stream")
 ROLES = frozenset({"dispatcher"})

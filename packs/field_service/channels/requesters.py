@@ -28,18 +28,21 @@ from flask import Blueprint, jsonify, render_template, request
 from packs.field_service.channels.customers import find_site
 from packs.field_service.public_pages import error_text, local_when, page_language
 from packs.field_service.records import all_records
-from plinth.api.toolkit import (
+from plinth.toolkit import (
+    ANONYMOUS,
+    Filter,
+    ListQuery,
+    PermissionDenied,
+    PlinthError,
     api_session,
     client_address,
     current_tenant,
+    get_setting,
     path_param,
     rate_limit,
+    read_link,
+    sign_link,
 )
-from plinth.auth.actor import Actor
-from plinth.auth.signed_links import read_link, sign_link
-from plinth.errors import PermissionDenied, PlinthError
-from plinth.packs.settings import get_setting
-from plinth.runtime.query import Filter, ListQuery
 
 PURPOSE = "web_requester"
 POSTS_PER_HOUR = 20
@@ -366,7 +369,7 @@ def confirmation_page(token: str):
     lang = page_language()
     texts = TEXTS[lang]
     tenant = current_tenant()
-    anonymous = Actor(None, "anonymous")
+    anonymous = ANONYMOUS
     try:
         if request.method == "POST":
             _count_attempt()

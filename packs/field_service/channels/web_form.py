@@ -19,17 +19,18 @@ from flask import Blueprint, jsonify, render_template, request
 
 from packs.field_service.channels.customers import EMAIL, create_customer, find_contact, site_for
 from packs.field_service.channels.requesters import send_confirmation
-from plinth.api.toolkit import (
+from plinth.toolkit import (
     BadRequest,
+    TooManyRequests,
+    ValidationError,
     api_session,
     client_address,
     csrf_token,
+    get_setting,
     json_body,
+    localize,
     rate_limit,
 )
-from plinth.errors import TooManyRequests, ValidationError
-from plinth.i18n import localize
-from plinth.packs.settings import get_setting
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 BUCKET = "fs.web_form"

@@ -17,7 +17,7 @@ from typing import Protocol
 
 import numpy as np
 
-from plinth.runtime.field_types.geo import EARTH_RADIUS_KM
+from plinth.toolkit import EARTH_RADIUS_KM
 
 Point = tuple[float, float]
 UNREACHABLE = 10**9

@@ -48,6 +48,7 @@ def operation(summary: str, tag: str, responses: dict, **extra) -> dict[str, Any
 
 
 def body(schema: dict[str, Any], required: bool = True) -> dict[str, Any]:
+    """An OpenAPI ``requestBody`` of JSON with ``schema``."""
     return {"required": required, "content": json_content(schema)}
 
 
@@ -59,6 +60,7 @@ def query(name: str, schema: dict[str, Any], description: str = "") -> dict[str,
 
 
 def path_param(name: str, schema: dict[str, Any]) -> dict[str, Any]:
+    """An OpenAPI path parameter ``name`` with ``schema``."""
     return {"name": name, "in": "path", "required": True, "schema": schema}
 
 

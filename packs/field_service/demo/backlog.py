@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from packs.field_service.demo_work import SUBJECTS, field_task_of, new_work_order
-from plinth.runtime.session import Session
-from plinth.workflow.transitions import fire
+from packs.field_service.demo.work import SUBJECTS, field_task_of, new_work_order
+from plinth.toolkit import act_as, fire_transition
 
 BACKLOG = 80
 WINDOW_HOURS = (9, 11, 13, 15)  # appointment windows start at these local hours, 2 h long
@@ -26,7 +25,7 @@ def generate(session, city, progress) -> int:
     rng = city.rng
     zone = city.dispatcher.zone
     day = next_working_day(session.tenant.clock(), zone)
-    dispatcher = Session(session.tenant, session.conn, city.dispatcher)
+    dispatcher = act_as(session, city.dispatcher)
     total = city.count(BACKLOG)
     progress(f"field_service: {total} field tasks waiting for {day.isoformat()}")
     for _ in range(total):
@@ -34,7 +33,7 @@ def generate(session, city, progress) -> int:
         kind, subject, skill = rng.choice(SUBJECTS)
         description = f"{subject}: booked for {day.isoformat()}"
         order = new_work_order(dispatcher, rng, site, kind, subject, "phone", description)
-        fire(dispatcher, "work_order", order["id"], "send_to_field")
+        fire_transition(dispatcher, "work_order", order["id"], "send_to_field")
         task = field_task_of(session, order["id"])
         values = {
             "required_skills": [{"skill": skill, "level": rng.choice([1, 1, 2, 3])}],

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from plinth.errors import NotFound, PermissionDenied
-from plinth.runtime.query import Filter, ListQuery
+from plinth.toolkit import Filter, ListQuery, NotFound, PermissionDenied
 
 OFFICE_ROLES = frozenset({"dispatcher", "service_manager", "warehouse_keeper"})
 

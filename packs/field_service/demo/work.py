@@ -11,10 +11,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 
-from plinth.errors import PlinthError
-from plinth.runtime.query import Filter, ListQuery
-from plinth.runtime.session import Session
-from plinth.workflow.transitions import fire
+from plinth.toolkit import Filter, ListQuery, PlinthError, act_as, fire_transition
 
 # Final states and how many of 500 work orders end there.
 FINAL_STATES = {
@@ -86,7 +83,7 @@ def generate(session, city, progress) -> int:
     rng = city.rng
     plan = [state for state, n in FINAL_STATES.items() for _ in range(city.count(n))]
     rng.shuffle(plan)
-    dispatcher = Session(tenant, session.conn, city.dispatcher)
+    dispatcher = act_as(session, city.dispatcher)
     count = 0
     for index, final in enumerate(plan):
         if index % 50 == 0:
@@ -146,14 +143,14 @@ def _one(session, dispatcher, city, final: str, clock) -> int:
     clock.advance(rng, 5, 40)
     remote = final in ("remote", "cancelled") or (final == "closed" and rng.random() < 0.15)
     if remote:
-        fire(dispatcher, "work_order", wo["id"], "handle_remotely")
+        fire_transition(dispatcher, "work_order", wo["id"], "handle_remotely")
         clock.advance(rng, 10, 60)
         if final == "cancelled":
-            fire(
+            fire_transition(
                 dispatcher, "work_order", wo["id"], "cancel", comment="客户取消 Customer cancelled"
             )
         elif final == "closed":
-            fire(
+            fire_transition(
                 dispatcher,
                 "work_order",
                 wo["id"],
@@ -161,9 +158,9 @@ def _one(session, dispatcher, city, final: str, clock) -> int:
                 {"resolution": "远程指导客户重启设备 Guided a restart by phone"},
             )
             clock.advance(rng, 30, 240)
-            fire(dispatcher, "work_order", wo["id"], "close")
+            fire_transition(dispatcher, "work_order", wo["id"], "close")
         return 1
-    fire(dispatcher, "work_order", wo["id"], "send_to_field")
+    fire_transition(dispatcher, "work_order", wo["id"], "send_to_field")
     task = field_task_of(session, wo["id"])
     session.records.update(
         "field_task",
@@ -179,7 +176,7 @@ def _one(session, dispatcher, city, final: str, clock) -> int:
             "field_task", task["id"], {"assigned_resource": task["assigned_resource"]}
         )
     resource = next(r for r in city.resources if r["id"] == task["assigned_resource"])
-    engineer = Session(session.tenant, session.conn, resource["actor"])
+    engineer = act_as(session, resource["actor"])
     steps = FIELD_STEPS[: STEPS_TO[final if final != "waiting_parts" else "in_service"]]
     for step in steps:
         clock.advance(rng, 10, 50)
@@ -192,10 +189,10 @@ def _one(session, dispatcher, city, final: str, clock) -> int:
             }
         if step == "complete":
             _finish(session, engineer, city, task, resource, clock)
-        fire(actor, "field_task", task["id"], step, values)
+        fire_transition(actor, "field_task", task["id"], step, values)
     if final == "waiting_parts":
         clock.advance(rng, 10, 40)
-        fire(
+        fire_transition(
             engineer,
             "field_task",
             task["id"],
@@ -231,7 +228,7 @@ def _finish(session, engineer, city, task, resource, clock) -> None:
                     "field_task": task["id"],
                 },
             )
-            fire(engineer, "part_movement", movement["id"], "post")
+            fire_transition(engineer, "part_movement", movement["id"], "post")
             used = True
     values["no_parts_used"] = not used
     engineer.records.update("field_task", task["id"], values)

@@ -14,9 +14,7 @@ import decimal
 from flask import jsonify
 
 from packs.field_service.records import all_records
-from plinth.api.toolkit import api_session
-from plinth.errors import Conflict, PermissionDenied, ValidationError
-from plinth.runtime.query import Filter
+from plinth.toolkit import Conflict, Filter, PermissionDenied, ValidationError, api_session
 
 DRAFT = "draft"
 FROZEN = ("confirmed", "settled")

@@ -18,8 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from packs.field_service.records import all_records
-from plinth.errors import ValidationError
-from plinth.runtime.query import Filter, ListQuery
+from plinth.toolkit import Filter, ListQuery, ValidationError
 
 POSTED = "posted"
 FINAL = ("posted", "rejected", "cancelled")

@@ -19,20 +19,21 @@ import sqlalchemy as sa
 from flask import jsonify
 
 from packs.field_service.records import all_records
-from packs.field_service.resources import my_resource, require_own_resource
-from packs.field_service.track_building import TrackRules, build_track
-from plinth.api.toolkit import (
+from packs.field_service.resources.acting import my_resource, require_own_resource
+from packs.field_service.tracks.building import TrackRules, build_track
+from plinth.toolkit import (
+    Filter,
+    ListQuery,
+    ValidationError,
     api_session,
     date_arg,
+    get_setting,
     json_body,
     json_props,
     path_param,
     request_body,
+    to_jsonable,
 )
-from plinth.errors import ValidationError
-from plinth.packs.settings import get_setting
-from plinth.runtime.jsonable import to_jsonable
-from plinth.runtime.query import Filter, ListQuery
 
 MAX_POINTS = 1000
 MAX_DEVICE_ID = 64

@@ -17,10 +17,7 @@ from typing import Any
 from packs.field_service.dispatch.model import Engineer, Problem, SkillNeed, Task
 from packs.field_service.dispatch.travel import HaversineTravel, OsrmTravel, TravelModel
 from packs.field_service.records import all_records
-from plinth.api.toolkit import json_props
-from plinth.packs.settings import get_setting
-from plinth.runtime.query import Filter
-from plinth.workflow.calendar import calendar_for
+from plinth.toolkit import Filter, calendar_for, get_setting, json_props
 
 DEFAULT_CALENDAR = "fs_5x8"
 NEW = "new"

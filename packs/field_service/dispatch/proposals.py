@@ -14,14 +14,11 @@ import logging
 from typing import Any
 
 from packs.field_service.dispatch import optimize
+from packs.field_service.dispatch.data import DISPATCHED, NEW, Scope, load_day
 from packs.field_service.dispatch.optimize import NoPlanFound
 from packs.field_service.dispatch.travel import TravelError
-from packs.field_service.dispatch_data import DISPATCHED, NEW, Scope, load_day
 from packs.field_service.records import all_records
-from plinth.auth.actor import SYSTEM
-from plinth.errors import Conflict
-from plinth.runtime.query import Filter
-from plinth.workflow.transitions import fire
+from plinth.toolkit import SYSTEM, Conflict, Filter, fire_transition
 
 log = logging.getLogger(__name__)
 JOB = "field_service.dispatch_optimize"
@@ -151,7 +148,9 @@ def _apply(session, visit: dict, engineer_id: int, version: int) -> str:
         "field_task", visit["task"], ["id", "status", "assigned_resource", "assigned_start"]
     )
     if task["status"] == NEW:
-        fire(session, "field_task", task["id"], "dispatch", values, expected_version=version)
+        fire_transition(
+            session, "field_task", task["id"], "dispatch", values, expected_version=version
+        )
         return "dispatched"
     if task["status"] == DISPATCHED:
         if task["assigned_resource"] == engineer_id and task["assigned_start"] == start:

@@ -11,20 +11,21 @@ import datetime as dt
 import decimal
 
 from packs.field_service.geo import distance_m
-from packs.field_service.resources import my_resource
-from plinth.api.toolkit import (
+from packs.field_service.resources.acting import my_resource
+from plinth.toolkit import (
+    Filter,
+    ListQuery,
+    ValidationError,
     api_session,
     date_arg,
+    fire_transition,
+    get_setting,
     json_body,
     json_props,
     listing,
     path_param,
     request_body,
 )
-from plinth.errors import ValidationError
-from plinth.packs.settings import get_setting
-from plinth.runtime.query import Filter, ListQuery
-from plinth.workflow.transitions import fire
 
 ACTIVE_STATES = ["dispatched", "accepted", "en_route", "arrived", "in_service", "waiting_parts"]
 MAX_LINES = 50
@@ -195,7 +196,7 @@ def task_parts(task_id: int):
                 values.update(from_location=warehouse, to_location=bag)
             movement = s.records.create("part_movement", values)
             name = "post" if kind == "consumption" else "request"
-            movements.append(fire(s, "part_movement", movement["id"], name))
+            movements.append(fire_transition(s, "part_movement", movement["id"], name))
         response = listing(movements)
         response.status_code = 201
         return response

@@ -83,7 +83,7 @@ def _wobble(rng, point: dict) -> dict:
 
 
 def _build_tracks(session, built, progress) -> None:
-    from packs.field_service import tracks
+    from packs.field_service.tracks import locations as tracks
 
     progress(f"field_service: building {len(built)} daily tracks")
     for resource_id, day in built:

@@ -7,14 +7,21 @@ import datetime as dt
 
 from flask import jsonify
 
-from packs.field_service import dispatch_proposals
 from packs.field_service.dispatch import best_insertions
+from packs.field_service.dispatch import proposals as dispatch_proposals
+from packs.field_service.dispatch.data import DEFAULT_CALENDAR, NEW, Scope, load_day, task_from
 from packs.field_service.dispatch.insertion import NoSlot
-from packs.field_service.dispatch_data import DEFAULT_CALENDAR, NEW, Scope, load_day, task_from
-from plinth.api.toolkit import api_session, checked_body, json_props, path_param, request_body
-from plinth.errors import Conflict, ValidationError
-from plinth.workflow.calendar import calendar_for
-from plinth.workflow.transitions import fire
+from plinth.toolkit import (
+    Conflict,
+    ValidationError,
+    api_session,
+    calendar_for,
+    checked_body,
+    fire_transition,
+    json_props,
+    path_param,
+    request_body,
+)
 
 TAG = ["dispatch"]
 ID = {"type": "integer", "minimum": 1, "maximum": json_props.MAX_ID}
@@ -165,7 +172,9 @@ def insert_task():
         answer["alternatives"] = [slot.as_dict() for slot in slots[1:]]
         if body.get("commit"):
             values = {"assigned_resource": slots[0].engineer_id, "assigned_start": slots[0].start}
-            fire(s, "field_task", task.id, "dispatch", values, expected_version=row["version"])
+            fire_transition(
+                s, "field_task", task.id, "dispatch", values, expected_version=row["version"]
+            )
             answer["committed"] = True
         return jsonify(answer)
 

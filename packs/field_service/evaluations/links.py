@@ -18,21 +18,27 @@ from pathlib import Path
 from flask import Blueprint, jsonify, render_template, request
 
 from packs.field_service.public_pages import error_text, local_when, page_language
-from plinth.api.toolkit import (
+from plinth.toolkit import (
+    ANONYMOUS,
+    Conflict,
+    Filter,
+    ListQuery,
+    NotFound,
+    PermissionDenied,
+    PlinthError,
+    ValidationError,
     api_session,
     client_address,
     current_tenant,
+    get_setting,
     json_body,
     json_props,
     path_param,
     rate_limit,
+    read_link,
     request_body,
+    sign_link,
 )
-from plinth.auth.actor import Actor
-from plinth.auth.signed_links import read_link, sign_link
-from plinth.errors import Conflict, NotFound, PermissionDenied, PlinthError, ValidationError
-from plinth.packs.settings import get_setting
-from plinth.runtime.query import Filter, ListQuery
 
 PURPOSE = "evaluation"
 JOB = "field_service.evaluation_invitation"
@@ -347,7 +353,7 @@ def evaluation_page(token: str):
     lang = page_language()
     texts = TEXTS[lang]
     tenant = current_tenant()
-    anonymous = Actor(None, "anonymous")
+    anonymous = ANONYMOUS
     chosen: dict = {}
     errors: dict = {}
     try:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from packs.field_service.geo import inside_polygon
-from plinth.runtime.query import Filter, ListQuery
+from plinth.toolkit import Filter, ListQuery
 
 
 def register(context) -> None:

@@ -1,7 +1,7 @@
-"""What packs' API routes use: the request session, JSON bodies, list envelopes, errors.
+"""HTTP helpers of the pack toolkit: the request session, JSON bodies, list envelopes.
 
-Pack endpoints (``context.api_route``) import from here rather than from the API's
-internal modules, so those can change without breaking packs; ``request_body`` and
+Pack endpoints (``context.api_route``) use these through ``plinth.toolkit`` rather than the
+API's internal modules, so those can change without breaking packs; ``request_body`` and
 ``path_param`` build the OpenAPI parts a pack route declares; ``json_props`` reads typed
 properties of a body (text, ids within 64 bits, lists) with errors naming them.
 """

@@ -16,11 +16,10 @@ import datetime as dt
 import random
 from collections.abc import Callable
 
-from packs.field_service import demo_backlog, demo_tracks, demo_work
-from plinth.auth.actor import Actor
-from plinth.auth.users import create_user, find_user
-from plinth.runtime.session import Session
-from plinth.workflow.transitions import fire
+from packs.field_service.demo import backlog as demo_backlog
+from packs.field_service.demo import tracks as demo_tracks
+from packs.field_service.demo import work as demo_work
+from plinth.toolkit import Actor, act_as, ensure_user, fire_transition
 
 SEED = 20261124
 ZONE = "Asia/Shanghai"
@@ -203,18 +202,7 @@ def load(session, progress: Callable[[str], None]) -> int:
 
 
 def _user(session, email: str, name: str, role: str, locale: str) -> Actor:
-    conn = session.conn
-    user = find_user(conn, email) or create_user(
-        conn,
-        email,
-        PASSWORD,
-        name,
-        [role],
-        ["admin", *session.compiled.docs("roles")],
-        locale,
-        ZONE,
-    )
-    return Actor(user["id"], email, frozenset({role}), time_zone=ZONE, locale=locale)
+    return ensure_user(session, email, name, [role], PASSWORD, locale, ZONE)
 
 
 def _near(rng: random.Random, centre: tuple[float, float], km: float) -> dict:
@@ -330,7 +318,7 @@ def _stock(session, city: City, progress) -> int:
                 {"code": code, "name": name, "model": model, "price": price, "reorder_level": 2},
             )
         )
-    keeper = Session(session.tenant, session.conn, city.keeper)
+    keeper = act_as(session, city.keeper)
     count = 3 + len(PARTS)
     for warehouse in city.warehouses:
         for part in city.parts:
@@ -366,7 +354,7 @@ def _stock(session, city: City, progress) -> int:
 
 def _move(session, values: dict, transition: str) -> dict:
     movement = session.records.create("part_movement", values)
-    return fire(session, "part_movement", movement["id"], transition)
+    return fire_transition(session, "part_movement", movement["id"], transition)
 
 
 def _customers(session, city: City, progress) -> int:

@@ -12,12 +12,17 @@ from __future__ import annotations
 from flask import request
 
 from packs.field_service.geo import bounding_box, distance_m
-from packs.field_service.resources import require_own_resource, resource_of_user
-from plinth.api.toolkit import BadRequest, api_session, listing
-from plinth.errors import PermissionDenied
-from plinth.packs.settings import get_setting
-from plinth.runtime.query import Filter, ListQuery
-from plinth.workflow.sla_tracking import stop_event
+from packs.field_service.resources.acting import require_own_resource, resource_of_user
+from plinth.toolkit import (
+    BadRequest,
+    Filter,
+    ListQuery,
+    PermissionDenied,
+    api_session,
+    get_setting,
+    listing,
+    sla_event,
+)
 
 MAX_ACCURACY_ALLOWANCE_M = 100
 OPEN_TASK_STATES = ["dispatched", "accepted", "en_route", "arrived", "in_service", "waiting_parts"]
@@ -93,10 +98,10 @@ def record_arrival(event) -> None:
         )
     if not values.get("at_site") or not values.get("field_task"):
         return
-    stop_event(session, "field_task", values["field_task"], "check_in")
+    sla_event(session, "field_task", values["field_task"], "check_in")
     work_order = session.records.get("field_task", values["field_task"], ["work_order"])
     if work_order.get("work_order"):
-        stop_event(session, "work_order", work_order["work_order"], "check_in")
+        sla_event(session, "work_order", work_order["work_order"], "check_in")
 
 
 def _float_arg(name: str, low: float, high: float, default: float | None = None) -> float:

@@ -1,0 +1,1 @@
+"""Assets: QR tokens for the label on the equipment."""

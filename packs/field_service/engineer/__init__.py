@@ -1,0 +1,1 @@
+"""The engineer's own endpoints: the day's tasks, parts, check-ins."""

@@ -1,0 +1,1 @@
+"""Customer evaluations through signed, expiring links."""

@@ -1,0 +1,1 @@
+"""Service resources: who is acting, skills, service territories."""

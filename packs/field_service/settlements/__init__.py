@@ -1,0 +1,1 @@
+"""Settlements: expense lines gathered per party and period."""

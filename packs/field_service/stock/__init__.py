@@ -1,0 +1,1 @@
+"""Spare parts: the stock ledger and its balances."""

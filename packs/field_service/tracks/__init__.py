@@ -1,0 +1,1 @@
+"""Location pings, daily tracks (足迹) and how they are built."""
