@@ -1,6 +1,6 @@
 """The engine's calls go down only: the import graph of ``plinth/`` has no cycle, counting
-imports made inside functions and under ``TYPE_CHECKING`` too (DESIGN.md, "Layers, events
-and the pack toolkit"). What a lower layer must tell a higher one goes through events."""
+imports made inside functions and under ``TYPE_CHECKING`` too (docs/decisions/0003 and
+0004). What a lower layer must tell a higher one goes through events; packs use the toolkit."""
 
 from __future__ import annotations
 
