@@ -85,6 +85,7 @@ def _session_query(dialect: str) -> sa.Select:
             b.c.stamp,
             b.c.created_at.label("session_created_at"),
             b.c.last_seen_at,
+            u.c.password_hash,  # the stamp: a changed password ends every session
         )
         query = _QUERIES[dialect] = (
             identity_select(dialect, *columns)

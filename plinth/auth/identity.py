@@ -10,10 +10,14 @@ import sqlalchemy as sa
 
 from plinth.runtime import system_tables as st
 
+#: The user's columns an actor is made of (``actor_for``): read on every request, so no more.
+ACTOR_COLUMNS = ("id", "email", "name", "locale", "time_zone")
+
 
 def identity_select(dialect: str, *credential_columns) -> sa.Select:
-    """SELECT the user, ``credential_columns``, ``role_list``, ``team_list`` and
-    ``revision_id``; the caller joins its credential table and adds its conditions."""
+    """SELECT the user's ``ACTOR_COLUMNS``, ``credential_columns``, ``role_list``,
+    ``team_list`` and ``revision_id``; the caller joins its credential table and adds its
+    conditions."""
     u = st.user
     roles = aggregate_names(dialect, st.user_role.c.role, st.user_role.c.user_id == u.c.id)
     teams = aggregate_names(
@@ -23,7 +27,7 @@ def identity_select(dialect: str, *credential_columns) -> sa.Select:
     )
     latest = sa.select(sa.func.max(st.revision.c.id)).scalar_subquery()
     return sa.select(
-        u,
+        *(u.c[name] for name in ACTOR_COLUMNS),
         *credential_columns,
         roles.label("role_list"),
         teams.label("team_list"),
