@@ -1,17 +1,24 @@
-"""pytest plugin: isolated databases on SQLite and PostgreSQL, tenants, apps and factories.
+"""pytest plugin: isolated databases on SQLite and PostgreSQL, tenants, apps and factories,
+users and a JSON API client, browsers, and a fake clock.
 
-Registered as the ``plinth`` pytest11 entry point, so packs' tests can use the same
-fixtures. Every test gets its own SQLite file or its own PostgreSQL schema, so the suite
-runs in any order and in parallel. A service that is not reachable skips the tests that
-need it, unless ``PLINTH_REQUIRE_SERVICES=1`` (set by CI), which makes it a failure.
+Registered as the ``plinth`` pytest11 entry point, so every suite (and packs' tests) gets
+the same fixtures without importing them. Every test gets its own SQLite file or its own
+PostgreSQL schema, or its own copy of a template database (``database_template``), so the
+suite runs in any order and in parallel. A service (or data) that is not there skips the
+tests that need it, unless ``PLINTH_REQUIRE_SERVICES=1`` (set by CI), which makes it a
+failure.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
+import re
+import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -72,6 +79,17 @@ def require_postgres() -> None:
 
 def require_redis() -> None:
     _require("Redis", redis_url(), _redis_problem())
+
+
+def require_data(what: str, path: Path, hint: str = "") -> Path:
+    """``path`` when it exists; else skip (fail under PLINTH_REQUIRE_SERVICES=1), like a
+    missing service: data a test needs that is not in the repository (benchmark instances)."""
+    if path.exists():
+        return path
+    message = f"{what} not found at {path}" + (f" ({hint})" if hint else "")
+    if services_required():
+        pytest.fail(message + "; PLINTH_REQUIRE_SERVICES=1 makes this a failure", pytrace=False)
+    pytest.skip(message)
 
 
 def _require(name: str, url: str, problem: str | None) -> None:
@@ -161,6 +179,39 @@ def _travel_by(offset: float):
     return _travel_to(start.isoformat())
 
 
+class FakeClock:
+    """A stand-in for the ``time`` module of code that measures durations or enforces a time
+    budget, so a test asserts what the code does, not how fast the machine is::
+
+        clock = FakeClock(step=0.001)
+        monkeypatch.setattr(solver_module, "time", clock)
+
+    ``monotonic()``, ``perf_counter()`` and ``time()`` read it. It stands still unless moved
+    (``advance``, ``sleep``) or given a ``step``, the seconds each reading moves it on: code
+    reading the clock once per iteration of a search then runs ``budget / step`` iterations
+    on any machine, and a still clock leaves only a code's other budgets (steps, sizes) to
+    stop it. ``reads`` counts the readings. Use time-machine (``--fake-now``) for dates.
+    """
+
+    def __init__(self, start: float = 1_000.0, step: float = 0.0):
+        self.now = start
+        self.step = step
+        self.reads = 0
+
+    def monotonic(self) -> float:
+        self.reads += 1
+        self.now += self.step
+        return self.now
+
+    perf_counter = monotonic
+    time = monotonic
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+    sleep = advance
+
+
 def pytest_sessionfinish(session: pytest.Session) -> None:
     """Vacuum the catalog of the test database once a run is over (in the xdist controller).
 
@@ -202,9 +253,123 @@ def backend(request) -> str:
     return kind
 
 
+@dataclasses.dataclass(frozen=True)
+class DatabaseTemplate:
+    """A database prepared once per test process and backend, and copied for every test.
+
+    ``prepare(tenant)`` fills a freshly migrated tenant once (install a pack, load reference
+    data...); each test then gets its own copy, a SQLite file copied from the template's or
+    a PostgreSQL database created with ``CREATE DATABASE ... TEMPLATE``, so tests still share
+    no data. ``name`` identifies the template in the run: one name, one ``prepare``.
+    """
+
+    name: str
+    prepare: Callable[[Tenant], None]
+
+
 @pytest.fixture
-def database_settings(backend, tmp_path) -> Iterator[dict[str, Any]]:
-    """Settings for a fresh, empty database: a SQLite file or a new PostgreSQL schema."""
+def database_template() -> DatabaseTemplate | None:
+    """What each test's database starts from: None, an empty database (the default).
+
+    A suite whose tests all need the same slow set-up overrides this fixture in its conftest
+    to return a ``DatabaseTemplate`` (``tests/field_service/conftest.py`` does: installing
+    the pack takes seconds, copying a database a fraction of that)."""
+    return None
+
+
+class _Templates:
+    """The template databases this test process made: built on first use, dropped at the end."""
+
+    def __init__(self, tmp_path_factory: pytest.TempPathFactory):
+        self.tmp_path_factory = tmp_path_factory
+        self.made: dict[tuple[str, str], tuple[DatabaseTemplate, str]] = {}
+
+    def source(self, backend: str, template: DatabaseTemplate) -> str:
+        """The template's SQLite file or PostgreSQL database name, made if need be."""
+        key = (backend, template.name)
+        if key in self.made:
+            known, source = self.made[key]
+            if known.prepare is not template.prepare:
+                raise pytest.UsageError(
+                    f"two database templates are named {template.name!r}: give each its own "
+                    "name, and make prepare a module-level function, not a new lambda"
+                )
+            return source
+        folder = self.tmp_path_factory.mktemp(f"template_{_slug(template.name)}")
+        if backend == "sqlite":
+            source = str(folder / "template.db")
+            _prepare_template(f"sqlite:///{source}", folder, template)
+        else:
+            source = f"tpl_{_slug(template.name)[:30]}_{uuid.uuid4().hex[:12]}"
+            _admin_sql(f'CREATE DATABASE "{source}"')
+            self.made[key] = (template, source)  # dropped at the end even if prepare fails
+            _prepare_template(_postgres_database_url(source), folder, template)
+        self.made[key] = (template, source)
+        return source
+
+    def drop(self) -> None:
+        for (backend, _), (_, source) in self.made.items():
+            if backend == "postgresql":
+                _admin_sql(f'DROP DATABASE IF EXISTS "{source}" WITH (FORCE)')
+        self.made.clear()
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9_]+", "_", name.lower()).strip("_") or "template"
+
+
+def _admin_sql(statement: str) -> None:
+    """Run one statement outside a transaction on the test PostgreSQL (CREATE DATABASE...)."""
+    engine = sa.create_engine(postgres_url(), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql(statement)
+    finally:
+        engine.dispose()
+
+
+def _postgres_database_url(database: str) -> str:
+    return sa.make_url(postgres_url()).set(database=database).render_as_string(hide_password=False)
+
+
+def _prepare_template(url: str, instance: Path, template: DatabaseTemplate) -> None:
+    tenant = build_tenant(
+        load_config(
+            {"DATABASE_URL": url, "INSTANCE_DIR": str(instance / "instance"), "SECRET_KEY": "t"},
+            environ={},
+        )
+    )
+    try:
+        migrate.upgrade(tenant.database)
+        template.prepare(tenant)
+    finally:
+        tenant.dispose()  # a PostgreSQL template must have no connection left to be copied
+
+
+@pytest.fixture(scope="session")
+def _database_templates(tmp_path_factory) -> Iterator[_Templates]:
+    templates = _Templates(tmp_path_factory)
+    yield templates
+    templates.drop()
+
+
+@pytest.fixture
+def database_settings(
+    backend, tmp_path, database_template, _database_templates
+) -> Iterator[dict[str, Any]]:
+    """Settings for this test's own database: a SQLite file or a new PostgreSQL schema, empty;
+    or, when ``database_template`` names one, a copy of that template database."""
+    if database_template is not None:
+        source = _database_templates.source(backend, database_template)
+        if backend == "sqlite":
+            shutil.copyfile(source, tmp_path / "plinth.db")
+            yield {"DATABASE_URL": f"sqlite:///{tmp_path / 'plinth.db'}"}
+            return
+        name = f"t_{uuid.uuid4().hex[:16]}"
+        _admin_sql(f'CREATE DATABASE "{name}" TEMPLATE "{source}"')
+        yield {"DATABASE_URL": _postgres_database_url(name)}
+        _admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        return
     if backend == "sqlite":
         yield {"DATABASE_URL": f"sqlite:///{tmp_path / 'plinth.db'}"}
         return
@@ -281,6 +446,125 @@ def app(plinth_settings, tenant):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+# ---- users and the JSON API -------------------------------------------------------------
+PASSWORD = "correct horse battery"  # the password of every user ``people`` makes
+
+
+@dataclasses.dataclass
+class Reply:
+    """An API response: status, decoded JSON body (or None) and headers."""
+
+    status: int
+    json: Any
+    headers: Any
+
+    @property
+    def problem(self) -> dict:
+        assert self.headers.get("Content-Type") == "application/problem+json", self.json
+        return self.json
+
+
+class Api:
+    """A test client speaking JSON with one user's bearer token (None: anonymous)."""
+
+    def __init__(self, client, token: str | None):
+        self.client = client
+        self.token = token
+
+    def request(self, method: str, path: str, json=None, headers=None, **kwargs) -> Reply:
+        all_headers = dict(headers or {})
+        if self.token:
+            all_headers.setdefault("Authorization", f"Bearer {self.token}")
+        if json is not None:
+            kwargs["json"] = json
+        response = self.client.open(path, method=method, headers=all_headers, **kwargs)
+        body = response.get_json(silent=True)
+        return Reply(response.status_code, body, response.headers)
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+    def post(self, path, json=None, **kw):
+        return self.request("POST", path, json=json, **kw)
+
+    def put(self, path, json=None, **kw):
+        return self.request("PUT", path, json=json, **kw)
+
+    def patch(self, path, json=None, **kw):
+        return self.request("PATCH", path, json=json, **kw)
+
+    def delete(self, path, **kw):
+        return self.request("DELETE", path, **kw)
+
+
+@functools.cache
+def hash_once(password: str) -> str:
+    """The real password hash, computed once per process and password (Argon2 is slow)."""
+    from plinth.auth.passwords import hash_password
+
+    return hash_password(password)
+
+
+@pytest.fixture
+def people(app, monkeypatch):
+    """Create users (with tokens) on demand: ``people("ann", roles=["engineer"])``, with
+    optional ``teams`` (made when missing). Each has ``PASSWORD`` and a ``token``.
+
+    Argon2 is slow on purpose; the shared test password is hashed once per process.
+    """
+    from plinth.auth.actor import SYSTEM
+    from plinth.auth.people import save_team
+    from plinth.auth.tokens import create_token
+    from plinth.auth.users import create_user
+    from plinth.runtime import system_tables as st
+
+    monkeypatch.setattr("plinth.auth.users.hash_password", hash_once)
+    tenant = app.extensions["plinth"].tenant
+
+    def make(name: str, roles=(), teams=()) -> dict:
+        with tenant.database.transaction(write=True) as conn:
+            known = ["admin", *tenant.metadata.current(conn).docs("roles")]
+            user = create_user(conn, f"{name}@example.com", PASSWORD, name.title(), roles, known)
+            for team in teams:
+                team_id = conn.scalar(sa.select(st.team.c.id).where(st.team.c.name == team))
+                if team_id is None:
+                    team_id = save_team(conn, SYSTEM, {"name": team})["id"]
+                conn.execute(st.team_member.insert(), {"team_id": team_id, "user_id": user["id"]})
+            token, _ = create_token(conn, user["id"], "test")
+        user["token"] = token
+        return user
+
+    return make
+
+
+@pytest.fixture
+def admin(people) -> dict:
+    """A user with the admin role."""
+    return people("admin", roles=["admin"])
+
+
+@pytest.fixture
+def as_admin(client, admin) -> Api:
+    """The API as the admin."""
+    return Api(client, admin["token"])
+
+
+@pytest.fixture
+def anonymous(client) -> Api:
+    """The API without a token."""
+    return Api(client, None)
+
+
+@pytest.fixture
+def as_user(client):
+    """``as_user(user)``: the API as a user ``people`` made."""
+
+    def make(user: dict) -> Api:
+        return Api(client, user["token"])
+
+    return make
 
 
 # ---- browser tests ----------------------------------------------------------------------

@@ -9,6 +9,9 @@ follow the DIMACS convention of the best-known solutions (``bks.csv``, DIMACS ro
 
     .venv/bin/python -m benchmarks.dispatch.solomon                 # all 56, 10 s each (~10 min)
     .venv/bin/python -m benchmarks.dispatch.solomon --instances C101,R201 --seconds 2 --jobs 1
+
+The instances are read from ``../shared/benchmarks/solomon`` (next to the repository), or
+from ``$PLINTH_BENCHMARK_DATA/solomon``, or from ``--dir``.
 """
 
 from __future__ import annotations
@@ -27,7 +30,23 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from benchmarks.dispatch import check_vrptw, ortools_vrptw  # noqa: E402
 
-SOLOMON = Path("/work/shared/benchmarks/solomon")
+REPOSITORY = Path(__file__).resolve().parents[2]
+DATA_ENV = "PLINTH_BENCHMARK_DATA"
+
+
+def benchmark_data() -> Path:
+    """The shared benchmark data: ``$PLINTH_BENCHMARK_DATA`` if set, else the folder
+    ``shared/benchmarks`` next to the repository (``../shared/benchmarks`` from its root)."""
+    return Path(os.environ.get(DATA_ENV) or REPOSITORY.parent / "shared" / "benchmarks")
+
+
+def solomon_dir() -> Path:
+    """The 56 Solomon instances (``*.vrp``), their best-known solutions (``*.sol``) and
+    ``bks.csv``."""
+    return benchmark_data() / "solomon"
+
+
+SOLOMON = solomon_dir()
 SOLVERS = ("pyvrp", "ortools")
 GOAL_AVERAGE, GOAL_MAX = 0.5, 2.0  # % over BKS
 
@@ -190,6 +209,8 @@ def main() -> None:
     )
     parser.add_argument("--dir", type=Path, default=SOLOMON, help="instances and bks.csv")
     args = parser.parse_args()
+    if not (args.dir / "bks.csv").exists():
+        parser.error(f"no Solomon instances in {args.dir}: set {DATA_ENV} or pass --dir")
     bks = best_known(args.dir)
     names = args.instances.split(",") if args.instances else sorted(bks)
     unknown = [n for n in names if n not in bks or not (args.dir / f"{n}.vrp").exists()]

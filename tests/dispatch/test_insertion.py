@@ -11,7 +11,7 @@ import pytest
 from packs.field_service.dispatch import best_insertions
 from packs.field_service.dispatch.insertion import NoSlot
 from packs.field_service.dispatch.schedule import time_route
-from tests.dispatch.conftest import HQ, START, at, engineer, north, task
+from tests.dispatch.days import HQ, START, at, engineer, north, task
 
 
 def committed(id, engineer_id, place, hours):

@@ -8,7 +8,7 @@ import time
 from packs.field_service.dispatch.make_room import make_room
 from packs.field_service.dispatch.schedule import time_tasks
 
-from .conftest import at, engineer, north, task
+from .days import at, engineer, north, task
 
 FOREVER = float("inf")
 TEN_MINUTES = dt.timedelta(minutes=10)

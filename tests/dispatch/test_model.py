@@ -1,15 +1,63 @@
 """The optimiser's rules on small days: skills, windows, due times, efficiency, limits,
-preferences, committed work, priorities, and the reasons for what is left out."""
+preferences, committed work, priorities, and the reasons for what is left out; progress
+reports and cancelling a running solve.
+
+The optimiser's time budget is counted on a fake clock (``solver_clock``) that moves
+``TICK`` (about a millisecond) each time the dispatch code reads it, once per solver
+iteration: a budget of ``SECONDS`` is a fixed number of iterations, so the plans do not
+depend on how fast or busy the machine is, and no test asserts how long anything took.
+"""
 
 from __future__ import annotations
+
+import sys
+import threading
 
 import pytest
 
 from packs.field_service.dispatch import optimize
 from packs.field_service.dispatch.eligibility import refusal
-from tests.dispatch.conftest import HQ, START, HaversineTravel, Problem, at, engineer, north, task
+from plinth.testing import FakeClock
+from tests.dispatch.days import HQ, START, HaversineTravel, Problem, at, engineer, north, task
 
 SECONDS = 0.5
+TICK = 2**-10  # seconds per clock reading: a binary fraction, so sums of it are exact
+MODULES = ("solver", "optimize", "make_room")  # the dispatch modules that read the clock
+HANG = 120  # a liveness guard: fails a test only if the solve never returns
+
+
+@pytest.fixture(autouse=True)
+def solver_clock(monkeypatch) -> FakeClock:
+    """One fake clock for the dispatch code, moving TICK per reading (set ``step`` to 0 to
+    stop it: then only ``should_stop`` can end a search)."""
+    clock = FakeClock(step=TICK)
+    for name in MODULES:
+        monkeypatch.setattr(sys.modules[f"packs.field_service.dispatch.{name}"], "time", clock)
+    return clock
+
+
+def returns(solve, guard: float = HANG):
+    """``solve()``'s result, run in a thread; fails (rather than hangs) if it never returns."""
+    done: list = []
+    worker = threading.Thread(target=lambda: done.append(solve()), daemon=True)
+    worker.start()
+    worker.join(guard)  # a liveness guard, not a timing: the test asserts what the solve did
+    assert done, "the solve did not return"
+    return done[0]
+
+
+@pytest.fixture
+def searches(monkeypatch) -> list:
+    """The PyVRP results of the searches ``optimize`` runs (their iteration counts)."""
+    module = sys.modules["packs.field_service.dispatch.optimize"]
+    real, seen = module.run_solver, []
+
+    def spy(*args, **kwargs):
+        seen.append(real(*args, **kwargs))
+        return seen[-1]
+
+    monkeypatch.setattr(module, "run_solver", spy)
+    return seen
 
 
 def visits(plan) -> dict:
@@ -162,19 +210,58 @@ def test_a_full_day_drops_low_priority_work_first_and_says_why(problem):
     )
 
 
-def test_progress_is_reported_and_a_cancelled_solve_stops_early(problem, monkeypatch):
+def busy_day(problem):
+    tasks = [task(k, north(0.3 * k, 0.2 * (k % 5))) for k in range(1, 30)]
+    return problem([engineer(1), engineer(2, home=north(3))], tasks)
+
+
+def test_progress_is_reported_on_the_way_to_the_budget(problem, monkeypatch, searches):
     from packs.field_service.dispatch import solver
 
-    monkeypatch.setattr(solver, "PROGRESS_EVERY_SECONDS", 0.05)
+    monkeypatch.setattr(solver, "PROGRESS_EVERY_SECONDS", 64 * TICK)  # every 64 readings
     reports = []
-    tasks = [task(k, north(0.3 * k, 0.2 * (k % 5))) for k in range(1, 30)]
-    day = problem([engineer(1), engineer(2, home=north(3))], tasks)
+    day = busy_day(problem)
     plan = optimize(day, 0.6, on_progress=reports.append)
-    assert reports and all(0 < r.fraction <= 1 for r in reports)
+    [search] = searches
+    assert len(reports) == (search.num_iterations + 1) // 64  # a reading per stop check
+    fractions = [r.fraction for r in reports]
+    assert fractions == sorted(fractions) and all(0 < f <= 1 for f in fractions)
     assert reports[-1].best_cost is not None
-    calls = []
-    optimize(day, 30, should_stop=lambda: calls.append(1) or len(calls) > 50)
-    assert plan.solver["seconds"] < 5 and len(calls) > 50
+    check_rules(day, plan)
+
+
+def test_a_cancelled_solve_stops_at_once_and_keeps_the_best_plan_so_far(
+    problem, solver_clock, searches
+):
+    """Cancelling (``should_stop`` saying yes) ends the search at the next iteration. The
+    clock stands still, so nothing else could end it: the budget would never run out."""
+    solver_clock.step = 0.0
+    asked = []
+
+    def should_stop() -> bool:
+        asked.append(True)
+        return len(asked) >= 20
+
+    day = busy_day(problem)
+    plan = returns(lambda: optimize(day, 30, should_stop=should_stop))
+    assert len(asked) == 20  # not asked again once it said yes: the search had stopped
+    [search] = searches
+    assert search.num_iterations == 19  # one iteration per "no", none after the "yes"
+    check_rules(day, plan)  # the best plan found so far, kept to every rule
+    assert plan.totals()["tasks_placed"] > 0
+
+
+def test_a_solve_that_is_not_cancelled_runs_to_its_budget(problem, searches):
+    asked = []
+
+    def should_stop() -> bool:
+        asked.append(True)
+        return False
+
+    optimize(busy_day(problem), 0.3, should_stop=should_stop)
+    [search] = searches
+    # asked before each iteration and once more when the budget ran out, never "yes"
+    assert search.num_iterations == len(asked) - 1 > 200
 
 
 def test_an_empty_day_gives_an_empty_plan(problem):
@@ -191,10 +278,10 @@ def test_skill_levels_are_minimums(problem, level, placed):
     assert plan.totals()["tasks_placed"] == placed
 
 
-def test_a_crowded_day_with_many_refusals_finishes_within_its_budget(problem):
-    """Regression: with penalties able to overflow, PyVRP's search never returned."""
+def test_a_crowded_day_with_many_refusals_finishes_within_its_budget(problem, searches):
+    """Regression: with penalties able to overflow, PyVRP's search never returned: now it
+    runs the iterations of its budget and stops."""
     import random
-    import threading
 
     rng = random.Random(3)
     skills = ["hvac", "lift", "fire", "net"]
@@ -210,13 +297,10 @@ def test_a_crowded_day_with_many_refusals_finishes_within_its_budget(problem):
         for k in range(120)
     ]  # fmt: skip
     tasks.append(task(1, north(1), pinned_to=1, pinned_start=at(2)))
-    done = []
-    solve = lambda: done.append(optimize(problem(people, tasks), 1))  # noqa: E731
-    worker = threading.Thread(target=solve, daemon=True)
-    worker.start()
-    worker.join(120)  # a liveness bound, not a timing: the budget is 1 s
-    assert done, "the solve did not return"
-    assert done[0].totals()["tasks_placed"] > 0
+    plan = returns(lambda: optimize(problem(people, tasks), 1))
+    [search] = searches
+    assert 500 < search.num_iterations < 1024  # a 1 s budget, TICK per iteration
+    assert plan.totals()["tasks_placed"] > 0
 
 
 def test_a_due_time_counts_with_the_slowest_qualified_engineer(problem):

@@ -14,7 +14,7 @@ import pytest
 from packs.field_service.dispatch import HaversineTravel, OsrmTravel
 from packs.field_service.dispatch.travel import UNREACHABLE, TravelError
 from plinth.runtime.field_types.geo import distance_km
-from tests.dispatch.conftest import HQ, north
+from tests.dispatch.days import HQ, north
 
 
 def test_haversine_matrices_use_the_detour_and_speed():

@@ -19,7 +19,7 @@ from plinth.packs.installer import PackInstaller
 from plinth.packs.loader import load_pack
 from plinth.runtime import migrate
 from plinth.runtime.query import ListQuery
-from tests.field_service.conftest import PACK
+from tests.field_service.city import PACK
 
 FIELDS = ["number", "subject", "status", "priority", "channel", "customer"]
 

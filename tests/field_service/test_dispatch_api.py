@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from plinth.auth.actor import SYSTEM
-from tests.field_service.conftest import FAR, HQ
+from tests.field_service.city import FAR, HQ
 
 DAY = "2026-11-25"  # a Wednesday; the engineers work fs_7x24 (Asia/Shanghai)
 NOW = dt.datetime(2026, 11, 25, 0, 0, tzinfo=dt.UTC)  # 08:00 in Shanghai

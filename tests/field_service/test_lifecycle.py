@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from plinth.runtime import system_tables as st
 from tests.api.test_files_api import upload
-from tests.field_service.conftest import FAR, NEAR_HQ
+from tests.field_service.city import FAR, NEAR_HQ
 
 PNG = (
     "data:image/png;base64,"

@@ -11,8 +11,8 @@ import pytest
 from packs.field_service.geo import distance_m
 from packs.field_service.tracks.building import TrackRules, build_track, kept_points, stops
 from plinth.auth.tokens import create_token
-from tests.api.conftest import Api
-from tests.field_service.conftest import HQ, NEAR_HQ
+from plinth.testing import Api
+from tests.field_service.city import HQ, NEAR_HQ
 
 DAY = dt.date(2026, 11, 20)
 NOON = dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.UTC)

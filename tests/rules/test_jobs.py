@@ -178,6 +178,7 @@ def test_scheduled_automations_over_records_and_periodic_jobs(tenant, clock, pub
 def test_with_redis_a_retry_is_scheduled_in_rq_for_when_its_backoff_ends(plinth_settings):
     import uuid
 
+    import time_machine
     from rq import Queue
 
     from plinth.testing import redis_url, require_redis
@@ -195,11 +196,13 @@ def test_with_redis_a_retry_is_scheduled_in_rq_for_when_its_backoff_ends(plinth_
         queue = Queue(queue_name, connection=tenant.jobs.dispatcher.queue.connection)
         assert queue.count == 1  # pushed after the commit, not run here
         queue.empty()
-        assert tenant.jobs.run(key) == "retry"
-        [scheduled] = queue.scheduled_job_registry.get_job_ids()
-        when = queue.scheduled_job_registry.get_scheduled_time(scheduled)
-        assert 25 <= (when - dt.datetime.now(dt.UTC)).total_seconds() <= 31
-        assert tenant.jobs.run(key) is None  # not due yet: a stray early push does nothing
+        failed_at = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(seconds=1)
+        with time_machine.travel(failed_at, tick=False):  # the clock stands still
+            assert tenant.jobs.run(key) == "retry"
+            [scheduled] = queue.scheduled_job_registry.get_job_ids()
+            when = queue.scheduled_job_registry.get_scheduled_time(scheduled)
+            assert when == failed_at + dt.timedelta(seconds=30)  # its back-off, to the second
+            assert tenant.jobs.run(key) is None  # not due yet: a stray early push does nothing
     finally:
         registry = tenant.jobs.dispatcher.queue.scheduled_job_registry
         for job_id in registry.get_job_ids():
@@ -208,29 +211,36 @@ def test_with_redis_a_retry_is_scheduled_in_rq_for_when_its_backoff_ends(plinth_
 
 
 def test_plinth_run_can_tick_the_scheduler_in_a_thread(plinth_settings):
+    """The thread ticks on its own; the tenant's clock, moved by the test, says which period
+    it is: the job runs once per period however many ticks fall in one."""
+    import queue
     import threading
-    import time
 
     from plinth.commands.db import start_scheduler_thread
     from plinth.runtime import migrate
 
     tenant = build_tenant(load_config({**plinth_settings, "SCHEDULER_TICK_SECONDS": 1}, environ={}))
+    now = [T0]
+    tenant.clock = lambda: now[0]
     stop = threading.Event()
-    ran = []
+    ran: queue.Queue = queue.Queue()
+    thread = None
     try:
         migrate.upgrade(tenant.database)
-        tenant.jobs.register("test.tick", lambda job: ran.append(job.payload["period"]))
-        tenant.jobs.every("test.tick", seconds=1)
+        tenant.jobs.register("test.tick", lambda job: ran.put(job.payload["period"]))
+        tenant.jobs.every("test.tick", seconds=60)
         thread = start_scheduler_thread(tenant, stop)
-        deadline = time.monotonic() + 10
-        while len(ran) < 2 and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert len(ran) >= 2 and ran == sorted(set(ran))  # one run per period, in order
+        first = int(T0.timestamp()) // 60
+        assert ran.get(timeout=60) == first  # the guard only fails a scheduler that never ticks
+        now[0] = T0 + dt.timedelta(minutes=1)
+        assert ran.get(timeout=60) == first + 1  # the next period, once
+        stop.set()
+        thread.join(60)
+        assert not thread.is_alive()
+        assert ran.empty()  # no period ran twice, whatever number of ticks there were
     finally:
         stop.set()
-        thread.join(5)
         tenant.dispose()
-    assert not thread.is_alive()
 
 
 def test_a_long_running_job_holds_no_transaction_and_runs_in_a_background_thread(tenant, clock):

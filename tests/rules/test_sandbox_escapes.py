@@ -1,17 +1,54 @@
 """Known escape and denial-of-service attempts: each is refused at compile time or stopped
-at run time, quickly, and the process lives on.
+at run time by a budget, and the process lives on.
 
 Sources: RestrictedPython and Frappe safe_exec reports, format-string attribute walks,
 generator/frame introspection, recursion, huge powers, quadratic string growth.
+
+The attempts run with the sandbox's clock stopped (``clock_stopped``): what stops them is
+then a budget that does not depend on the machine's speed (steps, sizes, depth), never the
+time limit, so a test passes or fails the same on a fast or a busy machine. The time limit
+itself is checked on a fake clock that moves a set amount per reading.
 """
 
-import time
+import threading
 
 import pytest
 
 from plinth.auth.actor import Actor
-from plinth.rules.sandbox import SandboxError, evaluate, execute
+from plinth.rules.sandbox import SandboxError, SandboxRuntimeError, budget, evaluate, execute, sizes
 from plinth.rules.sandbox.views import RecordView, UserView
+from plinth.testing import FakeClock
+
+HANG = 60  # a liveness guard: fails a test only if a run never ends
+
+
+@pytest.fixture
+def clock_stopped(monkeypatch) -> FakeClock:
+    """The sandbox's clock stands still: no run can end by running out of time."""
+    clock = FakeClock()
+    monkeypatch.setattr(budget, "time", clock)
+    monkeypatch.setattr(sizes, "time", clock)
+    return clock
+
+
+def outcome(mode: str, source: str, scope: dict, **limits):
+    """The SandboxError that ended the run, or None if it ran to its end; run in a thread
+    so a run that never ends fails the test instead of hanging it."""
+    result: list = []
+
+    def run() -> None:
+        try:
+            (evaluate if mode == "eval" else execute)(source, scope, **limits)
+            result.append(None)
+        except SandboxError as exc:
+            result.append(exc)
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(HANG)  # a liveness guard, not a timing
+    assert result, f"{source!r} did not stop"
+    return result[0]
+
 
 ATTEMPTS = [
     # -- imports and dunder walks (refused when the rule is saved)
@@ -91,15 +128,29 @@ ATTEMPTS = [
 
 
 @pytest.mark.parametrize(("mode", "source"), ATTEMPTS, ids=[s for _, s in ATTEMPTS])
-def test_attempt_is_refused_or_stopped(mode, source):
+def test_attempt_is_refused_or_stopped(mode, source, clock_stopped):
     scope = {
         "record": RecordView({"qty": 1}),
         "user": UserView(Actor(7, "ann@example.com")),
     }
-    started = time.monotonic()
-    with pytest.raises(SandboxError):
-        (evaluate if mode == "eval" else execute)(source, scope)
-    assert time.monotonic() - started < 2.0
+    error = outcome(mode, source, scope)
+    assert isinstance(error, SandboxError), f"{source!r} ran"
+    if isinstance(error, SandboxRuntimeError) and error.limit:
+        assert "stopped: " in str(error) and "longer than" not in str(error)
+
+
+@pytest.mark.parametrize("seconds", [1.0, 0.25])
+def test_a_run_stops_at_its_time_limit(monkeypatch, seconds):
+    """A loop the step budget would let run a million steps stops when its time is up: the
+    clock is read every 64 steps and moves 1 ms per reading here."""
+    from plinth.rules.sandbox.limits import MAX_STEPS
+
+    clock = FakeClock(step=0.001)
+    monkeypatch.setattr(budget, "time", clock)
+    error = outcome("exec", "while True:\n    pass", {}, seconds=seconds)
+    assert isinstance(error, SandboxRuntimeError) and error.limit
+    assert f"the rule ran longer than {seconds:g} s" in str(error)
+    assert clock.reads * 64 < MAX_STEPS  # the time limit, not the step budget, stopped it
 
 
 def test_the_corpus_is_large_enough():
@@ -115,9 +166,9 @@ def test_the_process_lives_on_and_normal_rules_still_work():
     assert evaluate("qty * 2 + len(name)", {"qty": 4, "name": "abc"}) == 11
 
 
-def test_budgets_hold_in_other_threads_too():
+def test_budgets_hold_in_other_threads_too(clock_stopped):
     """Web requests and rq work horses run rules off the main thread: no signal-based
-    timeouts, the same budgets apply."""
+    timeouts, the same budgets apply, in several threads at once."""
     import concurrent.futures
 
     stopping = [
@@ -125,16 +176,9 @@ def test_budgets_hold_in_other_threads_too():
         ("exec", "while True:\n    pass"),
         ("eval", "'a' * 10**10"),
     ]
-
-    def attempt(mode_source):
-        mode, source = mode_source
-        started = time.monotonic()
-        try:
-            (evaluate if mode == "eval" else execute)(source, {})
-        except SandboxError as exc:
-            return str(exc), time.monotonic() - started
-        return None, time.monotonic() - started
-
     with concurrent.futures.ThreadPoolExecutor(3) as pool:
-        results = list(pool.map(attempt, stopping))
-    assert all(error is not None and seconds < 2.0 for error, seconds in results), results
+        runs = [pool.submit(outcome, mode, source, {}) for mode, source in stopping]
+        errors = [run.result() for run in runs]
+    assert all(isinstance(e, SandboxRuntimeError) and e.limit for e in errors), errors
+    assert ["steps" in str(e) for e in errors] == [True, True, False]
+    assert "too large" in str(errors[2])

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.api.conftest import PASSWORD, admin, as_admin, assets, people  # noqa: F401  (fixtures)
+from plinth.testing import PASSWORD
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 

@@ -1,11 +1,8 @@
 """Shared fixtures of the workflow tests: a ticket object with a workflow, a frozen clock."""
 
 import pytest
-import sqlalchemy as sa
 
-from plinth.auth.actor import SYSTEM, Actor
 from plinth.runtime import system_tables as st
-from plinth.workflow.transitions import fire
 
 from .ticket_flow import ROLES, T0, TICKET, WORKFLOW
 
@@ -32,24 +29,3 @@ def flow(tenant, publish, clock):
             [{"user_id": 105, "role": "agent"}, {"user_id": 106, "role": "manager"}],
         )
     publish(TICKET, *ROLES, ("workflows", WORKFLOW))
-
-
-def actor(user_id, *roles):
-    return Actor(user_id, f"user{user_id}@example.com", roles=frozenset(roles))
-
-
-def move(tenant, record_id, name, who=SYSTEM, **kwargs):
-    with tenant.session(who) as session:
-        return fire(session, "ticket", record_id, name, **kwargs)
-
-
-def entries(tenant, record_id):
-    with tenant.session() as session:
-        return [
-            dict(r)
-            for r in session.conn.execute(
-                sa.select(st.transition)
-                .where(st.transition.c.record_id == record_id)
-                .order_by(st.transition.c.id)
-            ).mappings()
-        ]

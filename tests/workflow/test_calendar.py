@@ -4,7 +4,6 @@ brute-force oracle that walks the UTC time line minute by minute."""
 import datetime as dt
 import functools
 import itertools
-import time
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -221,14 +220,29 @@ def test_negative_duration_is_rejected():
         every_day(["09:00", "17:00"], holidays=[{"from": "2020-01-01", "to": "2039-12-31"}]),
     ],
 )
-def test_calendar_without_working_time_fails_fast(doc):
+def test_calendar_without_working_time_fails_fast(doc, monkeypatch):
+    """It gives up after looking at the horizon's days, each worked out once."""
     cal = BusinessCalendar.from_document(doc)
-    began = time.perf_counter()
+    looked_at, worked_out = [], []
+    utc_day, day_spans = cal._utc_day, cal._day_spans
+
+    def look_at(day):
+        looked_at.append(day)
+        return utc_day(day)
+
+    def work_out(low, high):
+        worked_out.append(low)
+        return day_spans(low, high)
+
+    monkeypatch.setattr(cal, "_utc_day", look_at)
+    monkeypatch.setattr(cal, "_day_spans", work_out)
     with pytest.raises(CalendarError, match=f"no working time within {MAX_HORIZON_DAYS} days"):
         cal.add(at(UTC, 2026, 1, 1), HOUR)
+    assert len(looked_at) == MAX_HORIZON_DAYS + 1  # the day it starts on, then the horizon
     with pytest.raises(CalendarError, match="no working time within"):
         cal.next_working(at(UTC, 2026, 1, 1))
-    assert time.perf_counter() - began < 2
+    assert len(looked_at) == 2 * MAX_HORIZON_DAYS + 1  # from midnight: the horizon's days
+    assert len(worked_out) == len(set(worked_out)) == MAX_HORIZON_DAYS + 1  # each day once
 
 
 # parse_duration --------------------------------------------------------------------------------

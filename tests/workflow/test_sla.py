@@ -8,7 +8,7 @@ import pytest
 
 from plinth.workflow import sla_tracking
 
-from .conftest import move
+from .steps import move
 from .ticket_flow import WORKFLOW
 
 MON_0900 = dt.datetime(2026, 11, 23, 1, 0, tzinfo=dt.UTC)  # 09:00 in Shanghai, a Monday
@@ -212,21 +212,31 @@ def test_racing_sweeps_report_each_event_once(tenant, sla, publish, records, clo
         records("create", "ticket", {"title": f"t{i}", "priority": "urgent"})["id"]
         for i in range(5)
     ]
-    clock[0] = MON_0900 + dt.timedelta(hours=3)
+    clock[0] = MON_0900 + dt.timedelta(hours=3)  # past the warning and the breach of all 5
     barrier = threading.Barrier(3)
-    counts = []
+    counts, errors = [], []
 
     def run():
         barrier.wait()
-        counts.append(sweep(tenant))
+        try:
+            counts.append(sweep(tenant))
+        except Exception as exc:  # noqa: BLE001 - asserted below: no sweeper may fail
+            errors.append(exc)
 
     threads = [threading.Thread(target=run) for _ in range(3)]
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join()
-    assert [records("get", "ticket", i)["log"] for i in ids] == ["b"] * 5
+        thread.join(120)  # a liveness guard: fails only a sweeper that never returns
+    assert errors == [] and len(counts) == 3  # every sweeper finished
+    assert sum(counts) == 5  # each clock moved by exactly one of them, once
+    assert all(0 <= count <= 5 for count in counts)
+    assert [records("get", "ticket", i)["log"] for i in ids] == ["b"] * 5  # breach raised once
     assert sweep(tenant) == 0
+    with tenant.session() as session:
+        rows = session.conn.execute(sla_tracking.C.select()).mappings().all()
+    assert len(rows) == 5 and all(row["breach_fired_at"] is not None for row in rows)
+    assert {row["status"] for row in rows} == {"breached"}
 
 
 def test_breach_report_by_period_honours_read_access(tenant, sla, records, clock):

@@ -12,7 +12,7 @@ from plinth.workflow import approvals
 from plinth.workflow.engine import sweep_dwell
 from plinth.workflow.transitions import available_on
 
-from .conftest import actor, entries, move
+from .steps import actor, entries, move
 from .ticket_flow import T0, WORKFLOW
 
 
