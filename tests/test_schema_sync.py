@@ -126,6 +126,49 @@ def test_narrowing_is_free_when_values_fit_and_archived_when_they_do_not(
     assert sorted(v for _, _, _, v in archive_rows(tenant)) == ["A-MUCH-LONGER-SERIAL", "MID-SIZE"]
 
 
+@pytest.mark.parametrize(
+    ("old", "new", "long", "short"),
+    [
+        ({"type": "textarea"}, {"type": "text"}, "x" * 300, "short"),
+        (
+            {"type": "email"},
+            {"type": "text", "max_length": 20},
+            "a" * 60 + "@example.com",
+            "ab@example.com",
+        ),
+        ({"type": "phone"}, {"type": "text", "max_length": 12}, "+86 21 5555 0100", "555 0100"),
+        (
+            {"type": "url"},
+            {"type": "text", "max_length": 30},
+            "https://example.com/" + "a" * 50,
+            "https://example.com",
+        ),
+    ],
+    ids=["textarea", "email", "phone", "url"],
+)
+def test_a_text_like_field_becoming_shorter_text_loses_what_the_new_limit_cuts(
+    publish, records, tenant, old, new, long, short
+):
+    """What would be lost is measured against the new field's limit, not the old type's
+    (a textarea has none, an email 254): the change is refused, then archived on confirm.
+    It used to crash the publish (textarea), or fail on PostgreSQL and keep the long value
+    in a shorter column on SQLite (email, phone, url)."""
+    thing = {"name": "thing", "fields": [{"name": "contact", **old}]}
+    publish(thing)
+    for value in (long, short, None):
+        records("create", "thing", {"contact": value})
+    thing["fields"][0] = {"name": "contact", **new}
+    with pytest.raises(DestructiveChange, match="narrow thing.contact: 1 values would not fit"):
+        publish(thing)
+    assert revision_count(tenant) == 1
+    publish(thing, confirm_destructive=True)
+    limit = new.get("max_length", 255)
+    assert columns(tenant, "obj_thing")["contact"]["type"].length == limit
+    assert sorted((r["contact"] or "") for r in records("list", "thing").data) == ["", "", short]
+    assert [(o, c, v) for o, c, _, v in archive_rows(tenant)] == [("thing", "contact", long)]
+    assert records("create", "thing", {"contact": short})["contact"] == short
+
+
 def test_removing_a_select_option_in_use_is_destructive(assets, publish, records):
     rows = records("list", "asset").data
     records("update", "asset", rows[0]["id"], {"grade": "b"})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
 import click
 import sqlalchemy as sa
@@ -12,9 +13,13 @@ from plinth.errors import ValidationError
 from plinth.metadata.checks import cross_check
 from plinth.metadata.documents import SUFFIXES, read_document
 from plinth.metadata.kinds import KINDS
+from plinth.metadata.problems import Problem
 from plinth.metadata.schema_validation import schema_problems
 from plinth.metadata.store import load_documents
 from plinth.packs.loader import MANIFEST_NAMES, load_pack
+
+if TYPE_CHECKING:
+    from plinth.commands.state import CliState
 
 
 def register(cli: click.Group) -> None:
@@ -30,14 +35,14 @@ def metadata() -> None:
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
 @click.option("--standalone", is_flag=True, help="Do not combine with the installed metadata.")
 @click.pass_obj
-def validate(state, path: Path, standalone: bool) -> None:
+def validate(state: CliState, path: Path, standalone: bool) -> None:
     """Validate a document, a folder of documents or a pack folder.
 
     Documents are checked against their kind's JSON Schema, then cross-checked together
     with the metadata installed in the database (when it is initialised).
     """
     documents = _collect(path)
-    base: dict = {}
+    base: dict[str, Any] = {}
     if not standalone:
         try:
             with state.tenant.database.transaction() as conn:
@@ -46,20 +51,21 @@ def validate(state, path: Path, standalone: bool) -> None:
         except sa.exc.SQLAlchemyError:
             click.echo("(database not initialised: validating the documents on their own)")
     proposed = copy.deepcopy(base)
-    problems = []
+    problems: list[tuple[Path | str, Problem]] = []
     for kind, document, file in documents:
         found = schema_problems(kind, document)
         problems.extend((file, p) for p in found)
         if not found:
-            proposed.setdefault(kind, {})[document["name"]] = document
+            valid = cast("dict[str, Any]", document)  # it passed its JSON Schema
+            proposed.setdefault(kind, {})[valid["name"]] = valid
     if not problems:
         names = {(k, d.get("name")): f for k, d, f in documents if isinstance(d, dict)}
         problems.extend(
             (names.get((p.kind, p.name), "(installed)"), p) for p in cross_check(proposed)
         )
-    for file, problem in problems:
+    for where, problem in problems:
         click.echo(
-            f"{file}: {problem.kind}/{problem.name}{problem.pointer or '/'}: {problem.message}"
+            f"{where}: {problem.kind}/{problem.name}{problem.pointer or '/'}: {problem.message}"
         )
     if problems:
         raise ValidationError(detail=f"{len(problems)} problem(s) in {path}")

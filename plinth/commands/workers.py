@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from plinth.jobs.dispatch import run_rq_worker
 from plinth.jobs.scheduler import run_forever, tick
+
+if TYPE_CHECKING:
+    from plinth.commands.state import CliState
 
 
 def register(cli: click.Group) -> None:
@@ -16,7 +21,7 @@ def register(cli: click.Group) -> None:
 @click.command()
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
 @click.pass_obj
-def worker(state, burst: bool) -> None:
+def worker(state: CliState, burst: bool) -> None:
     """Run an rq worker (with rq's scheduler) for the jobs of this instance."""
     redis_url = state.config["REDIS_URL"]
     if not redis_url:
@@ -37,7 +42,7 @@ def worker(state, burst: bool) -> None:
 @click.command()
 @click.option("--once", is_flag=True, help="Run one tick and exit.")
 @click.pass_obj
-def scheduler(state, once: bool) -> None:
+def scheduler(state: CliState, once: bool) -> None:
     """Enqueue cron automations and periodic jobs, and hand on due or lost jobs, every tick.
 
     Several schedulers may run at once: each due run is enqueued exactly once.

@@ -9,11 +9,15 @@ import datetime as dt
 import logging
 import threading
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rq import Queue
 
 log = logging.getLogger(__name__)
 QUEUE_NAME = "plinth"
 RQ_ENTRY = "plinth.jobs.worker.run_job"
-RQ_OPTIONS = {"job_timeout": 3600, "result_ttl": 300, "failure_ttl": 86400}
+RQ_OPTIONS: dict[str, Any] = {"job_timeout": 3600, "result_ttl": 300, "failure_ttl": 86400}
 
 
 class InlineDispatcher:
@@ -55,10 +59,10 @@ class RqDispatcher:
     def __init__(self, redis_url: str, queue_name: str = QUEUE_NAME):
         self.redis_url = redis_url
         self.queue_name = queue_name
-        self._queue = None
+        self._queue: Queue | None = None
 
     @property
-    def queue(self):
+    def queue(self) -> Queue:
         if self._queue is None:
             import redis
             from rq import Queue

@@ -63,7 +63,9 @@ def add(
     return conn.execute(statement).first() is not None
 
 
-def claim(conn: Connection, key: str, now: dt.datetime, lease_seconds: int) -> dict | None:
+def claim(
+    conn: Connection, key: str, now: dt.datetime, lease_seconds: int
+) -> dict[str, Any] | None:
     """Take a due job for running (queued, retry whose time came, or running with an expired
     lease: its worker died); None when it is not ours to run."""
     j = st.job
@@ -97,7 +99,9 @@ def finish(conn: Connection, job_id: int, now: dt.datetime) -> None:
     )
 
 
-def fail(conn: Connection, job: dict, error: str, retry_in: int | None, now: dt.datetime) -> str:
+def fail(
+    conn: Connection, job: dict[str, Any], error: str, retry_in: int | None, now: dt.datetime
+) -> str:
     """Record a failed attempt: retry later, or give up (visible in the failed list)."""
     final = retry_in is None
     conn.execute(
@@ -105,7 +109,7 @@ def fail(conn: Connection, job: dict, error: str, retry_in: int | None, now: dt.
         .where(st.job.c.id == job["id"])
         .values(
             status=FAILED if final else RETRY,
-            run_after=now if final else now + dt.timedelta(seconds=retry_in),
+            run_after=now if retry_in is None else now + dt.timedelta(seconds=retry_in),
             lease_until=None,
             last_error=error[:4000],
             updated_at=now,
@@ -132,7 +136,7 @@ def due(conn: Connection, now: dt.datetime, limit: int = 500) -> list[str]:
     return [r[0] for r in rows]
 
 
-def requeue(conn: Connection, job_id: int, now: dt.datetime) -> dict | None:
+def requeue(conn: Connection, job_id: int, now: dt.datetime) -> dict[str, Any] | None:
     """Put a failed job back (an admin's retry)."""
     row = (
         conn.execute(

@@ -48,7 +48,7 @@ class JobSpec:
 
 
 class JobRegistry:
-    def __init__(self):
+    def __init__(self) -> None:
         self._specs: dict[str, JobSpec] = {}
 
     def register(
@@ -56,9 +56,9 @@ class JobRegistry:
         name: str,
         handler: Handler,
         max_attempts: int = 5,
-        backoff=DEFAULT_BACKOFF,
+        backoff: Sequence[int] = DEFAULT_BACKOFF,
         long_running: bool = False,
-    ):
+    ) -> None:
         if not _NAME.match(name):
             raise ValueError(f"invalid job name {name!r}")
         if name in self._specs:
@@ -69,7 +69,7 @@ class JobRegistry:
             raise ValueError(f"job {name!r}: needs at least one attempt and a backoff")
         self._specs[name] = JobSpec(name, handler, max_attempts, tuple(backoff), long_running)
 
-    def job(self, name: str, **options) -> Callable[[Handler], Handler]:
+    def job(self, name: str, **options: Any) -> Callable[[Handler], Handler]:
         """Decorator form of ``register``."""
 
         def decorate(handler: Handler) -> Handler:

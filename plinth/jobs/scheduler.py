@@ -7,15 +7,37 @@ import datetime as dt
 import logging
 import threading
 import time
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING, Protocol
 
-from plinth.auth.actor import SYSTEM
+from plinth.auth.actor import SYSTEM, Actor
 from plinth.runtime.events import SchedulerTick
 
 if TYPE_CHECKING:
-    from plinth.runtime.session import TenantContext as Tenant
+    from plinth.config import Config
+    from plinth.jobs.service import JobService
+    from plinth.runtime.event_bus import EventBus
+    from plinth.runtime.session import Session
 
 log = logging.getLogger(__name__)
+
+
+class Tenant(Protocol):
+    """What the scheduler needs of a tenant (``plinth.tenant.Tenant``): sessions, events, and
+    its job service, which also hands on due jobs (``sweep``)."""
+
+    @property
+    def config(self) -> Config: ...
+    @property
+    def clock(self) -> Callable[[], dt.datetime]: ...
+    @property
+    def events(self) -> EventBus: ...
+    @property
+    def jobs(self) -> JobService: ...
+    def session(
+        self, actor: Actor = ..., write: bool = True
+    ) -> AbstractContextManager[Session]: ...
 
 
 def tick(tenant: Tenant, now: dt.datetime | None = None) -> dict[str, int]:
@@ -42,8 +64,9 @@ def run_forever(tenant: Tenant, stop: threading.Event | None = None) -> None:
         started = time.monotonic()
         try:
             counts = tick(tenant)
-            if any(counts.values()):
-                log.info("scheduler tick: %s", counts)
+            # Periodic jobs are offered every tick (their keys dedupe): not news on their own.
+            news = any(n for name, n in counts.items() if name != "periodic")
+            log.log(logging.INFO if news else logging.DEBUG, "scheduler tick: %s", counts)
         except Exception:  # noqa: BLE001 - a bad tick must not stop the scheduler
             log.exception("scheduler tick failed")
         stop.wait(max(0.0, seconds - (time.monotonic() - started)))

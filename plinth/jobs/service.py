@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, cast
 
 from plinth.auth.actor import SYSTEM
 from plinth.errors import PlinthError
 from plinth.jobs import outbox
 from plinth.jobs.dispatch import InlineDispatcher, RqDispatcher
-from plinth.jobs.registry import DEFAULT_BACKOFF, JobContext, JobRegistry
+from plinth.jobs.registry import DEFAULT_BACKOFF, Handler, JobContext, JobRegistry
 from plinth.log import request_id
 
 if TYPE_CHECKING:
@@ -28,6 +29,7 @@ class JobService:
         self.tenant = tenant
         self.registry = JobRegistry()
         redis_url = tenant.config["REDIS_URL"]
+        self.dispatcher: RqDispatcher | InlineDispatcher
         if redis_url:
             self.dispatcher = RqDispatcher(redis_url, tenant.config["JOB_QUEUE"])
         else:
@@ -39,11 +41,11 @@ class JobService:
     def register(
         self,
         name: str,
-        handler,
+        handler: Handler,
         max_attempts: int = 5,
-        backoff=DEFAULT_BACKOFF,
+        backoff: Sequence[int] = DEFAULT_BACKOFF,
         long_running: bool = False,
-    ):
+    ) -> None:
         """Register a job handler. ``long_running`` handlers (an optimisation, an import)
         get no transaction of their own (see ``JobContext``) and, without Redis, run in a
         background thread so the request that queued them returns at once."""
@@ -53,7 +55,7 @@ class JobService:
         spec = self.registry.get(key.split(":", 1)[0])
         return bool(spec and spec.long_running)
 
-    def job(self, name: str, **options):
+    def job(self, name: str, **options: Any) -> Callable[[Handler], Handler]:
         return self.registry.job(name, **options)
 
     def every(self, name: str, seconds: int) -> None:
@@ -129,7 +131,7 @@ class JobService:
                 message = f"{type(exc).__name__}: {exc}"
                 status = outbox.fail(conn, job, message, retry_in, tenant.clock())
             if status == outbox.RETRY:
-                self.dispatcher.push_later(key, retry_in)
+                self.dispatcher.push_later(key, cast(int, retry_in))  # RETRY: it has a delay
             return status
         finally:
             request_id.reset(token)

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import functools
+from typing import TYPE_CHECKING
 
 from plinth.config import load_config
 
+if TYPE_CHECKING:
+    from plinth.tenant import Tenant
+
 
 @functools.cache
-def _tenant():
+def _tenant() -> Tenant:
     # Created in the process that runs the job (rq forks a work horse per job), so database
     # connections are never shared across a fork.
     from plinth.bootstrap import build_tenant

@@ -7,7 +7,7 @@ from typing import Any
 from plinth.metadata.problems import pointer
 
 
-def json_diff(before: Any, after: Any, path: tuple = ()) -> list[dict[str, Any]]:
+def json_diff(before: Any, after: Any, path: tuple[str | int, ...] = ()) -> list[dict[str, Any]]:
     """Operations turning ``before`` into ``after``: add, remove and replace, with pointers.
 
     Lists of named items (fields, states, ...) are matched by ``name`` so that reordering or
@@ -37,7 +37,7 @@ def json_diff(before: Any, after: Any, path: tuple = ()) -> list[dict[str, Any]]
     return [{"op": "replace", "path": pointer(*path), "old": before, "value": after}]
 
 
-def _named(items: list) -> bool:
+def _named(items: list[Any]) -> bool:
     names = [i.get("name") for i in items if isinstance(i, dict)]
     return (
         len(names) == len(items)
@@ -46,7 +46,9 @@ def _named(items: list) -> bool:
     )
 
 
-def _diff_named_lists(before: list, after: list, path: tuple) -> list[dict[str, Any]]:
+def _diff_named_lists(
+    before: list[Any], after: list[Any], path: tuple[str | int, ...]
+) -> list[dict[str, Any]]:
     old = {item["name"]: (index, item) for index, item in enumerate(before)}
     new = {item["name"]: (index, item) for index, item in enumerate(after)}
     ops: list[dict[str, Any]] = []

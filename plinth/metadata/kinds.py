@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 from importlib import resources
+from typing import Any
 
 from jsonschema import Draft202012Validator
 
@@ -41,7 +42,7 @@ def is_kind(kind: str) -> bool:
 
 
 @functools.cache
-def schema(kind: str) -> dict:
+def schema(kind: str) -> dict[str, Any]:
     """The JSON Schema document of a kind."""
     text = resources.files("plinth.metadata").joinpath("schemas", f"{kind}.json").read_text("utf-8")
     return json.loads(text)

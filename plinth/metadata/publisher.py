@@ -11,8 +11,8 @@ import copy
 import dataclasses
 import logging
 import zlib
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -29,6 +29,10 @@ from plinth.runtime.audit import audit
 from plinth.runtime.compiler import compile_objects, workflow_state_fields
 from plinth.runtime.schema_apply import SchemaApplier
 from plinth.runtime.schema_plan import SchemaPlan, plan_schema
+
+if TYPE_CHECKING:
+    from plinth.runtime.model import ObjectModel
+    from plinth.runtime.session import TenantContext
 
 log = logging.getLogger(__name__)
 LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL: lock_timeout expired
@@ -67,6 +71,10 @@ class PublishResult:
         return dataclasses.asdict(self)
 
 
+# Metadata documents by kind and name.
+Documents = dict[str, dict[str, dict[str, Any]]]
+
+
 class _DryRun(Exception):
     def __init__(self, result: PublishResult):
         self.result = result
@@ -75,7 +83,7 @@ class _DryRun(Exception):
 class Publisher:
     """Publishes changes to a tenant's metadata."""
 
-    def __init__(self, tenant):
+    def __init__(self, tenant: TenantContext):
         self.tenant = tenant
 
     def publish(
@@ -125,7 +133,16 @@ class Publisher:
                 {"space": _LOCK_SPACE, "key": tenant_key - 2**31},
             )
 
-    def _publish(self, conn, operations, actor, message, pack, confirm, dry_run) -> PublishResult:
+    def _publish(
+        self,
+        conn: Connection,
+        operations: list[Put | Remove],
+        actor: Actor,
+        message: str,
+        pack: str | None,
+        confirm: bool,
+        dry_run: bool,
+    ) -> PublishResult:
         stored = load_documents(conn)
         current = {k: {n: d.document for n, d in v.items()} for k, v in stored.items()}
         owners = {(k, n): d.pack for k, v in stored.items() for n, d in v.items()}
@@ -160,7 +177,14 @@ class Publisher:
         return PublishResult(revision_id, summary, [s.as_dict() for s in plan.steps])
 
     @staticmethod
-    def _apply(operation, proposed, current, owners, pack, changes) -> list[Problem]:
+    def _apply(
+        operation: Put | Remove,
+        proposed: Documents,
+        current: Documents,
+        owners: Mapping[tuple[str, str], str | None],
+        pack: str | None,
+        changes: list[Change],
+    ) -> list[Problem]:
         kind = operation.kind
         if kind not in KINDS:
             return [
@@ -189,7 +213,9 @@ class Publisher:
         return []
 
     @staticmethod
-    def _plan(conn, current, proposed, changes) -> tuple[SchemaPlan, dict, dict, sa.MetaData]:
+    def _plan(
+        conn: Connection, current: Documents, proposed: Documents, changes: list[Change]
+    ) -> tuple[SchemaPlan, dict[str, ObjectModel], dict[str, ObjectModel], sa.MetaData]:
         old_models, _ = compile_objects(current.get("objects", {}), workflow_state_fields(current))
         new_models, target = compile_objects(
             proposed.get("objects", {}), workflow_state_fields(proposed)
@@ -207,20 +233,22 @@ class Publisher:
         )
 
     @staticmethod
-    def _refuse_blocked(plan: SchemaPlan, proposed, single) -> None:
+    def _refuse_blocked(
+        plan: SchemaPlan, proposed: Documents, single: tuple[str, str] | None
+    ) -> None:
         problems = []
         for step in plan.blocking_steps:
             doc = proposed.get("objects", {}).get(step.object or "", {})
-            problems.append(Problem("objects", step.object or step.table, "", step.blocking))
+            reason = cast(str, step.blocking)  # a blocking step says why
+            problems.append(Problem("objects", step.object or step.table, "", reason))
             for index, field in enumerate(doc.get("fields", ())):
                 if field.get("name") in (step.blocking or "") and field.get("unique"):
-                    problems[-1] = Problem(
-                        "objects", step.object, f"/fields/{index}/unique", step.blocking
-                    )
+                    obj = cast(str, step.object)  # the fields are of an object's document
+                    problems[-1] = Problem("objects", obj, f"/fields/{index}/unique", reason)
         raise_if_any(problems, single)
 
 
-def _single_target(operations) -> tuple[str, str] | None:
+def _single_target(operations: Sequence[Put | Remove]) -> tuple[str, str] | None:
     if len(operations) != 1 or not isinstance(operations[0], Put):
         return None
     name = operations[0].name

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
@@ -12,6 +13,8 @@ from sqlalchemy.engine import Connection
 from plinth.errors import NotFound
 from plinth.metadata.diff import json_diff
 from plinth.runtime import system_tables as st
+from plinth.schemas import Answer, Instant, ListOf, Nested, Object, Text, Whole
+from plinth.services.id_paging import IdPage, id_page
 
 
 @dataclasses.dataclass(frozen=True)
@@ -86,7 +89,7 @@ def write_revision(
         }
         for c in changes
     ]
-    revision_id = conn.execute(
+    revision_id: int = conn.execute(
         st.revision.insert().returning(st.revision.c.id),
         {
             "created_at": now,
@@ -132,10 +135,24 @@ def list_revisions(
     conn: Connection, limit: int = 50, before: int | None = None
 ) -> list[dict[str, Any]]:
     """Newest first: id, time, author, message, pack and a summary of what changed."""
-    query = sa.select(st.revision).order_by(st.revision.c.id.desc()).limit(limit)
+    return revisions_page(conn, limit, before).data
+
+
+def revisions_page(conn: Connection, limit: int, cursor: int | None) -> IdPage[dict[str, Any]]:
+    """A page of revision summaries (as ``list_revisions``), newest first."""
+    page = id_page(conn, sa.select(st.revision), st.revision.c.id, limit, cursor)
+    return page.map(_summary)
+
+
+def changes_between(
+    conn: Connection, after: int, before: int | None = None
+) -> list[tuple[int, list[dict[str, Any]]]]:
+    """(id, changes) of each revision after ``after`` (and before ``before``), oldest first."""
+    r = st.revision
+    query = sa.select(r.c.id, r.c.changes).where(r.c.id > after).order_by(r.c.id)
     if before is not None:
-        query = query.where(st.revision.c.id < before)
-    return [_summary(row) for row in conn.execute(query).mappings()]
+        query = query.where(r.c.id < before)
+    return [(row.id, row.changes) for row in conn.execute(query)]
 
 
 def get_revision(conn: Connection, revision_id: int) -> dict[str, Any]:
@@ -155,7 +172,7 @@ def get_revision(conn: Connection, revision_id: int) -> dict[str, Any]:
     return result
 
 
-def _summary(row) -> dict[str, Any]:
+def _summary(row: Mapping[Any, Any]) -> dict[str, Any]:
     return {
         "id": row["id"],
         "created_at": row["created_at"],
@@ -167,3 +184,27 @@ def _summary(row) -> dict[str, Any]:
             {"kind": c["kind"], "name": c["name"], "action": c["action"]} for c in row["changes"]
         ],
     }
+
+
+class ChangeSummary(Answer):
+    kind = Text(required=True)
+    name = Text(required=True)
+    action = Text(required=True, metadata={"enum": ["create", "update", "delete"]})
+
+
+class RevisionSummary(Answer):
+    """A revision as listed: who published what, when, with which message."""
+
+    id = Whole(required=True)
+    created_at = Instant(required=True)
+    author_id = Whole(allow_none=True)
+    author = Text(required=True)
+    message = Text(required=True)
+    pack = Text(allow_none=True)
+    summary = ListOf(Nested(ChangeSummary), required=True)
+
+
+class Revision(RevisionSummary):
+    """One revision with each change's document before and after, and their diff."""
+
+    changes = ListOf(Object(), required=True)

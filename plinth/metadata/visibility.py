@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import Any, cast
 
 from plinth.errors import PermissionDenied
 from plinth.runtime.session import Session
@@ -12,10 +12,10 @@ from plinth.runtime.session import Session
 def visible_documents(session: Session, kind: str) -> dict[str, Any]:
     """Object definitions (and layouts) limited to the session actor's readable fields."""
     guard = session.guard
-    result = {}
+    result: dict[str, Any] = {}
     for name, document in session.compiled.docs(kind).items():
         object_name = name if kind == "objects" else document.get("object")
-        model = session.compiled.objects.get(object_name)
+        model = session.compiled.objects.get(object_name)  # type: ignore[arg-type]  # None: none
         if model is None:
             continue
         try:
@@ -26,7 +26,7 @@ def visible_documents(session: Session, kind: str) -> dict[str, Any]:
         if readable is None:
             result[name] = document
             continue
-        visible = copy.deepcopy(document)
+        visible = cast("dict[str, Any]", copy.deepcopy(document))  # documents are dicts
         if kind == "objects":
             visible["fields"] = [f for f in document.get("fields", ()) if f["name"] in readable]
         else:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from plinth.errors import ValidationError
@@ -48,7 +49,7 @@ DEFAULT_PHASE = {
 MAX_RELATED = 1000
 
 
-def phase_of(action: dict, event_has_record_being_saved: bool = True) -> str:
+def phase_of(action: dict[str, Any], event_has_record_being_saved: bool = True) -> str:
     if action.get("after_commit"):
         return AFTER_COMMIT
     phase = DEFAULT_PHASE[action["type"]]
@@ -69,7 +70,7 @@ class ActionContext:
     key: str  # idempotency key of this event, for jobs
 
 
-def resolve_values(ctx: ActionContext, values: dict[str, Any], **extra) -> dict[str, Any]:
+def resolve_values(ctx: ActionContext, values: dict[str, Any], **extra: Any) -> dict[str, Any]:
     result = {}
     for name, value in (values or {}).items():
         if isinstance(value, str) and value.startswith("="):
@@ -86,7 +87,7 @@ def resolve_values(ctx: ActionContext, values: dict[str, Any], **extra) -> dict[
     return result
 
 
-def _coerced(ctx: ActionContext, model, values: dict[str, Any]) -> dict[str, Any]:
+def _coerced(ctx: ActionContext, model: ObjectModel, values: dict[str, Any]) -> dict[str, Any]:
     from plinth.runtime.record_values import coerce_input
 
     try:
@@ -95,7 +96,7 @@ def _coerced(ctx: ActionContext, model, values: dict[str, Any]) -> dict[str, Any
         raise RuleFailed(f"automation {ctx.automation}: {exc.detail}") from None
 
 
-def set_fields(ctx: ActionContext, action: dict) -> None:
+def set_fields(ctx: ActionContext, action: dict[str, Any]) -> None:
     values = resolve_values(ctx, action["values"])
     if ctx.phase == BEFORE_SAVE:
         ctx.record.update(_coerced(ctx, ctx.model, values))
@@ -103,7 +104,7 @@ def set_fields(ctx: ActionContext, action: dict) -> None:
         ctx.session.records.update(ctx.model.name, ctx.record["id"], values)
 
 
-def script(ctx: ActionContext, action: dict) -> None:
+def script(ctx: ActionContext, action: dict[str, Any]) -> None:
     scope = rule_scope(
         ctx.session, dict(ctx.record), ctx.old, writable=True, fields=tuple(ctx.model.fields)
     )
@@ -125,11 +126,11 @@ def script(ctx: ActionContext, action: dict) -> None:
         ctx.session.records.update(ctx.model.name, ctx.record["id"], changes)
 
 
-def create_record(ctx: ActionContext, action: dict) -> None:
+def create_record(ctx: ActionContext, action: dict[str, Any]) -> None:
     ctx.session.records.create(action["object"], resolve_values(ctx, action["values"]))
 
 
-def update_related(ctx: ActionContext, action: dict) -> None:
+def update_related(ctx: ActionContext, action: dict[str, Any]) -> None:
     query = ListQuery(filters=[Filter(action["via"], "eq", ctx.record["id"])], limit=MAX_RELATED)
     condition = compile_rule(action["condition"]) if action.get("condition") else None
     for related in ctx.session.records.list(action["object"], query).data:
@@ -158,7 +159,7 @@ def template_context(ctx: ActionContext) -> dict[str, Any]:
     }
 
 
-def notify(ctx: ActionContext, action: dict) -> None:
+def notify(ctx: ActionContext, action: dict[str, Any]) -> None:
     conn = ctx.session.conn
     users, addresses = resolve_recipients(conn, action["to"], ctx.record, ctx.model)
     context = template_context(ctx)
@@ -189,13 +190,13 @@ def notify(ctx: ActionContext, action: dict) -> None:
             )
 
 
-def _text(label) -> str:
+def _text(label: str | dict[str, str] | None) -> str:
     if label is None or isinstance(label, str):
         return label or ""
     return label.get("en") or next(iter(label.values()), "")
 
 
-def webhook(ctx: ActionContext, action: dict, attempt: int = 1) -> None:
+def webhook(ctx: ActionContext, action: dict[str, Any], attempt: int = 1) -> None:
     from plinth.rules.delivery import post_webhook
 
     payload = action.get("payload")
@@ -226,7 +227,7 @@ def webhook(ctx: ActionContext, action: dict, attempt: int = 1) -> None:
     )
 
 
-def enqueue(ctx: ActionContext, action: dict) -> None:
+def enqueue(ctx: ActionContext, action: dict[str, Any]) -> None:
     payload = action.get("payload")
     if isinstance(payload, dict):
         payload = resolve_values(ctx, payload)
@@ -243,7 +244,7 @@ def _target_id(ctx: ActionContext, reference: str) -> Any:
     return ctx.record.get(reference)
 
 
-def update_record(ctx: ActionContext, action: dict) -> None:
+def update_record(ctx: ActionContext, action: dict[str, Any]) -> None:
     """Update one other record, e.g. the service resource a field task points to."""
     record_id = _target_id(ctx, action["record"])
     if record_id not in (None, ""):
@@ -252,7 +253,10 @@ def update_record(ctx: ActionContext, action: dict) -> None:
         )
 
 
-RUNNERS = {
+# Runs an action: ``runner(ctx, action)`` (``webhook`` also takes ``attempt=``).
+ActionRunner = Callable[..., None]
+
+RUNNERS: dict[str, ActionRunner] = {
     "set_fields": set_fields,
     "script": script,
     "create_record": create_record,
@@ -264,7 +268,7 @@ RUNNERS = {
 }
 
 
-def register_runner(action_type: str, runner) -> None:
+def register_runner(action_type: str, runner: ActionRunner) -> None:
     """Add the runner of an action type that a layer above the rules provides (the
     workflow's ``transition``), when the application is composed."""
     known = RUNNERS.get(action_type)
@@ -273,7 +277,7 @@ def register_runner(action_type: str, runner) -> None:
     RUNNERS[action_type] = runner
 
 
-def related_ids(ctx: ActionContext, action: dict) -> list:
+def related_ids(ctx: ActionContext, action: dict[str, Any]) -> list[Any]:
     """The records an action names: those whose lookup ``via`` points here, or the one its
     ``record`` (a lookup field or an ``=expression``) names."""
     if action.get("via"):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from plinth.rules.actions import AFTER_COMMIT, RUNNERS, ActionContext, phase_of
@@ -27,7 +27,7 @@ def triggered(
     old: dict[str, Any] | None,
     changed: set[str] | None = None,
     **match: Any,
-) -> Iterator[dict[str, Any]]:
+) -> Iterator[Mapping[str, Any]]:
     """The active automations of this trigger whose filters match and condition holds."""
     for doc, condition in rules.automations.get(trigger_type, ()):
         trigger = doc["trigger"]
@@ -46,7 +46,7 @@ def triggered(
 def run_actions(
     session: Session,
     model: ObjectModel,
-    doc: dict[str, Any],
+    doc: Mapping[str, Any],
     phase: str,
     record: dict[str, Any],
     old: dict[str, Any] | None,

@@ -11,12 +11,16 @@ import os
 import smtplib
 import time
 from email.message import EmailMessage
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from plinth.config import Config
 from plinth.errors import PlinthError
 from plinth.rules import webhook_transport
 from plinth.runtime import system_tables as st
+
+if TYPE_CHECKING:
+    from plinth.runtime.session import Session
 
 SECRET_PREFIX = "PLINTH_WEBHOOK_SECRET_"
 
@@ -63,10 +67,10 @@ def sign(secret: bytes, timestamp: str, body: bytes) -> str:
 
 
 def post_webhook(
-    session,
+    session: Session,
     config: Config,
     url: str,
-    payload: dict,
+    payload: dict[str, Any],
     delivery_id: str,
     attempt: int,
     automation: str,

@@ -4,10 +4,10 @@ into the record service's hooks, and registers the jobs they use."""
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from plinth.jobs.registry import JobContext
-from plinth.rules import scheduled
+from plinth.rules import email_outbox, scheduled
 from plinth.rules.actions import AFTER_COMMIT, AFTER_SAVE, BEFORE_SAVE, RUNNERS, ActionContext
 from plinth.rules.automations import run_actions, triggered
 from plinth.rules.delivery import send_email
@@ -88,15 +88,16 @@ class RulesEngine:
         rules = rules_for(session.compiled, event.model.name)
         if not rules.automations.get("on_delete"):
             return
-        key = event_key(event.model.name, event.old, "delete")
-        for doc in list(triggered(session, rules, "on_delete", event.old, None)):
+        old = cast("dict[str, Any]", event.old)  # a deleted record was there before
+        key = event_key(event.model.name, old, "delete")
+        for doc in list(triggered(session, rules, "on_delete", old, None)):
             for phase in (AFTER_SAVE, AFTER_COMMIT):
                 run_actions(
                     session,
                     event.model,
                     doc,
                     phase,
-                    event.old,
+                    old,
                     None,
                     "on_delete",
                     key,
@@ -163,9 +164,10 @@ class RulesEngine:
     # ---- jobs -------------------------------------------------------------------------------
     def _action_job(self, job: JobContext) -> None:
         payload = job.payload
-        model = job.session.compiled.object(payload["object"])
+        session = cast("Session", job.session)  # not long-running: it has a session
+        model = session.compiled.object(payload["object"])
         context = ActionContext(
-            job.session,
+            session,
             model,
             payload["record"] or {},
             payload["old"],
@@ -182,7 +184,14 @@ class RulesEngine:
 
     def _email_job(self, job: JobContext) -> None:
         payload = job.payload
-        send_email(self.tenant.config, payload["to"], payload["subject"], payload["body"])
+        config = self.tenant.config
+        if not config["SMTP_HOST"]:  # kept for admins to read instead of failing and retrying
+            to, subject, body = payload["to"], payload["subject"], payload["body"]
+            session = cast("Session", job.session)  # not long-running: it has a session
+            email_outbox.keep(session.conn, job.key, to, subject, body, self.tenant.clock())
+            return
+        send_email(config, payload["to"], payload["subject"], payload["body"])
 
     def _scheduled_job(self, job: JobContext) -> None:
-        scheduled.run(job.session, job.payload["automation"], job.payload["at"], job.key)
+        session = cast("Session", job.session)  # not long-running: it has a session
+        scheduled.run(session, job.payload["automation"], job.payload["at"], job.key)

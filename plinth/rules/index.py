@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import graphlib
+from collections.abc import Mapping
 from typing import Any
 
 from plinth.rules.sandbox import CompiledRule, compile_rule
@@ -15,16 +16,16 @@ from plinth.runtime.model import Field
 class ObjectRules:
     formulas: list[tuple[Field, CompiledRule]]  # in dependency order
     defaults: list[tuple[Field, CompiledRule]]
-    validations: list[tuple[dict[str, Any], CompiledRule]]
-    automations: dict[str, list[tuple[dict[str, Any], CompiledRule | None]]]
+    validations: list[tuple[Mapping[str, Any], CompiledRule]]
+    automations: dict[str, list[tuple[Mapping[str, Any], CompiledRule | None]]]
     fields: tuple[str, ...] = ()  # every field name: rules see empty fields as None
 
 
-def formula_order(fields: dict[str, dict]) -> list[str]:
+def formula_order(fields: Mapping[str, Mapping[str, Any]]) -> list[str]:
     """Formula field names so that each comes after the formulas it uses; raises
     graphlib.CycleError on a cycle."""
     formulas = {n: f for n, f in fields.items() if f.get("type") == "formula"}
-    sorter = graphlib.TopologicalSorter()
+    sorter: graphlib.TopologicalSorter[str] = graphlib.TopologicalSorter()
     for name, spec in formulas.items():
         used = compile_rule(spec["formula"]).free_names
         sorter.add(name, *(u for u in used if u in formulas and u != name))
@@ -57,7 +58,7 @@ def _build(compiled: CompiledMetadata, object_name: str) -> ObjectRules:
         for _, doc in sorted(compiled.docs("validation_rules").items())
         if doc["object"] == object_name and doc.get("active", True)
     ]
-    automations: dict[str, list] = {}
+    automations: dict[str, list[tuple[Mapping[str, Any], CompiledRule | None]]] = {}
     for _, doc in sorted(compiled.docs("automations").items()):
         if doc.get("object") != object_name or not doc.get("active", True):
             continue

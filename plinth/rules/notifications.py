@@ -4,18 +4,25 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from plinth.errors import NotFound
 from plinth.runtime import system_tables as st
+from plinth.schemas import Answer, Instant, Text, Whole
+from plinth.services.id_paging import id_page
+
+if TYPE_CHECKING:
+    from plinth.runtime.model import ObjectModel
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def resolve_recipients(
-    conn: Connection, targets: list[str], record: dict, model
+    conn: Connection, targets: list[str], record: dict[str, Any], model: ObjectModel
 ) -> tuple[set[int], set[str]]:
     """User ids and e-mail addresses named by ``to`` entries of a notify action:
 
@@ -54,7 +61,7 @@ def resolve_recipients(
         elif EMAIL.match(target):
             emails.add(target)
     if users:
-        active = set(
+        active: set[int] = set(
             conn.scalars(
                 sa.select(st.user.c.id).where(st.user.c.id.in_(users), st.user.c.active.is_(True))
             )
@@ -71,7 +78,14 @@ def user_emails(conn: Connection, user_ids: set[int]) -> dict[int, str]:
 
 
 def notify_users(
-    conn: Connection, user_ids, title: str, body: str, obj: str | None, record_id, source: str, now
+    conn: Connection,
+    user_ids: Iterable[int],
+    title: str,
+    body: str,
+    obj: str | None,
+    record_id: int | None,
+    source: str,
+    now: dt.datetime,
 ) -> int:
     rows = [
         {
@@ -90,24 +104,26 @@ def notify_users(
     return len(rows)
 
 
-def inbox(conn: Connection, user_id: int, unread_only: bool, limit: int, before: int | None):
+def inbox(
+    conn: Connection, user_id: int, unread_only: bool, limit: int, before: int | None
+) -> tuple[list[dict[str, Any]], str | None, int]:
+    """A page of the user's notifications, newest first, and how many are unread."""
     n = st.notification
-    query = sa.select(n).where(n.c.user_id == user_id).order_by(n.c.id.desc()).limit(limit + 1)
+    query = sa.select(n).where(n.c.user_id == user_id)
     if unread_only:
         query = query.where(n.c.read_at.is_(None))
-    if before is not None:
-        query = query.where(n.c.id < before)
-    rows = [dict(r) for r in conn.execute(query).mappings()]
-    unread = conn.scalar(
-        sa.select(sa.func.count())
-        .select_from(n)
-        .where(n.c.user_id == user_id, n.c.read_at.is_(None))
+    page = id_page(conn, query, n.c.id, limit, before)
+    unread = cast(  # a count is never null
+        int,
+        conn.scalar(
+            sa.select(sa.func.count())
+            .select_from(n)
+            .where(n.c.user_id == user_id, n.c.read_at.is_(None))
+        ),
     )
-    more = len(rows) > limit
-    rows = rows[:limit]
-    for row in rows:
+    for row in page.data:
         row.pop("user_id")
-    return rows, (str(rows[-1]["id"]) if more and rows else None), unread
+    return page.data, page.next_cursor, unread
 
 
 def mark_read(conn: Connection, user_id: int, notification_id: int | None, now: dt.datetime) -> int:
@@ -121,3 +137,16 @@ def mark_read(conn: Connection, user_id: int, notification_id: int | None, now: 
             raise NotFound(f"no notification {notification_id}")
         query = query.where(n.c.id == notification_id)
     return conn.execute(query).rowcount
+
+
+class Notification(Answer):
+    """An in-app notification, as the user's inbox lists it."""
+
+    id = Whole(required=True)
+    title = Text(required=True)
+    body = Text(required=True)
+    object = Text(allow_none=True)
+    record_id = Whole(allow_none=True)
+    source = Text(required=True)
+    created_at = Instant(required=True)
+    read_at = Instant(allow_none=True)

@@ -5,18 +5,20 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import logging
-from typing import TYPE_CHECKING, Any
+from collections.abc import Container
+from typing import TYPE_CHECKING, Any, cast
 
 from plinth.errors import PlinthError, ValidationError
 from plinth.i18n import localize
 from plinth.rules.index import ObjectRules
-from plinth.rules.sandbox import SandboxError, SandboxRuntimeError, evaluate
+from plinth.rules.sandbox import CompiledRule, SandboxError, SandboxRuntimeError, evaluate
 from plinth.rules.scope import rule_scope
 from plinth.runtime.field_types.base import FieldError
 from plinth.runtime.jsonable import to_jsonable
 from plinth.runtime.model import Field
 
 if TYPE_CHECKING:
+    from plinth.runtime.field_types.special import FormulaType
     from plinth.runtime.session import Session
 
 log = logging.getLogger(__name__)
@@ -29,7 +31,7 @@ class RuleFailed(PlinthError):
     title = "Rule failed"
 
 
-def evaluate_rule(rule, scope: dict[str, Any], where: str) -> Any:
+def evaluate_rule(rule: CompiledRule | str, scope: dict[str, Any], where: str) -> Any:
     """Evaluate a compiled rule; a failure inside it becomes RuleFailed, its message
     prefixed by ``where`` (e.g. "automation notify_overdue: condition")."""
     try:
@@ -42,7 +44,8 @@ def _result(field: Field, value: Any, session: Session) -> Any:
     """A rule's result as a value of the field (decimals are rounded to the field's scale)."""
     if value is None:
         return None
-    target = field.type.result_type(field) if field.type.name == "formula" else field.type
+    formula = field.type.name == "formula"
+    target = cast("FormulaType", field.type).result_type(field) if formula else field.type
     if isinstance(value, dt.timedelta):
         if target.name != "duration":
             raise FieldError("a duration only fits a duration field")
@@ -70,7 +73,14 @@ def apply_defaults(session: Session, rules: ObjectRules, values: dict[str, Any])
             raise RuleFailed(f"the default of {field.name} failed: {exc}") from None
 
 
-def formula_value(session: Session, rules: ObjectRules, field: Field, rule, values, old=None):
+def formula_value(
+    session: Session,
+    rules: ObjectRules,
+    field: Field,
+    rule: CompiledRule,
+    values: dict[str, Any],
+    old: dict[str, Any] | None = None,
+) -> Any:
     """A formula's value. Blank inputs give a blank result: a formula that fails only because
     a field it reads is empty is empty itself (like "treat blank fields as blanks")."""
     scope = rule_scope(session, values, old, fields=rules.fields)
@@ -83,7 +93,11 @@ def formula_value(session: Session, rules: ObjectRules, field: Field, rule, valu
 
 
 def compute_formulas(
-    session: Session, rules: ObjectRules, values: dict[str, Any], old, stored_only: bool
+    session: Session,
+    rules: ObjectRules,
+    values: dict[str, Any],
+    old: dict[str, Any] | None,
+    stored_only: bool,
 ) -> None:
     """Set formula values in dependency order; on save a failing formula fails the save."""
     for field, rule in rules.formulas:
@@ -95,7 +109,9 @@ def compute_formulas(
             raise ValidationError.single(field.name, f"formula failed: {exc}") from None
 
 
-def formulas_on_read(session: Session, rules: ObjectRules, records: list[dict], wanted) -> None:
+def formulas_on_read(
+    session: Session, rules: ObjectRules, records: list[dict[str, Any]], wanted: Container[str]
+) -> None:
     """Non-stored formulas of records being read; a failing one reads as null (and is logged)."""
     fields = [(f, r) for f, r in rules.formulas if not f.spec.get("stored") and f.name in wanted]
     for record in records:
@@ -108,7 +124,11 @@ def formulas_on_read(session: Session, rules: ObjectRules, records: list[dict], 
 
 
 def run_validations(
-    session: Session, rules: ObjectRules, action: str, values: dict[str, Any], old
+    session: Session,
+    rules: ObjectRules,
+    action: str,
+    values: dict[str, Any],
+    old: dict[str, Any] | None,
 ) -> None:
     """Every active rule whose condition does not hold adds its message to its fields."""
     errors: dict[str, list[str]] = {}
@@ -121,7 +141,7 @@ def run_validations(
             log.error("validation rule %s failed to run: %s", doc["name"], exc)
             raise RuleFailed(f"validation rule {doc['name']} failed to run: {exc}") from None
         if not holds:
-            message = localize(doc["message"], session.actor.locale)
+            message = cast(str, localize(doc["message"], session.actor.locale))  # required
             for field in doc.get("fields") or ["_record"]:
                 errors.setdefault(field, []).append(message)
     if errors:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -19,6 +19,7 @@ from plinth.runtime import system_tables as st
 from plinth.runtime.query import ListQuery
 
 if TYPE_CHECKING:
+    from plinth.runtime.model import ObjectModel
     from plinth.runtime.session import Session
 
 log = logging.getLogger(__name__)
@@ -76,7 +77,7 @@ def run(session: Session, name: str, at: str, job_key: str) -> None:
         log.info("scheduled automation %s is gone or inactive; skipped", name)
         return
     if not doc.get("object"):
-        model = _NoObject()
+        model = cast("ObjectModel", _NoObject())  # stands in: name, fields and label()
         for phase in (AFTER_SAVE, AFTER_COMMIT):
             run_actions(session, model, doc, phase, {}, None, "scheduled", job_key, saving=False)
         return

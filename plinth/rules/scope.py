@@ -6,6 +6,7 @@ the caller's session, so a rule never reads what its user may not.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from plinth.errors import NotFound, PermissionDenied, ValidationError
@@ -45,7 +46,7 @@ def data_helpers(session: Session, calls: list[int]) -> dict[str, Any]:
         if calls[0] > MAX_HELPER_CALLS:
             raise SandboxError(f"a rule may read data at most {MAX_HELPER_CALLS} times")
 
-    def lookup(object_name: str, record_id) -> RecordView | None:
+    def lookup(object_name: str, record_id: Any) -> RecordView | None:
         """One record by id, or None if it does not exist or may not be seen."""
         charge()
         if record_id is None:
@@ -56,7 +57,9 @@ def data_helpers(session: Session, calls: list[int]) -> dict[str, Any]:
         except (NotFound, PermissionDenied):
             return None
 
-    def query(object_name: str, filters=None, sort=None, limit: int = 20) -> list[RecordView]:
+    def query(
+        object_name: str, filters: Any = None, sort: Any = None, limit: int = 20
+    ) -> list[RecordView]:
         """Records matching filters (``field__op`` keys), sorted, at most ``limit``."""
         charge()
         if not isinstance(limit, int) or not 1 <= limit <= MAX_QUERY_LIMIT:
@@ -70,7 +73,7 @@ def data_helpers(session: Session, calls: list[int]) -> dict[str, Any]:
             raise SandboxError(f"query({object_name!r}): {exc.detail}") from None
         return [RecordView(r) for r in page.data]
 
-    def count(object_name: str, filters=None) -> int:
+    def count(object_name: str, filters: Any = None) -> int:
         charge()
         try:
             with off_the_clock():
@@ -78,7 +81,7 @@ def data_helpers(session: Session, calls: list[int]) -> dict[str, Any]:
         except (ValidationError, NotFound, PermissionDenied) as exc:
             raise SandboxError(f"count({object_name!r}): {exc.detail}") from None
 
-    def setting(name: str):
+    def setting(name: str) -> Any:
         """A pack setting such as ``setting("field_service.require_check_in")``."""
         charge()
         try:
@@ -106,8 +109,8 @@ def helpers(session: Session) -> dict[str, Any]:
 
 def rule_scope(
     session: Session,
-    values: dict[str, Any],
-    old: dict[str, Any] | None = None,
+    values: Mapping[str, Any],
+    old: Mapping[str, Any] | None = None,
     writable: bool = False,
     fields: tuple[str, ...] = (),
     **extra: Any,

@@ -16,6 +16,7 @@ import functools
 import http.client
 import ipaddress
 import socket
+from typing import cast
 from urllib.parse import urlsplit
 
 from plinth.rules.webhook_addresses import ALLOW_SETTING, PUBLIC_ONLY, refusal
@@ -74,7 +75,7 @@ def open_checked_socket(
         except OSError as exc:
             sock.close()
             error = exc
-    raise error
+    raise cast(OSError, error)  # one was tried: ``allowed`` is not empty
 
 
 class _Guarded:
@@ -82,7 +83,7 @@ class _Guarded:
     it with ``server_hostname=self.host``), so ours decides what is reached."""
 
     def __init__(self, host: str, port: int | None, *, timeout: float, allow_private: bool):
-        super().__init__(host, port, timeout=timeout)
+        super().__init__(host, port, timeout=timeout)  # type: ignore[call-arg]  # HTTPConnection
         self._create_connection = functools.partial(
             open_checked_socket, allow_private=allow_private
         )
@@ -107,7 +108,10 @@ def post(
     parts = urlsplit(url)
     connection_class = GuardedHTTPSConnection if parts.scheme == "https" else GuardedHTTPConnection
     connection = connection_class(
-        parts.hostname, parts.port, timeout=timeout, allow_private=allow_private
+        cast(str, parts.hostname),  # a URL without a host is refused before (delivery)
+        parts.port,
+        timeout=timeout,
+        allow_private=allow_private,
     )
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     try:

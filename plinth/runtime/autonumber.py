@@ -10,6 +10,7 @@ shares the insert's transaction.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.dialects import postgresql, sqlite
@@ -24,7 +25,7 @@ from plinth.runtime.model import Field
 def render(pattern: str, moment: dt.datetime, seq: int | None) -> str:
     """The pattern with its date tokens filled in; ``seq`` None leaves a marker (the key)."""
 
-    def replace(match) -> str:
+    def replace(match: re.Match[str]) -> str:
         token = match.group(1)
         if token == "YYYY":
             return f"{moment.year:04d}"
@@ -66,9 +67,10 @@ def next_number(
 def _allocate(conn: Connection, object_name: str, field_name: str, key: str) -> int:
     dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
     table = st.sequence
-    stmt = dialect_insert(table).values(object=object_name, field=field_name, key=key, value=1)
-    stmt = stmt.on_conflict_do_update(
+    insert = dialect_insert(table).values(object=object_name, field=field_name, key=key, value=1)
+    stmt = insert.on_conflict_do_update(
         index_elements=[table.c.object, table.c.field, table.c.key],
         set_={"value": table.c.value + 1},
     ).returning(table.c.value)
-    return conn.execute(stmt).scalar_one()
+    value: int = conn.execute(stmt).scalar_one()
+    return value

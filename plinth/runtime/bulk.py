@@ -34,7 +34,11 @@ def bulk_write(session: Session, object_name: str, body: Any) -> tuple[list[Bulk
     outcome says why. Non-atomic: each record in its own savepoint, failures skipped.
     """
     records, mode, key, atomic = _parse(session, object_name, body)
-    existing = _existing_ids(session, object_name, key, records) if mode == "upsert" else {}
+    existing = (
+        _existing_ids(session, object_name, key, records)
+        if mode == "upsert" and key is not None  # (_parse: upsert always names a key)
+        else {}
+    )
     outcomes: list[BulkOutcome] = []
     for index, values in enumerate(records):
         try:
@@ -55,7 +59,10 @@ def bulk_write(session: Session, object_name: str, body: Any) -> tuple[list[Bulk
     return outcomes, not failed
 
 
-def _parse(session, object_name, body) -> tuple[list[dict], str, str | None, bool]:
+def _parse(
+    session: Session, object_name: str, body: Any
+) -> tuple[list[Any], str, str | None, bool]:
+    """(records, mode, external id field, atomic); records are checked one by one later."""
     if not isinstance(body, dict):
         raise ValidationError.single("_body", "must be a JSON object")
     unknown = sorted(set(body) - {"mode", "external_id", "records", "atomic"})
@@ -76,8 +83,7 @@ def _parse(session, object_name, body) -> tuple[list[dict], str, str | None, boo
     key = body.get("external_id")
     if mode == "upsert":
         field = model.fields.get(key) if isinstance(key, str) else None
-        unique = field is not None and (field.unique or field.type.name == "autonumber")
-        if not unique or field.system:
+        if field is None or not (field.unique or field.type.name == "autonumber") or field.system:
             raise ValidationError.single("external_id", "must name a unique field of the object")
         for index, values in enumerate(records):
             if not isinstance(values, dict) or values.get(key) in (None, ""):
@@ -87,7 +93,9 @@ def _parse(session, object_name, body) -> tuple[list[dict], str, str | None, boo
     return records, mode, key, atomic
 
 
-def _existing_ids(session, object_name, key, records) -> dict[Any, int]:
+def _existing_ids(
+    session: Session, object_name: str, key: str, records: list[dict[str, Any]]
+) -> dict[Any, int]:
     """Existing records by external id (those the actor may see), in few queries."""
     found: dict[Any, int] = {}
     values = list({str(r[key]) for r in records})
@@ -99,7 +107,14 @@ def _existing_ids(session, object_name, key, records) -> dict[Any, int]:
     return found
 
 
-def _write_one(session, object_name, index, values, key, existing) -> BulkOutcome:
+def _write_one(
+    session: Session,
+    object_name: str,
+    index: int,
+    values: Any,
+    key: str | None,
+    existing: dict[Any, int],
+) -> BulkOutcome:
     if not isinstance(values, dict):
         raise ValidationError.single("_record", "must be a JSON object")
     record_id = existing.get(str(values[key])) if key else None

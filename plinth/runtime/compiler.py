@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Set
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.schema import SchemaItem
 
 from plinth.errors import NotFound
 from plinth.runtime import naming
 from plinth.runtime.field_types import REGISTRY
+from plinth.runtime.field_types.base import column_of
 from plinth.runtime.model import Field, ObjectModel
 from plinth.runtime.sqltypes import UTCDateTime
 
@@ -24,11 +26,11 @@ SYSTEM_FIELD_SPECS: tuple[dict[str, Any], ...] = (
 )
 
 
-def _system_columns(table_name: str) -> list[sa.SchemaItem]:
+def _system_columns(table_name: str) -> list[SchemaItem]:
     # No database foreign keys to plinth_user: users are deactivated, never deleted, and a
     # foreign key would make every DROP of an object table take an exclusive lock on the
     # table that each authenticated request reads. The record service checks user ids.
-    def user_column(column: str) -> sa.Column:
+    def user_column(column: str) -> sa.Column[int]:
         return sa.Column(column, sa.BigInteger, nullable=True)
 
     return [
@@ -52,7 +54,7 @@ def new_sa_metadata() -> sa.MetaData:
 
 
 def compile_objects(
-    object_docs: Mapping[str, Mapping[str, Any]], state_fields: set[tuple[str, str]] = frozenset()
+    object_docs: Mapping[str, Mapping[str, Any]], state_fields: Set[tuple[str, str]] = frozenset()
 ) -> tuple[dict[str, ObjectModel], sa.MetaData]:
     """Models and tables for all objects; ``state_fields`` (object, field) get an index."""
     metadata = new_sa_metadata()
@@ -62,25 +64,26 @@ def compile_objects(
     return models, metadata
 
 
-def _compile_object(spec, metadata: sa.MetaData, state_fields) -> ObjectModel:
+def _compile_object(
+    spec: Mapping[str, Any], metadata: sa.MetaData, state_fields: Set[tuple[str, str]]
+) -> ObjectModel:
     table_name = naming.table_name(spec["name"])
     fields: dict[str, Field] = {}
     for system_spec in SYSTEM_FIELD_SPECS:
         fields[system_spec["name"]] = Field(
             system_spec["name"], REGISTRY[system_spec["type"]], system_spec, system=True
         )
-    items: list[sa.SchemaItem] = _system_columns(table_name)
+    items: list[SchemaItem] = _system_columns(table_name)
     for field_spec in spec.get("fields", ()):
         field = Field(field_spec["name"], REGISTRY[field_spec["type"]], field_spec)
         fields[field.name] = field
         items.extend(field.type.columns(field))
         target = field.type.foreign_key(field)
         if target and field.columns:
+            column = column_of(field)
             items.append(
                 sa.ForeignKeyConstraint(
-                    [field.column],
-                    [target],
-                    name=naming.foreign_key_name(table_name, field.column),
+                    [column], [target], name=naming.foreign_key_name(table_name, column)
                 )
             )
     table = sa.Table(table_name, metadata, *items)
@@ -89,7 +92,9 @@ def _compile_object(spec, metadata: sa.MetaData, state_fields) -> ObjectModel:
     return ObjectModel(spec, fields, table)
 
 
-def _index_plan(spec, fields: dict[str, Field], state_fields) -> list[tuple[list[str], bool]]:
+def _index_plan(
+    spec: Mapping[str, Any], fields: dict[str, Field], state_fields: Set[tuple[str, str]]
+) -> list[tuple[list[str], bool]]:
     """Which column lists to index: defaults, lookups/geo, unique, indexed, state, declared."""
     plan: list[tuple[list[str], bool]] = [(["created_at"], False), (["owner_id"], False)]
     for field in fields.values():
@@ -98,13 +103,13 @@ def _index_plan(spec, fields: dict[str, Field], state_fields) -> list[tuple[list
         for columns in field.type.extra_indexes(field):
             plan.append((columns, False))
         if field.unique or field.type.name == "autonumber":
-            plan.append(([field.column], True))
+            plan.append(([column_of(field)], True))
         elif field.indexed or (spec["name"], field.name) in state_fields:
-            plan.append(([field.column], False))
+            plan.append(([column_of(field)], False))
     for declared in spec.get("indexes", ()):
         columns = []
         for key in declared["fields"]:
-            column = fields[key.lstrip("-")].column
+            column = column_of(fields[key.lstrip("-")])
             columns.append(f"-{column}" if key.startswith("-") else column)
         plan.append((columns, bool(declared.get("unique"))))
     seen: dict[tuple[str, ...], int] = {}

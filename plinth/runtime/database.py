@@ -9,6 +9,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.pool import ConnectionPoolEntry
 
 from plinth.errors import ConfigError
 
@@ -90,7 +92,7 @@ class Database:
         """
         with self.engine.connect() as conn:
             if self.is_sqlite:
-                conn.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")
+                _dbapi(conn).execute("PRAGMA foreign_keys=OFF")
             try:
                 conn = conn.execution_options(**{_WRITE: True})
                 with conn.begin():
@@ -105,7 +107,7 @@ class Database:
                             raise RuntimeError(f"schema change broke foreign keys: {broken[:5]}")
             finally:
                 if self.is_sqlite:
-                    conn.connection.dbapi_connection.execute("PRAGMA foreign_keys=ON")
+                    _dbapi(conn).execute("PRAGMA foreign_keys=ON")
 
     def sequence_connection(self) -> contextlib.AbstractContextManager[Connection] | None:
         """An autocommit connection for gap-tolerant counters (PostgreSQL only).
@@ -152,7 +154,14 @@ class Database:
             self._sequence_engine.dispose()
 
 
-def _sqlite_on_connect(dbapi_connection, _record) -> None:
+def _dbapi(conn: Connection) -> DBAPIConnection:
+    """The driver's connection under ``conn`` (there is one while ``conn`` is open)."""
+    dbapi_connection = conn.connection.dbapi_connection
+    assert dbapi_connection is not None
+    return dbapi_connection
+
+
+def _sqlite_on_connect(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
     # Take transaction control away from pysqlite so BEGIN is emitted by us (see on_begin).
     dbapi_connection.isolation_level = None
     for pragma in (

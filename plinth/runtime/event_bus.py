@@ -7,7 +7,7 @@ anything may hold a bus without importing what the events carry.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, Protocol
 
 RECORD_EVENTS = ("before_save", "after_save", "before_delete", "after_delete")
 EVENTS = (
@@ -21,10 +21,17 @@ EVENTS = (
 Handler = Callable[[Any], None]
 
 
+class Payload(Protocol):
+    """What the bus reads of a payload: its event's name (and ``model``, when it has one)."""
+
+    @property
+    def event(self) -> str: ...
+
+
 class EventBus:
     """Handlers per event, optionally limited to some objects; unknown events fail at once."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._handlers: dict[str, list[tuple[frozenset[str] | None, Handler]]] = {
             event: [] for event in EVENTS
         }
@@ -50,7 +57,7 @@ class EventBus:
     def has(self, event: str, object_name: str) -> bool:
         return any(scope is None or object_name in scope for scope, _ in self._handlers[event])
 
-    def publish(self, payload) -> None:
+    def publish(self, payload: Payload) -> None:
         """Hand ``payload`` to the handlers of its event (``payload.event``)."""
         model = getattr(payload, "model", None)
         for scope, handler in self._handlers[payload.event]:

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from plinth.errors import PermissionDenied
+from plinth.runtime.field_types.base import column_of
+from plinth.runtime.field_types.references import AttachmentType
 from plinth.runtime.sqljson import array_contains, member_equals
 
 if TYPE_CHECKING:
@@ -33,10 +35,10 @@ def may_read_file(session: Session, file_row: dict[str, Any]) -> bool:
         for field in holders:
             if readable is not None and field.name not in readable:
                 continue
-            column = model.table.c[field.column]
+            column = model.table.c[column_of(field)]
             if field.type.name == "signature":
                 clauses.append(member_equals(column, "file", file_id, dialect))
-            elif field.type.multiple(field):
+            elif isinstance(field.type, AttachmentType) and field.type.multiple(field):
                 clauses.append(array_contains(column, file_id, dialect))
             else:
                 clauses.append(column == file_id)

@@ -7,9 +7,9 @@ import hashlib
 import os
 import tempfile
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -37,7 +37,7 @@ class FileStore:
         content_type: str,
         created_by: int | None,
         max_bytes: int | None = None,
-    ) -> dict:
+    ) -> dict[str, Any]:
         """Store bytes (or a stream) and record the file; returns the file row."""
         sha256, size = self._write_blob(data, max_bytes)
         row = {
@@ -57,6 +57,7 @@ class FileStore:
         tmp_dir.mkdir(parents=True, exist_ok=True)
         digest = hashlib.sha256()
         size = 0
+        tmp_name: str | None
         fd, tmp_name = tempfile.mkstemp(dir=tmp_dir)
         try:
             with os.fdopen(fd, "wb") as out:
@@ -81,7 +82,7 @@ class FileStore:
             if tmp_name is not None and os.path.exists(tmp_name):
                 os.unlink(tmp_name)
 
-    def get(self, conn: Connection, file_id: str) -> dict:
+    def get(self, conn: Connection, file_id: str) -> dict[str, Any]:
         row = conn.execute(sa.select(st.file).where(st.file.c.id == file_id)).mappings().first()
         if row is None:
             raise NotFound(f"no file {file_id!r}")
@@ -97,7 +98,7 @@ class FileStore:
         return self.blob_path(sha256).open("rb")
 
 
-def _chunks(data: bytes | BinaryIO):
+def _chunks(data: bytes | BinaryIO) -> Iterator[bytes]:
     if isinstance(data, (bytes, bytearray)):
         yield bytes(data)
         return

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,7 +19,7 @@ def record_history(
     record_id: int,
     version: int,
     action: str,
-    changes: list[tuple[str | None, Any, Any]],
+    changes: Sequence[tuple[str | None, Any, Any]],
     actor_id: int | None,
     at: dt.datetime,
 ) -> None:
@@ -45,7 +46,7 @@ def read_history(
     conn: Connection,
     object_name: str,
     record_id: int,
-    fields: set[str] | None = None,
+    fields: Collection[str] | None = None,
     limit: int = 100,
     before: int | None = None,
 ) -> list[dict[str, Any]]:
@@ -82,7 +83,7 @@ def read_history(
     return entries
 
 
-def _visible(snapshot: Any, fields: set[str]) -> Any:
+def _visible(snapshot: Any, fields: Collection[str]) -> Any:
     if isinstance(snapshot, dict):
         return {k: v for k, v in snapshot.items() if k in fields}
     return snapshot

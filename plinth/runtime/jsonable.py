@@ -16,9 +16,12 @@ def to_jsonable(value: Any) -> Any:
     if isinstance(value, (dt.date, dt.time)):
         return value.isoformat()
     if isinstance(value, decimal.Decimal):
+        if value.is_infinite():
+            raise TypeError(f"cannot represent {value} as JSON")
+        exponent = value.as_tuple().exponent  # an int, or a letter for NaN
         return (
             int(value)
-            if value == value.to_integral_value() and value.as_tuple().exponent >= 0
+            if value == value.to_integral_value() and isinstance(exponent, int) and exponent >= 0
             else float(value)
         )
     if isinstance(value, dict):

@@ -8,13 +8,14 @@ import datetime as dt
 import decimal
 import hashlib
 import json
+from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
 
 from plinth import json_input
 from plinth.errors import ValidationError
-from plinth.runtime.field_types.base import CoercionContext, FieldError
+from plinth.runtime.field_types.base import CoercionContext, FieldError, column_of
 from plinth.runtime.model import Field
 from plinth.runtime.query import NOT_NULL_SYSTEM
 
@@ -34,9 +35,9 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def encode_cursor(keys: list[tuple[Field, bool]], row: dict[str, Any]) -> str:
+def encode_cursor(keys: list[tuple[Field, bool]], row: Mapping[Any, Any]) -> str:
     """A cursor pointing just after ``row`` (a mapping of column name to stored value)."""
-    values = [_plain(row[field.column]) for field, _ in keys]
+    values = [_plain(row[column_of(field)]) for field, _ in keys]
     payload = json.dumps({"s": _signature(keys), "v": values}, separators=(",", ":"))
     return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
 
@@ -55,7 +56,7 @@ def decode_cursor(cursor: str, keys: list[tuple[Field, bool]], ctx: CoercionCont
         or len(payload["v"]) != len(keys)
     ):
         raise invalid
-    values = []
+    values: list[Any] = []
     for (field, _), raw in zip(keys, payload["v"], strict=True):
         if raw is None:
             values.append(None)
@@ -69,16 +70,16 @@ def decode_cursor(cursor: str, keys: list[tuple[Field, bool]], ctx: CoercionCont
 
 def after_clause(
     keys: list[tuple[Field, bool]], values: list[Any], table: sa.Table
-) -> sa.ColumnElement:
+) -> sa.ColumnElement[bool]:
     """Rows strictly after the cursor in the ORDER BY of ``query.order_by``.
 
     NULLs sort as the largest value. A redundant range bound on the first key is added
     when it is exact, so an index on that key can serve the page.
     """
     alternatives = []
-    equal_so_far: list[sa.ColumnElement] = []
+    equal_so_far: list[sa.ColumnElement[bool]] = []
     for (field, descending), value in zip(keys, values, strict=True):
-        column = table.c[field.column]
+        column = table.c[column_of(field)]
         nullable = field.name not in NOT_NULL_SYSTEM
         after = _after(column, value, descending, nullable)
         if after is not None:
@@ -88,7 +89,7 @@ def after_clause(
     first_field, first_desc = keys[0]
     first_value = values[0]
     if first_value is not None:
-        column = table.c[first_field.column]
+        column = table.c[column_of(first_field)]
         if first_desc:
             clause = sa.and_(column <= first_value, clause)
         elif first_field.name in NOT_NULL_SYSTEM:
@@ -96,13 +97,17 @@ def after_clause(
     return clause
 
 
-def _after(column, value, descending: bool, nullable: bool) -> sa.ColumnElement | None:
+def _after(
+    column: sa.Column[Any], value: Any, descending: bool, nullable: bool
+) -> sa.ColumnElement[bool] | None:
     if descending:
         if value is None:
             return column.is_not(None)
-        return column < value
+        below: sa.ColumnElement[bool] = column < value
+        return below
     if value is None:
         return None
+    above: sa.ColumnElement[bool] = column > value
     if nullable:
-        return sa.or_(column > value, column.is_(None))
-    return column > value
+        return sa.or_(above, column.is_(None))
+    return above

@@ -18,7 +18,7 @@ class MetadataCache:
     seen by every other on its next request or job.
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._compiled: CompiledMetadata | None = None
         self._lock = threading.Lock()
 

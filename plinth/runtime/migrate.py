@@ -23,7 +23,10 @@ def _alembic_config() -> AlembicConfig:
 
 def head_revision() -> str:
     """The newest revision id shipped with this code."""
-    return ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    if head is None:  # only when migrations/ holds no revision at all
+        raise RuntimeError("no alembic revision found in migrations/")
+    return head
 
 
 def current_revision(database: Database) -> str | None:

@@ -110,7 +110,7 @@ class ObjectModel:
         return self.table.insert().returning(*self.table.c)
 
     @functools.cached_property
-    def lock_statement(self) -> sa.Select:
+    def lock_statement(self) -> sa.Select[*tuple[Any, ...]]:
         return sa.select(self.table).where(self.table.c.id == sa.bindparam("_id")).with_for_update()
 
     @functools.cached_property
@@ -124,13 +124,14 @@ class ObjectModel:
         )
 
     @functools.cached_property
-    def ids_in_statement(self) -> sa.Select:
+    def ids_in_statement(self) -> sa.Select[int]:
         """Which of the ids given as ``ids`` exist (lookup integrity checks)."""
         return sa.select(self.table.c.id).where(
             self.table.c.id.in_(sa.bindparam("ids", expanding=True))
         )
 
-    def select_by_id(self, columns: tuple[sa.Column, ...]) -> sa.Select:
+    def select_by_id(self, columns: tuple[sa.Column[Any], ...]) -> sa.Select[*tuple[Any, ...]]:
+        cache: dict[tuple[sa.Column[Any], ...], sa.Select[*tuple[Any, ...]]]
         cache = self.__dict__.setdefault("_select_by_id", {})
         statement = cache.get(columns)
         if statement is None:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Protocol
 
 import sqlalchemy as sa
 
@@ -13,6 +13,7 @@ from plinth.json_props import int_from_text
 from plinth.runtime.field_types.base import (
     CoercionContext,
     FieldError,
+    column_of,
     escape_like,
     unforeseen_input,
 )
@@ -57,9 +58,9 @@ def parse_list_args(args: Mapping[str, Any]) -> ListQuery:
         if isinstance(value, (list, tuple)):
             if len(value) != 1:
                 errors.setdefault(key, []).append("may be given only once")
-                return value[0] if value else ""
-            return value[0]
-        return value
+            value = value[0] if value else ""
+        text: str = value
+        return text
 
     for key in args:
         if key in RESERVED_ARGS:
@@ -112,7 +113,7 @@ class QueryCompiler:
         self.ctx = ctx
         self.readable = readable
 
-    def _field(self, name: str, key: str, errors: dict) -> Field | None:
+    def _field(self, name: str, key: str, errors: dict[str, list[str]]) -> Field | None:
         field = self.model.fields.get(name)
         if field is None or (self.readable is not None and name not in self.readable):
             errors.setdefault(key, []).append(f"unknown field {name!r}")
@@ -122,7 +123,7 @@ class QueryCompiler:
             return None
         return field
 
-    def filters(self, filters: list[Filter]) -> list[sa.ColumnElement]:
+    def filters(self, filters: list[Filter]) -> list[sa.ColumnElement[bool]]:
         errors: dict[str, list[str]] = {}
         clauses = []
         table = self.model.table
@@ -174,7 +175,7 @@ class QueryCompiler:
             keys.append((self.model.fields["id"], keys[-1][1] if keys else False))
         return keys
 
-    def search(self, text: str | None) -> sa.ColumnElement | None:
+    def search(self, text: str | None) -> sa.ColumnElement[bool] | None:
         if text is None or not text.strip():
             return None
         if len(text) > MAX_SEARCH_LENGTH:
@@ -189,17 +190,17 @@ class QueryCompiler:
         table = self.model.table
         return sa.or_(
             *(
-                sa.func.lower(table.c[self.model.fields[n].column]).like(pattern, escape="\\")
+                sa.func.lower(table.c[column_of(self.model.fields[n])]).like(pattern, escape="\\")
                 for n in names
             )
         )
 
 
-def order_by(keys: list[tuple[Field, bool]], table: sa.Table) -> list[sa.ColumnElement]:
+def order_by(keys: list[tuple[Field, bool]], table: sa.Table) -> list[sa.UnaryExpression[Any]]:
     """ORDER BY with NULLs sorted as the largest value (PostgreSQL's default) on both dialects."""
     clauses = []
     for field, descending in keys:
-        column = table.c[field.column]
+        column = table.c[column_of(field)]
         if field.name in NOT_NULL_SYSTEM:
             clauses.append(column.desc() if descending else column.asc())
         else:
@@ -207,18 +208,35 @@ def order_by(keys: list[tuple[Field, bool]], table: sa.Table) -> list[sa.ColumnE
     return clauses
 
 
-def list_plan(model: ObjectModel, reader, compiler: QueryCompiler, sort: list[str]):
+class ColumnReader(Protocol):
+    """What a list plan needs of a record reader (``record_reads.RecordReader``, which is
+    above this module): the columns to select, with some more for the sort keys."""
+
+    def columns(self, extra: Iterable[sa.Column[Any]] = ...) -> list[sa.Column[Any]]: ...
+
+
+if TYPE_CHECKING:
+    # sort keys, the SELECT, the ORDER BY
+    ListPlan = tuple[
+        list[tuple[Field, bool]], sa.Select[*tuple[Any, ...]], list[sa.UnaryExpression[Any]]
+    ]
+
+
+def list_plan(
+    model: ObjectModel, reader: ColumnReader, compiler: QueryCompiler, sort: list[str]
+) -> ListPlan:
     """Sort keys, the SELECT of the reader's columns and the ORDER BY, for a sort order.
 
     None of it depends on filter values, so it is built once per compiled model, visible
     field set and sort order (building SQLAlchemy constructs costs more than running them).
     """
+    cache: dict[tuple[int, frozenset[str] | None, tuple[str, ...]], ListPlan]
     cache = model.__dict__.setdefault("_list_plans", {})
     key = (id(reader), compiler.readable, tuple(sort))
     plan = cache.get(key)
     if plan is None:
         keys = compiler.sort_keys(sort)
         table = model.table
-        select = sa.select(*reader.columns([table.c[f.column] for f, _ in keys]))
+        select = sa.select(*reader.columns([table.c[column_of(f)] for f, _ in keys]))
         plan = cache[key] = (keys, select, order_by(keys, table))
     return plan

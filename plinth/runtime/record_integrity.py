@@ -8,6 +8,8 @@ import sqlalchemy as sa
 
 from plinth.errors import ValidationError
 from plinth.runtime import system_tables as st
+from plinth.runtime.field_types.base import column_of
+from plinth.runtime.field_types.references import AttachmentType
 from plinth.runtime.file_access import may_read_file
 from plinth.runtime.model import Field, ObjectModel
 
@@ -46,7 +48,7 @@ def check_references(
             if value == session.actor.id:
                 continue  # the acting user is active: they were just authenticated
             users.append((field, value))
-        elif kind == "attachment":
+        elif isinstance(field.type, AttachmentType):
             before = old.get(name) if old else None
             kept = set(field.type.file_ids(field, before)) if before else set()
             files.extend(
@@ -90,7 +92,11 @@ def _readable_files(session: Session, file_ids: set[str]) -> set[str]:
 
 
 def check_unique(
-    session: Session, model: ObjectModel, record: dict[str, Any], changed: set[str], exclude_id=None
+    session: Session,
+    model: ObjectModel,
+    record: dict[str, Any],
+    changed: set[str],
+    exclude_id: int | None = None,
 ) -> None:
     """Unique fields and declared unique indexes touched by this write keep unique values."""
     errors: dict[str, list[str]] = {}
@@ -102,7 +108,7 @@ def check_unique(
         if any(v is None for v in values):
             continue
         query = sa.select(table.c.id).where(
-            *(table.c[f.column] == v for f, v in zip(group, values, strict=True))
+            *(table.c[column_of(f)] == v for f, v in zip(group, values, strict=True))
         )
         if exclude_id is not None:
             query = query.where(table.c.id != exclude_id)

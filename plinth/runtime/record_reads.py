@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -19,10 +20,15 @@ if TYPE_CHECKING:
 class RecordReader:
     """Turns rows of one object into records holding only the fields the reader may see."""
 
-    def __init__(self, model: ObjectModel, readable: frozenset[str] | None, names=None):
+    def __init__(
+        self,
+        model: ObjectModel,
+        readable: frozenset[str] | None,
+        names: Sequence[str] | None = None,
+    ):
         self.model = model
         if names is not None:
-            errors = {}
+            errors: dict[str, list[str]] = {}
             for name in names:
                 field = model.fields.get(name)
                 if field is None or (readable is not None and name not in readable):
@@ -34,8 +40,8 @@ class RecordReader:
             wanted = [n for n in model.fields if readable is None or n in readable or n == "id"]
         self.fields: list[Field] = [model.fields[n] for n in wanted]
         # Single-column fields whose stored value is the record value: copied directly.
-        self._plain = [
-            (f.name, f.column)
+        self._plain: list[tuple[str, str]] = [
+            (f.name, f.columns[0])  # its one column: f.column
             for f in self.fields
             if len(f.columns) == 1 and type(f.type).from_row is FieldType.from_row
         ]
@@ -47,8 +53,11 @@ class RecordReader:
         return cls.cached(model, None, None)
 
     @classmethod
-    def cached(cls, model: ObjectModel, readable, names) -> RecordReader:
+    def cached(
+        cls, model: ObjectModel, readable: frozenset[str] | None, names: Sequence[str] | None
+    ) -> RecordReader:
         """A reader kept on the compiled model, per visible-field set and field list."""
+        cache: dict[tuple[frozenset[str] | None, tuple[str, ...] | None], RecordReader]
         cache = model.__dict__.setdefault("_readers", {})
         key = (readable, tuple(names) if names is not None else None)
         reader = cache.get(key)
@@ -57,16 +66,17 @@ class RecordReader:
         return reader
 
     @functools.cached_property
-    def base_columns(self) -> tuple[sa.Column, ...]:
+    def base_columns(self) -> tuple[sa.Column[Any], ...]:
         return tuple(self.columns())
 
-    def columns(self, extra: list[sa.Column] = ()) -> list[sa.Column]:
+    def columns(self, extra: Iterable[sa.Column[Any]] = ()) -> list[sa.Column[Any]]:
         table = self.model.table
         names = {c for f in self.fields for c in f.columns}
         names.update(c.name for c in extra)
         return [table.c[n] for n in table.c.keys() if n in names]
 
-    def to_record(self, row) -> dict[str, Any]:
+    def to_record(self, row: Mapping[Any, Any]) -> dict[str, Any]:
+        """The record of a row (a ``RowMapping``: values by column name, or Column)."""
         record = {name: row[column] for name, column in self._plain}
         for field in self._special:
             record[field.name] = field.type.from_row(field, row)
@@ -74,10 +84,14 @@ class RecordReader:
 
 
 def expand(
-    session: Session, model: ObjectModel, records: list[dict], names: list[str], readable
+    session: Session,
+    model: ObjectModel,
+    records: list[dict[str, Any]],
+    names: list[str],
+    readable: frozenset[str] | None,
 ) -> None:
     """Replace lookup and user ids by the target records, one query per field (no N+1)."""
-    errors = {}
+    errors: dict[str, list[str]] = {}
     for name in names:
         field = model.fields.get(name)
         if field is None or (readable is not None and name not in readable):

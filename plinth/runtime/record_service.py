@@ -6,18 +6,22 @@ validation, permissions, optimistic locking, history and hooks apply the same ev
 
 from __future__ import annotations
 
+import builtins
+import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import sqlalchemy as sa
+from sqlalchemy.engine import RowMapping
 
 from plinth.errors import Conflict, NotFound, PermissionDenied, StaleVersion, ValidationError
 from plinth.runtime.autonumber import next_number
 from plinth.runtime.events import FormulasRead, RecordEvent
-from plinth.runtime.field_types.signature import PendingSignature
+from plinth.runtime.field_types.base import column_of
+from plinth.runtime.field_types.signature import PendingSignature, SignatureType
 from plinth.runtime.history import read_history, record_history
 from plinth.runtime.keyset import after_clause, decode_cursor, encode_cursor
-from plinth.runtime.model import ObjectModel
+from plinth.runtime.model import Field, ObjectModel
 from plinth.runtime.query import ListQuery, QueryCompiler, list_plan
 from plinth.runtime.record_integrity import check_references, check_unique, referencing_fields
 from plinth.runtime.record_reads import RecordReader, expand
@@ -139,11 +143,12 @@ class RecordService:
         visible = guard.row_filter(model, "read")
         if visible is not None:
             stmt = stmt.where(visible)
-        return self.session.conn.scalar(stmt)
+        return self.session.conn.execute(stmt).scalar_one()
 
+    # (``builtins.list``: within the class, ``list`` names the method above)
     def history(
         self, object_name: str, record_id: Any, limit: int = 100, before: int | None = None
-    ) -> list[dict[str, Any]]:
+    ) -> builtins.list[dict[str, Any]]:
         """Field history of a visible record, limited to fields the actor may read."""
         model = self._model(object_name)
         self.get(object_name, record_id, fields=["id"])
@@ -263,7 +268,12 @@ class RecordService:
     def _model(self, object_name: str) -> ObjectModel:
         return self.session.compiled.object(object_name)
 
-    def _computed(self, model: ObjectModel, records: list[dict], reader=None) -> None:
+    def _computed(
+        self,
+        model: ObjectModel,
+        records: builtins.list[dict[str, Any]],
+        reader: RecordReader | None = None,
+    ) -> None:
         """Fill in formulas that are not stored (computed on every read)."""
         if not model.computed_fields or not records:
             return
@@ -282,7 +292,7 @@ class RecordService:
             return full
         return {k: v for k, v in full.items() if k in readable or k == "id"}
 
-    def _lock(self, model: ObjectModel, record_id: Any, action: str):
+    def _lock(self, model: ObjectModel, record_id: Any, action: str) -> RowMapping:
         record_id = _record_id(record_id)
         query = model.lock_statement
         visible = self.session.guard.row_filter(model, action)
@@ -293,7 +303,7 @@ class RecordService:
             raise NotFound(f"no {model.name} with id {record_id}")
         return row
 
-    def _check_version(self, model: ObjectModel, row, expected: int | None) -> None:
+    def _check_version(self, model: ObjectModel, row: RowMapping, expected: int | None) -> None:
         if expected is None or row["version"] == expected:
             return
         raise StaleVersion(
@@ -305,7 +315,7 @@ class RecordService:
         )
 
     def _update_row(
-        self, model: ObjectModel, current, given: dict[str, Any], touch: bool = False
+        self, model: ObjectModel, current: RowMapping, given: dict[str, Any], touch: bool = False
     ) -> dict[str, Any]:
         session = self.session
         reader = RecordReader.full(model)
@@ -364,7 +374,9 @@ class RecordService:
         self._fire("after_save", "update", model, full, old, changed)
         return full
 
-    def _delete_row(self, model: ObjectModel, row, visiting: set) -> None:
+    def _delete_row(
+        self, model: ObjectModel, row: RowMapping, visiting: set[tuple[str, int]]
+    ) -> None:
         key = (model.name, row["id"])
         if key in visiting:
             return
@@ -389,9 +401,16 @@ class RecordService:
             )
         self._fire("after_delete", "delete", model, old, old, set())
 
-    def _apply_on_delete(self, model, record_id, other: ObjectModel, field, visiting) -> None:
+    def _apply_on_delete(
+        self,
+        model: ObjectModel,
+        record_id: int,
+        other: ObjectModel,
+        field: Field,
+        visiting: set[tuple[str, int]],
+    ) -> None:
         rule = field.spec.get("on_delete", "restrict")
-        column = other.table.c[field.column]
+        column = other.table.c[column_of(field)]
         if rule == "restrict":
             count = self.session.conn.scalar(
                 sa.select(sa.func.count()).select_from(other.table).where(column == record_id)
@@ -418,7 +437,9 @@ class RecordService:
             else:
                 service._update_row(other, ref, {field.name: None})
 
-    def _row_values(self, model: ObjectModel, record: dict[str, Any], names) -> dict[str, Any]:
+    def _row_values(
+        self, model: ObjectModel, record: dict[str, Any], names: Iterable[str]
+    ) -> dict[str, Any]:
         values: dict[str, Any] = {}
         for name in names:
             field = model.fields[name]
@@ -427,10 +448,13 @@ class RecordService:
             values.update(field.type.to_row(field, record.get(name)))
         return values
 
-    def _store_signatures(self, model: ObjectModel, record: dict[str, Any], now) -> None:
+    def _store_signatures(
+        self, model: ObjectModel, record: dict[str, Any], now: dt.datetime
+    ) -> None:
         for field in model.signature_fields:
             pending = record.get(field.name)
             if isinstance(pending, PendingSignature):
+                assert isinstance(field.type, SignatureType)  # signature_fields: by type name
                 extension = "png" if pending.content_type == "image/png" else "jpg"
                 stored = self.session.tenant.files.put(
                     self.session.conn,
@@ -443,14 +467,22 @@ class RecordService:
                     pending, stored["id"], stored["sha256"], now
                 )
 
-    def _number(self, model: ObjectModel, record: dict[str, Any], now) -> None:
+    def _number(self, model: ObjectModel, record: dict[str, Any], now: dt.datetime) -> None:
         tenant = self.session.tenant
         for field in model.autonumber_fields:
             record[field.name] = next_number(
                 tenant.database, self.session.conn, model.name, field, now, tenant.zone
             )
 
-    def _fire(self, event, action, model, values, old, changed) -> None:
+    def _fire(
+        self,
+        event: str,
+        action: str,
+        model: ObjectModel,
+        values: dict[str, Any],
+        old: dict[str, Any] | None,
+        changed: set[str],
+    ) -> None:
         events = self.session.tenant.events
         if events.has(event, model.name):
             events.publish(RecordEvent(event, action, self.session, model, values, old, changed))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from plinth.errors import ValidationError
@@ -75,10 +75,10 @@ def defaults_for(model: ObjectModel, given: dict[str, Any], ctx: CoercionContext
 
 
 def missing_required(
-    model: ObjectModel, record: dict[str, Any], names=None
+    model: ObjectModel, record: dict[str, Any], names: Collection[str] | None = None
 ) -> dict[str, list[str]]:
     """Required fields that are empty in ``record`` (only among ``names`` when given)."""
-    errors = {}
+    errors: dict[str, list[str]] = {}
     for field in model.user_fields:
         if not field.required or (names is not None and field.name not in names):
             continue

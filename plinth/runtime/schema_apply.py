@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Iterable
+from typing import Any
 
 import sqlalchemy as sa
 from alembic.operations import Operations, ops
@@ -21,7 +23,13 @@ from plinth.runtime import system_tables as st
 from plinth.runtime.field_types.base import NARROW, CoercionContext, FieldError
 from plinth.runtime.jsonable import to_jsonable
 from plinth.runtime.model import Field, ObjectModel
-from plinth.runtime.schema_plan import Owners, SchemaPlan, compare, migration_context
+from plinth.runtime.schema_plan import (
+    Owners,
+    SchemaPlan,
+    SchemaStep,
+    compare,
+    migration_context,
+)
 
 log = logging.getLogger(__name__)
 CONVERT_BATCH = 1000
@@ -49,11 +57,11 @@ class SchemaApplier:
     def apply(self, plan: SchemaPlan) -> None:
         for step in plan.steps:
             if step.action == "drop_column" and step.rows:
-                self._archive_column(step.table, step.column)
+                self._archive_column(step.table, _column(step))
             elif step.action == "alter_column" and step.change == NARROW and step.rows:
-                self._archive_and_clear_narrowed(step.table, step.column)
+                self._archive_and_clear_narrowed(step.table, _column(step))
             elif step.action == "convert_column":
-                self._convert_column(step.table, step.column)
+                self._convert_column(step.table, _column(step))
             elif step.action == "drop_table" and step.rows:
                 self._archive_table(step.table, step.object)
         self._run_alembic(compare(self.conn, self.target, plan.tables), plan.tables)
@@ -62,7 +70,9 @@ class SchemaApplier:
             raise RuntimeError(f"schema sync left differences: {leftover!r}")
 
     # ---- data preservation ----------------------------------------------------------
-    def _archive_rows(self, table: str, column: str, clause=None) -> None:
+    def _archive_rows(
+        self, table: str, column: str, clause: sa.ColumnElement[bool] | None = None
+    ) -> None:
         model = self.old.model(table)
         source = (
             model.table
@@ -92,18 +102,22 @@ class SchemaApplier:
 
     def _archive_and_clear_narrowed(self, table: str, column: str) -> None:
         old_field, new_field = self.old.field(table, column), self.new.field(table, column)
-        old_table = self.old.model(table).table
+        old_model = self.old.model(table)
+        # A narrowing step is planned for a field that is in both definitions.
+        assert old_model is not None and old_field is not None and new_field is not None
+        old_table = old_model.table
         clause = old_field.type.loss_clause(old_field, new_field, old_table)
         self._archive_rows(table, column, clause)
         col = old_table.c[column]
+        # No loss clause means every value is lost (as _archive_rows reads it); where(x, None)
+        # would instead match no row at all.
+        lost = col.is_not(None) if clause is None else sa.and_(col.is_not(None), clause)
         narrow = getattr(new_field.type, "narrow_value", None)
         if narrow is None:
-            self.conn.execute(
-                sa.update(old_table).where(col.is_not(None), clause).values({column: None})
-            )
+            self.conn.execute(sa.update(old_table).where(lost).values({column: None}))
             return
         # Keep what still fits (e.g. the remaining options of a multiselect).
-        rows = self.conn.execute(sa.select(old_table.c.id, col).where(col.is_not(None), clause))
+        rows = self.conn.execute(sa.select(old_table.c.id, col).where(lost))
         for record_id, value in rows.all():
             kept, _ = narrow(old_field, new_field, value)
             stored = new_field.type.to_row(new_field, kept)[column]
@@ -149,8 +163,18 @@ class SchemaApplier:
             op.drop_column(table, column)
             op.alter_column(table, temp, new_column_name=column)
 
-    def _copy_converted(self, table, column, temp, old_field: Field, new_field: Field, new_type):
-        source = self.old.model(table).table
+    def _copy_converted(
+        self,
+        table: str,
+        column: str,
+        temp: str,
+        old_field: Field,
+        new_field: Field,
+        new_type: sa.types.TypeEngine[Any],
+    ) -> None:
+        old_model = self.old.model(table)
+        assert old_model is not None  # old_field is one of its fields
+        source = old_model.table
         target = sa.table(table, sa.column("id"), sa.column(temp, new_type))
         ctx = CoercionContext(dialect=self.conn.dialect.name)
         last_id = 0
@@ -192,12 +216,14 @@ class SchemaApplier:
         op = Operations(migration_context(self.conn, [table]))
         for index in inspector.get_indexes(table):
             if column in (index.get("column_names") or ()):
-                op.drop_index(index["name"], table_name=table)
+                name = index["name"]
+                assert name is not None  # both databases name every index they report
+                op.drop_index(name, table_name=table)
 
     # ---- structure ------------------------------------------------------------------
-    def _run_alembic(self, operations: list, tables) -> None:
+    def _run_alembic(self, operations: list[ops.MigrateOperation], tables: Iterable[str]) -> None:
         op = Operations(migration_context(self.conn, tables))
-        deferred_fks = []
+        deferred_fks: list[ops.CreateForeignKeyOp] = []
         for operation in operations:
             if isinstance(operation, ops.CreateTableOp):
                 if not self.sqlite:
@@ -220,7 +246,15 @@ class SchemaApplier:
             op.invoke(fk)
 
 
-def _without_foreign_keys(operation: ops.CreateTableOp):
+def _column(step: SchemaStep) -> str:
+    """The column of a drop, alter or convert step (each is planned for one)."""
+    assert step.column is not None, step
+    return step.column
+
+
+def _without_foreign_keys(
+    operation: ops.CreateTableOp,
+) -> tuple[ops.CreateTableOp, list[ops.CreateForeignKeyOp]]:
     """Split a CREATE TABLE so its foreign keys can be added once every table exists."""
     table = operation.to_table()
     fks = [c for c in table.constraints if isinstance(c, sa.ForeignKeyConstraint)]

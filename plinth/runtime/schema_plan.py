@@ -17,8 +17,9 @@ from alembic.autogenerate import produce_migrations
 from alembic.migration import MigrationContext
 from alembic.operations import ops
 from sqlalchemy.engine import Connection
+from sqlalchemy.schema import SchemaItem
 
-from plinth.runtime.field_types.base import INCOMPATIBLE, NARROW
+from plinth.runtime.field_types.base import INCOMPATIBLE, NARROW, column_of
 from plinth.runtime.model import Field, ObjectModel
 
 
@@ -62,10 +63,16 @@ def migration_context(conn: Connection, tables: Iterable[str]) -> MigrationConte
     """An alembic context comparing only the given object tables."""
     wanted = frozenset(tables)
 
-    def include_name(name, type_, _parents):
+    def include_name(name: str | None, type_: str, _parents: Mapping[str, str | None]) -> bool:
         return name in wanted if type_ == "table" else True
 
-    def include_object(obj, name, type_, _reflected, _compare_to):
+    def include_object(
+        obj: SchemaItem,
+        name: str | None,
+        type_: str,
+        _reflected: bool,
+        _compare_to: SchemaItem | None,
+    ) -> bool:
         # include_name only filters reflected names; this filters the metadata side too.
         if type_ == "table":
             return name in wanted
@@ -88,6 +95,7 @@ def compare(
         # after all tables exist (see schema_apply), so the order does not matter.
         warnings.filterwarnings("ignore", message=".*Cannot correctly sort tables.*")
         script = produce_migrations(context, target)
+    assert script.upgrade_ops is not None  # produce_migrations always makes one
     return list(script.upgrade_ops.ops)
 
 
@@ -152,7 +160,9 @@ def plan_schema(
     return SchemaPlan(steps, tables)
 
 
-def _definition_narrowing(conn, old: Owners, new: Owners, tables, steps) -> list[SchemaStep]:
+def _definition_narrowing(
+    conn: Connection, old: Owners, new: Owners, tables: Iterable[str], steps: list[SchemaStep]
+) -> list[SchemaStep]:
     """Narrowing that changes no DDL (a select option removed) still loses data: find it."""
     altered = {(s.table, s.column) for s in steps if s.action in ("alter_column", "convert_column")}
     extra = []
@@ -169,7 +179,7 @@ def _definition_narrowing(conn, old: Owners, new: Owners, tables, steps) -> list
             if old_field.type.storage_change(old_field, new_field) != NARROW:
                 continue
             clause = old_field.type.loss_clause(old_field, new_field, old_model.table)
-            rows = _non_null(conn, old_model.table, new_field.column, clause)
+            rows = _non_null(conn, old_model.table, column_of(new_field), clause)
             extra.append(
                 SchemaStep(
                     "alter_column",
@@ -186,8 +196,8 @@ def _definition_narrowing(conn, old: Owners, new: Owners, tables, steps) -> list
     return extra
 
 
-def _drop_table_step(conn, table: str, old: Owners) -> SchemaStep:
-    rows = conn.scalar(sa.select(sa.func.count()).select_from(sa.table(table)))
+def _drop_table_step(conn: Connection, table: str, old: Owners) -> SchemaStep:
+    rows = conn.execute(sa.select(sa.func.count()).select_from(sa.table(table))).scalar_one()
     model = old.model(table)
     step = SchemaStep(
         "drop_table",
@@ -202,7 +212,9 @@ def _drop_table_step(conn, table: str, old: Owners) -> SchemaStep:
     return step
 
 
-def _column_step(conn, table: str, op, old: Owners, new: Owners) -> SchemaStep:
+def _column_step(
+    conn: Connection, table: str, op: ops.MigrateOperation, old: Owners, new: Owners
+) -> SchemaStep:
     model = new.model(table) or old.model(table)
     obj = model.name if model else None
     if isinstance(op, ops.AddColumnOp):
@@ -234,17 +246,23 @@ def _column_step(conn, table: str, op, old: Owners, new: Owners) -> SchemaStep:
     return SchemaStep("other", table, f"{type(op).__name__} on {table}", object=obj)
 
 
-def _non_null(conn, table: str | sa.Table, column: str, clause=None) -> int:
+def _non_null(
+    conn: Connection,
+    table: str | sa.Table,
+    column: str,
+    clause: sa.ColumnElement[bool] | None = None,
+) -> int:
     """Rows holding a value in ``column`` (and matching ``clause``, built on ``table``)."""
-    if isinstance(table, str):
-        table = sa.table(table, sa.column(column))
-    query = sa.select(sa.func.count()).select_from(table).where(table.c[column].is_not(None))
+    source = sa.table(table, sa.column(column)) if isinstance(table, str) else table
+    query = sa.select(sa.func.count()).select_from(source).where(source.c[column].is_not(None))
     if clause is not None:
         query = query.where(clause)
-    return conn.scalar(query)
+    return conn.execute(query).scalar_one()
 
 
-def _drop_column_step(conn, table, column, obj, old: Owners) -> SchemaStep:
+def _drop_column_step(
+    conn: Connection, table: str, column: str, obj: str | None, old: Owners
+) -> SchemaStep:
     field = old.field(table, column)
     derived = field is not None and field.type.name == "formula"
     rows = 0 if derived else _non_null(conn, table, column)
@@ -265,7 +283,14 @@ def _drop_column_step(conn, table, column, obj, old: Owners) -> SchemaStep:
     return step
 
 
-def _alter_column_step(conn, table, op: ops.AlterColumnOp, obj, old: Owners, new: Owners):
+def _alter_column_step(
+    conn: Connection,
+    table: str,
+    op: ops.AlterColumnOp,
+    obj: str | None,
+    old: Owners,
+    new: Owners,
+) -> SchemaStep:
     column = op.column_name
     old_field, new_field = old.field(table, column), new.field(table, column)
     step = SchemaStep(
@@ -286,6 +311,7 @@ def _alter_column_step(conn, table, op: ops.AlterColumnOp, obj, old: Owners, new
     derived = old_field is not None and old_field.type.name == "formula"
     if change == NARROW and old_field is not None and new_field is not None:
         model = old.model(table)
+        assert model is not None  # old_field is one of its fields
         clause = old_field.type.loss_clause(old_field, new_field, model.table)
         step.rows = 0 if derived else _non_null(conn, model.table, column, clause)
         step.description = f"narrow {obj}.{step.field}: {step.rows} values would not fit"
@@ -303,12 +329,14 @@ def _alter_column_step(conn, table, op: ops.AlterColumnOp, obj, old: Owners, new
     return step
 
 
-def _create_index_step(conn, table, op: ops.CreateIndexOp, obj) -> SchemaStep:
+def _create_index_step(
+    conn: Connection, table: str, op: ops.CreateIndexOp, obj: str | None
+) -> SchemaStep:
     step = SchemaStep("create_index", table, f"create index {op.index_name}", object=obj)
     names = [_column_name(c) for c in op.columns]
     if op.unique and _existing_columns(conn, table).issuperset(names):
         # (a column this change adds holds no values yet, so it cannot hold duplicates)
-        columns = [sa.column(name) for name in names]
+        columns: list[sa.ColumnClause[Any]] = [sa.column(name) for name in names]
         duplicates = conn.scalar(
             sa.select(sa.func.count()).select_from(
                 sa.select(*columns)
@@ -320,25 +348,26 @@ def _create_index_step(conn, table, op: ops.CreateIndexOp, obj) -> SchemaStep:
             )
         )
         if duplicates:
-            names = ", ".join(c.name for c in columns)
-            step.blocking = f"{duplicates} values of {names} appear more than once"
+            shown = ", ".join(c.name for c in columns)
+            step.blocking = f"{duplicates} values of {shown} appear more than once"
     return step
 
 
-def _existing_columns(conn, table: str) -> set[str]:
+def _existing_columns(conn: Connection, table: str) -> set[str]:
     inspector = sa.inspect(conn)
     if not inspector.has_table(table):
         return set()
     return {column["name"] for column in inspector.get_columns(table)}
 
 
-def _column_name(expression) -> str:
+def _column_name(expression: Any) -> str:
     if isinstance(expression, str):
         return expression
-    return getattr(expression, "name", None) or expression.element.name
+    name: str = getattr(expression, "name", None) or expression.element.name
+    return name
 
 
-def _describe(op) -> str:
+def _describe(op: ops.MigrateOperation) -> str:
     name = getattr(op, "index_name", None) or getattr(op, "constraint_name", None) or ""
     words = "".join(" " + c.lower() if c.isupper() else c for c in type(op).__name__[:-2])
     return f"{words.strip()} {name}".strip()

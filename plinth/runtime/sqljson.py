@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 
 
-def array_contains(column: sa.ColumnElement, value: str, dialect: str) -> sa.ColumnElement:
+def array_contains(
+    column: sa.ColumnElement[Any], value: str, dialect: str
+) -> sa.ColumnElement[bool]:
     """The JSON array in ``column`` has ``value`` as an element."""
     if dialect == "postgresql":
         return sa.type_coerce(column, JSONB).contains(sa.func.jsonb_build_array(value))
@@ -14,8 +18,11 @@ def array_contains(column: sa.ColumnElement, value: str, dialect: str) -> sa.Col
     return sa.exists().where(elements.c.value == value)
 
 
-def member_equals(column: sa.ColumnElement, key: str, value: str, dialect: str) -> sa.ColumnElement:
+def member_equals(
+    column: sa.ColumnElement[Any], key: str, value: str, dialect: str
+) -> sa.ColumnElement[bool]:
     """The JSON object in ``column`` has ``key`` equal to the text ``value``."""
     if dialect == "postgresql":
-        return sa.type_coerce(column, JSONB)[key].astext == value
+        member: sa.ColumnElement[str] = sa.type_coerce(column, JSONB)[key].astext
+        return member == value
     return sa.func.json_extract(column, f"$.{key}") == value

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import Dialect
 
 
-class UTCDateTime(sa.types.TypeDecorator):
+class UTCDateTime(sa.types.TypeDecorator[dt.datetime]):
     """An instant: stored in UTC (timestamptz on PostgreSQL), always returned timezone-aware."""
 
     impl = sa.DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value, dialect):
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
@@ -23,7 +25,9 @@ class UTCDateTime(sa.types.TypeDecorator):
         value = value.astimezone(dt.UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
-    def process_result_value(self, value, dialect):
+    def process_result_value(
+        self, value: dt.datetime | None, dialect: Dialect
+    ) -> dt.datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
@@ -36,7 +40,7 @@ class UTCDateTime(sa.types.TypeDecorator):
 WIDE_DECIMALS = decimal.Context(prec=60, traps=[decimal.InvalidOperation])
 
 
-class ExactNumeric(sa.types.TypeDecorator):
+class ExactNumeric(sa.types.TypeDecorator[decimal.Decimal]):
     """A fixed-point number returned as ``Decimal`` quantized to its scale.
 
     SQLite has no decimal type: values are stored with NUMERIC affinity (exact to about
@@ -50,25 +54,27 @@ class ExactNumeric(sa.types.TypeDecorator):
         super().__init__(precision=precision, scale=scale, asdecimal=True)
         self._quantum = decimal.Decimal(1).scaleb(-scale)
 
-    def load_dialect_impl(self, dialect):
+    def load_dialect_impl(self, dialect: Dialect) -> sa.types.TypeEngine[Any]:
+        # ``impl`` is the class on the class, an instance (made in __init__) on the instance.
+        numeric = cast("sa.Numeric[decimal.Decimal]", self.impl)
         if dialect.name == "sqlite":
             return dialect.type_descriptor(
-                sa.Numeric(self.impl.precision, self.impl.scale, asdecimal=False)
+                sa.Numeric(numeric.precision, numeric.scale, asdecimal=False)
             )
-        return dialect.type_descriptor(self.impl)
+        return dialect.type_descriptor(numeric)
 
-    def process_bind_param(self, value, dialect):
+    def process_bind_param(self, value: decimal.Decimal | None, dialect: Dialect) -> Any:
         if value is not None and dialect.name == "sqlite":
             return str(value)
         return value
 
-    def process_result_value(self, value, dialect):
+    def process_result_value(self, value: Any, dialect: Dialect) -> decimal.Decimal | None:
         if value is None:
             return None
         return decimal.Decimal(str(value)).quantize(self._quantum, context=WIDE_DECIMALS)
 
 
-def json_type() -> sa.types.TypeEngine:
+def json_type() -> sa.types.TypeEngine[Any]:
     """JSON column: JSONB on PostgreSQL (indexable containment), JSON text on SQLite.
 
     Python None is stored as SQL NULL (not the JSON text ``null``), so ``IS NULL`` works.

@@ -326,8 +326,21 @@ webhook_delivery = sa.Table(
     sa.Index("ix_plinth_webhook_delivery_job", "job_key", "id"),
 )
 
+# E-mails kept instead of sent while no SMTP server is configured (PLINTH_SMTP_HOST), for
+# admins to read at /admin/emails; one row per e-mail job.
+email_outbox = sa.Table(
+    "plinth_email_outbox",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column("job_key", sa.String(255), nullable=False, unique=True),
+    sa.Column("recipient", sa.String(254), nullable=False),
+    sa.Column("subject", sa.Text, nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
 
-def _id_column() -> sa.Column:
+
+def _id_column() -> sa.Column[int]:
     return sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True)
 
 

@@ -8,17 +8,20 @@ submitter's manager. The last approval fires the transition to its target; a rej
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, cast
 
 import sqlalchemy as sa
 
 from plinth.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from plinth.rules.notifications import notify_users, resolve_recipients
 from plinth.runtime import system_tables as st
-from plinth.workflow.definitions import Transition, Workflow, workflow_for
+from plinth.services.record_rows import for_record as rows_for_record
+from plinth.workflow.definitions import Approval, Transition, Workflow, workflow_for
 from plinth.workflow.transitions import APPROVED, REJECTED, InProgress, apply_move
 
 if TYPE_CHECKING:
+    from plinth.auth.actor import Actor
     from plinth.runtime.session import Session
 
 A, STEP = st.approval, st.approval_step
@@ -29,8 +32,8 @@ def open_approval(
     session: Session, workflow: Workflow, move: InProgress, record: dict[str, Any]
 ) -> int:
     """Open the approval of a submitted transition (the record is in its pending state)."""
-    transition = move.transition
-    approval = transition.approval
+    transition = cast(Transition, move.transition)  # a submit move is of a transition
+    approval = cast(Approval, transition.approval)  # that needs approval
     now = session.tenant.clock()
     row = {
         "object": workflow.object,
@@ -47,7 +50,7 @@ def open_approval(
         "comment": move.comment,
     }
     row.update(_approvers(session, approval.levels[0], record, session.actor.id))
-    approval_id = session.conn.execute(A.insert().returning(A.c.id), row).scalar_one()
+    approval_id: int = session.conn.execute(A.insert().returning(A.c.id), row).scalar_one()
     _notify(session, {**row, "id": approval_id}, transition)
     return approval_id
 
@@ -65,7 +68,7 @@ def decide(
     session: Session, approval_id: int, approve: bool, comment: str | None
 ) -> dict[str, Any]:
     """Approve or reject the current level as the session's actor; returns the approval."""
-    row = (
+    row: Mapping[Any, Any] | None = (
         session.conn.execute(sa.select(A).where(A.c.id == approval_id).with_for_update())
         .mappings()
         .first()
@@ -102,7 +105,12 @@ def decide(
         level = row["level"] + 1
         changes = {
             "level": level,
-            **_approvers(session, transition.approval.levels[level], record, row["submitted_by"]),
+            **_approvers(
+                session,
+                cast(Approval, transition.approval).levels[level],  # _definition checked it
+                record,
+                row["submitted_by"],
+            ),
         }
         session.conn.execute(A.update().where(A.c.id == approval_id).values(**changes))
         _notify(session, {**row, **changes}, transition)
@@ -124,13 +132,7 @@ def approval_detail(session: Session, approval_id: int) -> dict[str, Any]:
 
 def for_record(session: Session, object_name: str, record_id: Any) -> list[dict[str, Any]]:
     """The approvals of a record the actor may read, newest first."""
-    record = session.records.get(object_name, record_id, fields=["id"])
-    rows = session.conn.execute(
-        sa.select(A)
-        .where(A.c.object == object_name, A.c.record_id == record["id"])
-        .order_by(A.c.id.desc())
-    ).mappings()
-    return _with_steps(session, [dict(r) for r in rows])
+    return _with_steps(session, rows_for_record(session, A, object_name, record_id))
 
 
 def waiting_for(session: Session, limit: int = 100) -> list[dict[str, Any]]:
@@ -149,7 +151,9 @@ def waiting_for(session: Session, limit: int = 100) -> list[dict[str, Any]]:
 
 
 # ---- internals -----------------------------------------------------------------------------
-def _approvers(session: Session, level: dict[str, Any], record: dict, submitter: int | None):
+def _approvers(
+    session: Session, level: dict[str, Any], record: dict[str, Any], submitter: int | None
+) -> dict[str, Any]:
     if "role" in level:
         return {"approver_role": level["role"], "approver_user_id": None}
     if "user_field" in level:
@@ -185,7 +189,7 @@ def _notify(session: Session, row: dict[str, Any], transition: Transition) -> No
     )
 
 
-def _is_approver(actor, row) -> bool:
+def _is_approver(actor: Actor, row: Mapping[Any, Any]) -> bool:
     if actor.is_admin:
         return True
     if row["approver_user_id"] is not None:
@@ -193,7 +197,7 @@ def _is_approver(actor, row) -> bool:
     return row["approver_role"] in actor.roles
 
 
-def _may_see(session: Session, row) -> bool:
+def _may_see(session: Session, row: Mapping[Any, Any]) -> bool:
     actor = session.actor
     if actor.is_admin or _is_approver(actor, row) or row["submitted_by"] == actor.id:
         return True
@@ -204,22 +208,31 @@ def _may_see(session: Session, row) -> bool:
     return True
 
 
-def _definition(session: Session, row) -> tuple[Workflow, Transition]:
+def _definition(session: Session, row: Mapping[Any, Any]) -> tuple[Workflow, Transition]:
     workflow = workflow_for(session.compiled, row["object"])
     transition = workflow.transitions.get(row["transition"]) if workflow else None
-    if transition is None or transition.approval is None:
+    if workflow is None or transition is None or transition.approval is None:
         raise Conflict(f"the workflow no longer has transition {row['transition']!r} to approve")
     return workflow, transition
 
 
-def _finish(session, workflow, transition, row, record, approve: bool, comment) -> None:
+def _finish(
+    session: Session,
+    workflow: Workflow,
+    transition: Transition,
+    row: Mapping[Any, Any],
+    record: dict[str, Any],
+    approve: bool,
+    comment: str | None,
+) -> None:
     if approve:
         move = InProgress(
             workflow, transition, record["id"], row["pending_state"], comment, APPROVED, row["id"]
         )
         apply_move(session, row["object"], record["id"], move, {workflow.field: transition.to})
         return
-    on_reject = workflow.transitions.get(transition.approval.on_reject or "")
+    approval = cast(Approval, transition.approval)  # _definition checked it
+    on_reject = workflow.transitions.get(approval.on_reject or "")
     target = on_reject.to if on_reject else row["from_state"]
     move = InProgress(
         workflow,
@@ -237,7 +250,7 @@ def _finish(session, workflow, transition, row, record, approve: bool, comment) 
 def _with_steps(session: Session, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     if not rows:
         return rows
-    steps: dict[int, list] = {}
+    steps: dict[int, list[dict[str, Any]]] = {}
     query = (
         sa.select(STEP).where(STEP.c.approval_id.in_([r["id"] for r in rows])).order_by(STEP.c.id)
     )

@@ -17,7 +17,8 @@ import functools
 import json
 import re
 import zoneinfo
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any, cast
 
 MAX_HORIZON_DAYS = 366 * 5
 
@@ -62,10 +63,10 @@ class BusinessCalendar:
         return f"BusinessCalendar({self.name!r}, {self.zone.key!r})"
 
     @classmethod
-    def from_document(cls, doc: dict) -> BusinessCalendar:
+    def from_document(cls, doc: Mapping[str, Any]) -> BusinessCalendar:
         """Build a calendar from a ``calendars`` metadata document; CalendarError if invalid."""
         try:
-            zone = zoneinfo.ZoneInfo(doc.get("time_zone"))
+            zone = zoneinfo.ZoneInfo(doc.get("time_zone"))  # type: ignore[arg-type]  # None: TypeError
         except (zoneinfo.ZoneInfoNotFoundError, TypeError, ValueError):
             raise CalendarError(f"unknown time zone {doc.get('time_zone')!r}") from None
         hours = doc.get("hours") or {}
@@ -197,7 +198,8 @@ class BusinessCalendar:
             low = change
 
     def _offset(self, instant: int) -> int:
-        return _from_us(instant).astimezone(self.zone).utcoffset() // _ONE_US
+        offset = _from_us(instant).astimezone(self.zone).utcoffset()
+        return cast(dt.timedelta, offset) // _ONE_US  # an aware datetime has an offset
 
     def _local_day(self, day: int) -> Spans:
         """Working wall-clock spans (microseconds after midnight) of local day number ``day``."""
@@ -228,7 +230,7 @@ def _calendar_from_json(key: str) -> BusinessCalendar:
     return BusinessCalendar.from_document(json.loads(key))
 
 
-def calendar_for(doc: dict) -> BusinessCalendar:
+def calendar_for(doc: Mapping[str, Any]) -> BusinessCalendar:
     """A shared, cached BusinessCalendar for a calendar document (keyed by its content)."""
     return _calendar_from_json(json.dumps(doc, sort_keys=True, separators=(",", ":")))
 
@@ -263,7 +265,7 @@ def _from_us(instant: int) -> dt.datetime:
     return _EPOCH + dt.timedelta(microseconds=instant)
 
 
-def _merge(spans) -> Spans:
+def _merge(spans: Iterable[tuple[int, int]]) -> Spans:
     """Sort spans and merge those that overlap or touch."""
     merged: list[list[int]] = []
     for start, end in sorted(spans):
@@ -274,14 +276,14 @@ def _merge(spans) -> Spans:
     return tuple((start, end) for start, end in merged)
 
 
-def _parse_time(value) -> int:
+def _parse_time(value: Any) -> int:
     match = _TIME.fullmatch(value) if isinstance(value, str) else None
     if not match:
         raise CalendarError(f"invalid time {value!r}; expected HH:MM")
     return (int(value[:2]) * 60 + int(value[3:])) * _MINUTE
 
 
-def _parse_spans(day: str, intervals) -> Spans:
+def _parse_spans(day: str, intervals: Iterable[Any]) -> Spans:
     spans = []
     for interval in intervals:
         if not isinstance(interval, list | tuple) or len(interval) != 2:
@@ -293,14 +295,14 @@ def _parse_spans(day: str, intervals) -> Spans:
     return _merge(spans)
 
 
-def _parse_date(value) -> dt.date:
+def _parse_date(value: Any) -> dt.date:
     try:
         return dt.date.fromisoformat(value)
     except (TypeError, ValueError):
         raise CalendarError(f"invalid date {value!r}") from None
 
 
-def _parse_holiday(item) -> tuple[dt.date, dt.date]:
+def _parse_holiday(item: Any) -> tuple[dt.date, dt.date]:
     if isinstance(item, dict):
         first, last = _parse_date(item.get("from")), _parse_date(item.get("to"))
         if first > last:

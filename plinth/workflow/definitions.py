@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from plinth.i18n import localize
@@ -73,7 +74,7 @@ class Workflow:
         return [t for t in self.transitions.values() if t.leaves(state)]
 
     def paused(self, state: str | None) -> bool:
-        found = self.states.get(state)
+        found = self.states.get(state)  # type: ignore[arg-type]  # None finds none
         return bool(found and found.sla_pause)
 
 
@@ -87,7 +88,7 @@ def workflow_for(compiled: CompiledMetadata, object_name: str) -> Workflow | Non
     return cache.get(object_name)
 
 
-def _build(doc: dict[str, Any]) -> Workflow:
+def _build(doc: Mapping[str, Any]) -> Workflow:
     states = {
         s["name"]: State(
             s["name"],
@@ -103,7 +104,7 @@ def _build(doc: dict[str, Any]) -> Workflow:
     return Workflow(doc["name"], doc["object"], doc["field"], states, transitions)
 
 
-def _transition(spec: dict[str, Any]) -> Transition:
+def _transition(spec: Mapping[str, Any]) -> Transition:
     sources = spec.get("from", "*")
     approval = spec.get("approval")
     return Transition(

@@ -4,7 +4,7 @@ actions, keeps approvals and SLA clocks in step, and sweeps dwell limits and SLA
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 from plinth.errors import ValidationError
 from plinth.jobs.registry import JobContext
@@ -12,7 +12,7 @@ from plinth.rules.actions import AFTER_COMMIT, AFTER_SAVE, BEFORE_SAVE, register
 from plinth.rules.automations import run_actions
 from plinth.runtime.events import DwellPassed, RecordEvent, TransitionRecorded
 from plinth.workflow import approvals, sla_tracking, timeline, transition_action
-from plinth.workflow.definitions import Workflow, workflow_for
+from plinth.workflow.definitions import Transition, Workflow, workflow_for
 from plinth.workflow.transitions import APPROVED, IN_PROGRESS, REJECTED, SUBMIT, InProgress
 
 if TYPE_CHECKING:
@@ -78,7 +78,8 @@ class WorkflowEngine:
             return
         move = _move_of(session, event.model.name, record)
         if move is None:
-            if record.get(field) != event.old.get(field):
+            old = cast("dict[str, Any]", event.old)  # an update: the record was there before
+            if record.get(field) != old.get(field):
                 raise ValidationError.single(
                     field,
                     f"is managed by workflow {workflow.name}: fire a transition "
@@ -116,17 +117,18 @@ class WorkflowEngine:
             )
 
     def _after_delete(self, event: RecordEvent) -> None:
-        session, name, record_id = event.session, event.model.name, event.old["id"]
+        old = cast("dict[str, Any]", event.old)  # a deleted record was there before
+        session, name, record_id = event.session, event.model.name, old["id"]
         sla_tracking.delete_clocks(session, name, record_id)
         approvals.cancel_open(session, name, record_id, "the record was deleted")
         timeline.leave(session.conn, name, record_id, self.tenant.clock())
 
     # ---- sweeps -----------------------------------------------------------------------------
     def _dwell_job(self, job: JobContext) -> None:
-        sweep_dwell(job.session)
+        sweep_dwell(cast("Session", job.session))  # not long-running: it has a session
 
     def _sla_job(self, job: JobContext) -> None:
-        sla_tracking.sweep(job.session)
+        sla_tracking.sweep(cast("Session", job.session))
 
 
 def sweep_dwell(session: Session) -> int:
@@ -145,7 +147,7 @@ def sweep_dwell(session: Session) -> int:
     return count
 
 
-def _dwell(session: Session, entry) -> None:
+def _dwell(session: Session, entry: dict[str, Any]) -> None:
     system = session.as_system()
     model = system.compiled.object(entry["object"])
     record = system.records.get(entry["object"], entry["record_id"])
@@ -154,15 +156,15 @@ def _dwell(session: Session, entry) -> None:
     )
 
 
-def _move_of(session: Session, object_name: str, record: dict) -> InProgress | None:
-    move = session.state.get(IN_PROGRESS)
+def _move_of(session: Session, object_name: str, record: dict[str, Any]) -> InProgress | None:
+    move: InProgress | None = session.state.get(IN_PROGRESS)
     if move is None or move.workflow.object != object_name or move.record_id != record.get("id"):
         return None
     return move
 
 
 def _run_actions(session: Session, event: RecordEvent, move: InProgress, phase: str) -> None:
-    transition = move.transition
+    transition = cast(Transition, move.transition)  # only moves by a transition run actions
     doc = {"name": f"{move.workflow.name}.{transition.name}", "actions": list(transition.actions)}
     key = f"{event.model.name}:{event.values.get('id')}:transition:v{event.values.get('version')}"
     run_actions(session, event.model, doc, phase, event.values, event.old, "on_transition", key)

@@ -89,7 +89,13 @@ def schedule(
     clock["next_event_at"] = min(events) if events else None
 
 
-def _instant(calendar, now, seconds_left: float, previous, running: bool):
+def _instant(
+    calendar: BusinessCalendar,
+    now: dt.datetime,
+    seconds_left: float,
+    previous: dt.datetime | None,
+    running: bool,
+) -> dt.datetime | None:
     """When ``seconds_left`` of business time will have passed: in the future while running,
     unknown (None) while paused; once passed, the instant it passed stays."""
     if seconds_left <= 0:

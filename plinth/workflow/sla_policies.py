@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from plinth.rules.sandbox import CompiledRule, compile_rule
@@ -57,7 +58,7 @@ def policies_for(compiled: CompiledMetadata, object_name: str) -> tuple[Policy, 
     return cache.get(object_name, ())
 
 
-def _build(doc: dict[str, Any], calendar_doc: dict[str, Any]) -> Policy:
+def _build(doc: Mapping[str, Any], calendar_doc: Mapping[str, Any]) -> Policy:
     return Policy(
         name=doc["name"],
         object=doc["object"],

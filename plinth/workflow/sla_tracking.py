@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, cast
 
 import sqlalchemy as sa
 
@@ -15,6 +15,7 @@ from plinth.rules.record_rules import evaluate_rule
 from plinth.rules.scope import rule_scope
 from plinth.runtime import system_tables as st
 from plinth.runtime.events import SlaRaised
+from plinth.services.id_paging import IdPage, id_page
 from plinth.workflow import sla_clocks as clocks
 from plinth.workflow.definitions import workflow_for
 from plinth.workflow.sla_policies import Policy, Target, policies_for
@@ -118,7 +119,7 @@ def sweep(session: Session, limit: int = SWEEP_BATCH) -> int:
 
 def breached_between(
     session: Session, object_name: str, start: dt.datetime | None, end: dt.datetime | None
-):
+) -> sa.Select[Any]:
     """A select of clocks of ``object_name`` that breached in [start, end), limited to
     records the actor may read."""
     model = session.compiled.object(object_name)
@@ -130,7 +131,28 @@ def breached_between(
     return _visible_only(session, model, query)
 
 
-def _visible_only(session: Session, model: ObjectModel, query):
+def breaches_page(
+    session: Session,
+    object_name: str,
+    start: dt.datetime | None,
+    end: dt.datetime | None,
+    limit: int,
+    cursor: int | None,
+    policy: str | None = None,
+    target: str | None = None,
+) -> IdPage[dict[str, Any]]:
+    """A page of the clocks ``breached_between`` finds (of one policy or target when
+    given), newest first, each as the API shows it with its id and record id."""
+    query = breached_between(session, object_name, start, end)
+    if policy:
+        query = query.where(C.c.policy == policy)
+    if target:
+        query = query.where(C.c.target == target)
+    page = id_page(session.conn, query, C.c.id, limit, cursor)
+    return page.map(lambda r: {"id": r["id"], "record_id": r["record_id"], **clocks.public(r)})
+
+
+def _visible_only(session: Session, model: ObjectModel, query: sa.Select[Any]) -> sa.Select[Any]:
     session.guard.check(model, "read")
     visible = session.guard.row_filter(model, "read")
     if visible is None:
@@ -152,7 +174,13 @@ def _policy(session: Session, object_name: str, name: str) -> Policy | None:
     return next((p for p in policies_for(session.compiled, object_name) if p.name == name), None)
 
 
-def _applies(session, policy: Policy, model, record, old) -> bool:
+def _applies(
+    session: Session,
+    policy: Policy,
+    model: ObjectModel,
+    record: dict[str, Any],
+    old: dict[str, Any] | None,
+) -> bool:
     if policy.applies_if is None:
         return True
     scope = rule_scope(session, record, old, fields=tuple(model.fields))
@@ -165,7 +193,17 @@ def _starts(target: Target, state: str | None) -> bool:
     return target.start_states is None or state in target.start_states
 
 
-def _start(session, model, record, policy, target, priority, duration, paused, now) -> None:
+def _start(
+    session: Session,
+    model: ObjectModel,
+    record: dict[str, Any],
+    policy: Policy,
+    target: Target,
+    priority: Any,
+    duration: dt.timedelta,
+    paused: bool,
+    now: dt.datetime,
+) -> None:
     clock = clocks.new_clock(
         model.name, record["id"], policy.name, target.name, priority, duration, paused, now
     )
@@ -187,7 +225,14 @@ def _drop_running(session: Session, running: list[dict[str, Any]]) -> None:
         session.conn.execute(C.delete().where(C.c.id.in_(ids)))
 
 
-def _raise_events(session, model, record, target: Target, clock, now) -> None:
+def _raise_events(
+    session: Session,
+    model: ObjectModel,
+    record: dict[str, Any],
+    target: Target,
+    clock: dict[str, Any],
+    now: dt.datetime,
+) -> None:
     """Fire on_sla automations for a warning or breach this clock reached and nobody has
     reported yet. Claiming is a conditional UPDATE, so racing sweeps report each once."""
     status = clock["status"]
@@ -203,7 +248,7 @@ def _raise_events(session, model, record, target: Target, clock, now) -> None:
         event = "warning"
     else:
         return
-    policy = _policy(session, model.name, clock["policy"])
+    policy = cast(Policy, _policy(session, model.name, clock["policy"]))  # the clock's, found
     clocks.schedule(clock, policy.calendar, policy.warn_at, now)
     session.conn.execute(
         C.update().where(C.c.id == clock["id"]).values(next_event_at=clock["next_event_at"])
@@ -223,7 +268,14 @@ def _claim(session: Session, clock: dict[str, Any], column: str, now: dt.datetim
     return claimed is not None
 
 
-def _dispatch(session, model, record, target: Target, clock, event: str) -> None:
+def _dispatch(
+    session: Session,
+    model: ObjectModel,
+    record: dict[str, Any],
+    target: Target,
+    clock: dict[str, Any],
+    event: str,
+) -> None:
     key = f"sla:{clock['id']}:{event}"
     session.tenant.events.publish(
         SlaRaised(session.as_system(), model, record, event, target.name, key)
@@ -233,7 +285,7 @@ def _dispatch(session, model, record, target: Target, clock, event: str) -> None
 def _sweep_one(session: Session, clock_id: int, now: dt.datetime) -> bool:
     """Bring one due clock up to date and raise its events; False when a racing sweep (or a
     save of the record) got there first. The row is locked and read afresh."""
-    row = (
+    row: Mapping[Any, Any] | None = (
         session.conn.execute(
             sa.select(C).where(C.c.id == clock_id, C.c.next_event_at <= now).with_for_update()
         )
@@ -245,7 +297,7 @@ def _sweep_one(session: Session, clock_id: int, now: dt.datetime) -> bool:
     row = dict(row)
     policy = _policy(session, row["object"], row["policy"])
     target = policy.target(row["target"]) if policy else None
-    if target is None:
+    if policy is None or target is None:
         _give_up(session, row, now)  # the policy or target is gone
         return True
     system = session.as_system()

@@ -3,12 +3,14 @@ when the application is composed, so the rules never import the workflow."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from plinth.errors import Conflict
 from plinth.rules.actions import ActionContext, related_ids
 from plinth.workflow.transitions import PreconditionFailed, fire
 
 
-def transition(ctx: ActionContext, action: dict) -> None:
+def transition(ctx: ActionContext, action: dict[str, Any]) -> None:
     """Fire a workflow transition on another record (the work order of a field task), or
     on every record whose lookup ``via`` points here."""
     comment = action.get("comment") or f"automation {ctx.automation}"

@@ -8,7 +8,7 @@ second sees the new state and gets 409).
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from plinth.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from plinth.i18n import localize
@@ -21,6 +21,7 @@ from plinth.workflow.definitions import Transition, Workflow, workflow_for
 
 if TYPE_CHECKING:
     from plinth.auth.actor import Actor
+    from plinth.rules.sandbox import CompiledRule
     from plinth.runtime.session import Session
 
 # What kind of move a save is part of (see InProgress.kind).
@@ -195,19 +196,32 @@ def _caller_values(
     )
 
 
-def _scope(session, workflow, merged, old):
+def _scope(
+    session: Session, workflow: Workflow, merged: dict[str, Any], old: dict[str, Any]
+) -> dict[str, Any]:
     fields = tuple(session.compiled.object(workflow.object).fields)
     return rule_scope(session, merged, old, fields=fields)
 
 
-def _holds(session, workflow, transition, merged, old) -> bool:
+def _holds(
+    session: Session,
+    workflow: Workflow,
+    transition: Transition,
+    merged: dict[str, Any],
+    old: dict[str, Any],
+) -> bool:
     scope = _scope(session, workflow, merged, old)
-    return bool(
-        evaluate_rule(transition.condition, scope, f"transition {transition.name}: condition")
-    )
+    condition = cast("CompiledRule", transition.condition)  # only called when it has one
+    return bool(evaluate_rule(condition, scope, f"transition {transition.name}: condition"))
 
 
-def _set_values(session, workflow, transition, merged, old) -> dict[str, Any]:
+def _set_values(
+    session: Session,
+    workflow: Workflow,
+    transition: Transition,
+    merged: dict[str, Any],
+    old: dict[str, Any],
+) -> dict[str, Any]:
     values = {}
     scope = _scope(session, workflow, merged, old)
     for field, rule in transition.set:

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
-from plinth.metadata.checks.context import CheckContext
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from plinth.metadata.checks.context import CheckContext, Pointer
 from plinth.rules.webhook_addresses import saved_url_problem
 
 
-def check_actions(ctx: CheckContext, kind: str, name: str, path: tuple, obj, actions) -> None:
+def check_actions(
+    ctx: CheckContext,
+    kind: str,
+    name: str,
+    path: Pointer,
+    obj: str | None,
+    actions: Iterable[Mapping[str, Any]] | None,
+) -> None:
     """``obj`` is the object whose record triggers the actions (what expressions see)."""
     for index, action in enumerate(actions or ()):
         here = (*path, index)
@@ -61,7 +71,16 @@ def check_actions(ctx: CheckContext, kind: str, name: str, path: tuple, obj, act
                 ctx.add(kind, name, (*here, "url"), problem)
 
 
-def _check_values(ctx, kind, name, path, target, scope_object, values, extra=()) -> None:
+def _check_values(
+    ctx: CheckContext,
+    kind: str,
+    name: str,
+    path: Pointer,
+    target: str | None,
+    scope_object: str | None,
+    values: Mapping[str, Any] | None,
+    extra: Iterable[str] = (),
+) -> None:
     """Field names must exist on ``target``; ``=expressions`` run in the triggering record's
     scope (``scope_object``)."""
     known = ctx.field_names(target)
@@ -74,7 +93,14 @@ def _check_values(ctx, kind, name, path, target, scope_object, values, extra=())
             )
 
 
-def _check_transition(ctx, kind, name, path, obj, action) -> None:
+def _check_transition(
+    ctx: CheckContext,
+    kind: str,
+    name: str,
+    path: Pointer,
+    obj: str | None,
+    action: Mapping[str, Any],
+) -> None:
     target = action.get("object")
     if not ctx.require_object(kind, name, (*path, "object"), target):
         return
@@ -99,7 +125,15 @@ def _check_transition(ctx, kind, name, path, obj, action) -> None:
         _check_reference(ctx, kind, name, path, obj, target, action.get("record") or "")
 
 
-def _check_reference(ctx, kind, name, path, obj, target, reference: str) -> None:
+def _check_reference(
+    ctx: CheckContext,
+    kind: str,
+    name: str,
+    path: Pointer,
+    obj: str | None,
+    target: str | None,
+    reference: str,
+) -> None:
     if reference.startswith("="):
         ctx.require_expression(kind, name, (*path, "record"), reference[1:], "eval", obj)
     elif obj:

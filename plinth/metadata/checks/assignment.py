@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from plinth.metadata.checks.context import CheckContext
+from plinth.metadata.checks.context import CheckContext, Pointer
 
 K = "assignment_rules"
 GEO = "geo"
@@ -28,7 +28,13 @@ def check_assignment_rules(ctx: CheckContext) -> None:
         ctx.require_expression(K, name, ("condition",), rule.get("condition"), "eval", obj)
 
 
-def _check_candidates(ctx, name, rule, field, candidates) -> str | None:
+def _check_candidates(
+    ctx: CheckContext,
+    name: str,
+    rule: Mapping[str, Any],
+    field: Mapping[str, Any] | None,
+    candidates: Mapping[str, Any],
+) -> str | None:
     obj = rule["object"]
     if "role" in candidates:
         if candidates["role"] not in ctx.role_names():
@@ -65,7 +71,14 @@ def _check_candidates(ctx, name, rule, field, candidates) -> str | None:
     return target
 
 
-def _check_when_and_method(ctx, name, rule, obj, candidates) -> None:
+def _check_when_and_method(
+    ctx: CheckContext,
+    name: str,
+    rule: Mapping[str, Any],
+    obj: str | None,
+    candidates: Mapping[str, Any],
+) -> None:
+    states: set[str] | None
     when = rule.get("when", {})
     if when.get("on") == "state":
         states = ctx.workflow_states(obj) or set()
@@ -86,7 +99,7 @@ def _check_when_and_method(ctx, name, rule, obj, candidates) -> None:
             ctx.add(K, name, ("load_states", index), f"unknown state {state!r}")
 
 
-def _check_source_field(ctx, name, obj, source) -> None:
+def _check_source_field(ctx: CheckContext, name: str, obj: str | None, source: str | None) -> None:
     if not source:
         ctx.add(K, name, ("source_field",), "based_on_field needs source_field")
         return
@@ -101,18 +114,24 @@ def _check_source_field(ctx, name, obj, source) -> None:
             ctx.add(K, name, ("source_field",), f"unknown field {second!r} of {field['target']}")
 
 
-def _check_match(ctx, name, obj, candidate_object, match: Mapping[str, Any]) -> None:
-    path = ("match",)
+def _check_match(
+    ctx: CheckContext,
+    name: str,
+    obj: str | None,
+    candidate_object: str | None,
+    match: Mapping[str, Any],
+) -> None:
+    path: Pointer = ("match",)
     if candidate_object is None:
         ctx.add(K, name, path, "match criteria need candidates from an object")
         return
     record_fields = ctx.field_names(obj)
 
-    def record_field(key, value, *where):
+    def record_field(key: str, value: Any, *where: str) -> None:
         if value is not None and value not in record_fields:
             ctx.add(K, name, (*path, key, *where), f"unknown field {value!r} of {obj}")
 
-    def candidate_source(key, value, *where):
+    def candidate_source(key: str, value: Any, *where: str) -> None:
         if isinstance(value, Mapping):
             _check_related(ctx, name, (*path, key, *where), candidate_object, value)
         elif value is not None and value not in ctx.field_names(candidate_object):
@@ -145,7 +164,9 @@ def _check_match(ctx, name, obj, candidate_object, match: Mapping[str, Any]) -> 
         record_field(key, match.get(key))
 
 
-def _check_related(ctx, name, path, candidate_object, spec) -> None:
+def _check_related(
+    ctx: CheckContext, name: str, path: Pointer, candidate_object: str, spec: Mapping[str, Any]
+) -> None:
     other = spec.get("object")
     if not ctx.require_object(K, name, (*path, "object"), other):
         return

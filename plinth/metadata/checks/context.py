@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from plinth.metadata.kinds import BUILTIN_ROLES
@@ -11,6 +11,8 @@ from plinth.rules.sandbox import rule_problem, trial_problem
 from plinth.rules.templates import template_problem
 
 MetadataSet = Mapping[str, Mapping[str, Mapping[str, Any]]]
+# Where a problem is inside its document: the parts of a JSON pointer.
+Pointer = tuple[str | int, ...]
 
 
 class CheckContext:
@@ -26,18 +28,19 @@ class CheckContext:
     def each(self, kind: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
         yield from sorted(self.docs(kind).items())
 
-    def add(self, kind: str, name: str, path: tuple, message: str) -> None:
+    def add(self, kind: str, name: str, path: Pointer, message: str) -> None:
         self.problems.append(Problem(kind, name, pointer(*path), message))
 
     # ---- lookups --------------------------------------------------------------------
     def object(self, name: str | None) -> Mapping[str, Any] | None:
         return self.docs("objects").get(name) if name else None
 
-    def fields(self, object_name: str) -> dict[str, Mapping[str, Any]]:
+    # Lookups take what a document names, None included: the checks go on past a problem.
+    def fields(self, object_name: str | None) -> dict[Any, Mapping[str, Any]]:
         obj = self.object(object_name) or {}
         return {f.get("name"): f for f in obj.get("fields", ()) if isinstance(f, Mapping)}
 
-    def field_names(self, object_name: str) -> set[str]:
+    def field_names(self, object_name: str | None) -> set[str]:
         from plinth.runtime.model import SYSTEM_COLUMNS
 
         return set(self.fields(object_name)) | set(SYSTEM_COLUMNS)
@@ -45,7 +48,7 @@ class CheckContext:
     def role_names(self) -> set[str]:
         return set(self.docs("roles")) | set(BUILTIN_ROLES)
 
-    def workflow_states(self, object_name: str) -> set[str] | None:
+    def workflow_states(self, object_name: str | None) -> set[str] | None:
         """All state names of the workflows bound to an object, or None when it has none."""
         states: set[str] | None = None
         for _, workflow in self.each("workflows"):
@@ -54,14 +57,19 @@ class CheckContext:
         return states
 
     # ---- shared checks --------------------------------------------------------------
-    def require_object(self, kind: str, name: str, path: tuple, object_name: str | None) -> bool:
+    def require_object(self, kind: str, name: str, path: Pointer, object_name: str | None) -> bool:
         if self.object(object_name) is None:
             self.add(kind, name, path, f"unknown object {object_name!r}")
             return False
         return True
 
     def require_fields(
-        self, kind: str, name: str, path: tuple, object_name: str, field_names
+        self,
+        kind: str,
+        name: str,
+        path: Pointer,
+        object_name: str | None,
+        field_names: Iterable[str] | None,
     ) -> None:
         known = self.field_names(object_name)
         for index, field_name in enumerate(field_names or ()):
@@ -71,7 +79,14 @@ class CheckContext:
                 )
 
     def require_expression(
-        self, kind: str, name: str, path: tuple, source, mode="eval", object_name=None, extra=()
+        self,
+        kind: str,
+        name: str,
+        path: Pointer,
+        source: str | None,
+        mode: str = "eval",
+        object_name: str | None = None,
+        extra: Iterable[str] = (),
     ) -> None:
         """The rule must compile in the sandbox and only use names its context provides:
         the fields of ``object_name`` (plus ``extra``), built-ins and helpers; and a trial
@@ -90,7 +105,9 @@ class CheckContext:
         if stopped:
             self.add(kind, name, path, f"the {what} cannot finish with blank fields: {stopped}")
 
-    def require_template(self, kind: str, name: str, path: tuple, template) -> None:
+    def require_template(
+        self, kind: str, name: str, path: Pointer, template: str | Mapping[str, str] | None
+    ) -> None:
         texts = [template] if isinstance(template, str) else list((template or {}).values())
         for text in texts:
             error = template_problem(text)

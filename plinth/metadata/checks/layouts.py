@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from plinth.metadata.checks.context import CheckContext
+from collections.abc import Mapping
+from typing import Any
+
+from plinth.metadata.checks.context import CheckContext, Pointer
 from plinth.runtime.field_types import REGISTRY
 
 K = "layouts"
@@ -35,8 +38,10 @@ def check_layouts(ctx: CheckContext) -> None:
         _check_sort(ctx, name, obj, layout.get("default_sort"))
 
 
-def _check_related(ctx, name, index, obj, related) -> None:
-    path = ("related", index)
+def _check_related(
+    ctx: CheckContext, name: str, index: int, obj: str | None, related: Mapping[str, Any]
+) -> None:
+    path: Pointer = ("related", index)
     target = related.get("object")
     if not ctx.require_object(K, name, (*path, "object"), target):
         return
@@ -46,7 +51,7 @@ def _check_related(ctx, name, index, obj, related) -> None:
     ctx.require_fields(K, name, (*path, "columns"), target, related.get("columns"))
 
 
-def _check_sort(ctx, name, obj, sort) -> None:
+def _check_sort(ctx: CheckContext, name: str, obj: str | None, sort: str | None) -> None:
     if not sort:
         return
     fields = ctx.fields(obj)
@@ -57,6 +62,6 @@ def _check_sort(ctx, name, obj, sort) -> None:
             ctx.add(K, name, ("default_sort",), f"unknown field {field_name!r}")
             continue
         spec = fields.get(field_name)
-        ftype = REGISTRY.get(spec.get("type")) if spec else None
+        ftype = REGISTRY.get(spec.get("type")) if spec else None  # type: ignore[arg-type]
         if spec and (ftype is None or not ftype.sortable):
             ctx.add(K, name, ("default_sort",), f"cannot sort on a {spec.get('type')} field")

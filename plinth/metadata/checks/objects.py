@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import graphlib
 import keyword
+from collections.abc import Mapping
+from typing import Any
 
-from plinth.metadata.checks.context import CheckContext
+from plinth.metadata.checks.context import CheckContext, Pointer
 from plinth.rules.index import formula_order
 from plinth.runtime.field_types import REGISTRY
-from plinth.runtime.field_types.base import CoercionContext, FieldError
+from plinth.runtime.field_types.base import CoercionContext, FieldError, FieldType
 from plinth.runtime.model import SYSTEM_COLUMNS, Field
 
 # Names the rule sandbox gives meaning to: a field by such a name could not be used there.
@@ -32,7 +34,7 @@ def check_objects(ctx: CheckContext) -> None:
         _check_formula_cycles(ctx, name, fields)
 
 
-def _check_formula_cycles(ctx, obj_name, fields) -> None:
+def _check_formula_cycles(ctx: CheckContext, obj_name: str, fields: list[dict[str, Any]]) -> None:
     if any(
         p.kind == K and p.name == obj_name and p.pointer.endswith("/formula") for p in ctx.problems
     ):
@@ -44,8 +46,10 @@ def _check_formula_cycles(ctx, obj_name, fields) -> None:
         ctx.add(K, obj_name, ("fields",), f"formulas use each other in a cycle: {cycle}")
 
 
-def _check_field_names(ctx, obj_name, fields) -> dict:
-    by_name = {}
+def _check_field_names(
+    ctx: CheckContext, obj_name: str, fields: list[dict[str, Any]]
+) -> dict[Any, dict[str, Any]]:
+    by_name: dict[Any, dict[str, Any]] = {}
     for index, field in enumerate(fields):
         fname = field.get("name")
         if fname in by_name:
@@ -56,9 +60,9 @@ def _check_field_names(ctx, obj_name, fields) -> dict:
     return by_name
 
 
-def _check_field(ctx: CheckContext, obj_name: str, index: int, spec: dict) -> None:
-    path = ("fields", index)
-    ftype = REGISTRY.get(spec.get("type"))
+def _check_field(ctx: CheckContext, obj_name: str, index: int, spec: dict[str, Any]) -> None:
+    path: Pointer = ("fields", index)
+    ftype = REGISTRY.get(spec.get("type"))  # type: ignore[arg-type]  # None: no type
     if ftype is None:
         return  # the JSON Schema already reported it
     for suffix, message in ftype.check_definition(spec):
@@ -98,7 +102,9 @@ def _check_field(ctx: CheckContext, obj_name: str, index: int, spec: dict) -> No
         _check_default(ctx, obj_name, path, spec, ftype)
 
 
-def _check_default(ctx, obj_name, path, spec, ftype) -> None:
+def _check_default(
+    ctx: CheckContext, obj_name: str, path: Pointer, spec: dict[str, Any], ftype: FieldType
+) -> None:
     if not ftype.supports_default:
         ctx.add(K, obj_name, (*path, "default"), f"a {ftype.name} field takes no default")
         return
@@ -112,11 +118,11 @@ def _check_default(ctx, obj_name, path, spec, ftype) -> None:
         ctx.add(K, obj_name, (*path, "default"), "invalid default")
 
 
-def _check_columns(ctx, obj_name, fields) -> None:
+def _check_columns(ctx: CheckContext, obj_name: str, fields: list[dict[str, Any]]) -> None:
     """Two fields must not map to the same column (e.g. geo 'site' and a field 'site_lat')."""
     owners: dict[str, str] = {}
     for index, spec in enumerate(fields):
-        ftype = REGISTRY.get(spec.get("type"))
+        ftype = REGISTRY.get(spec.get("type"))  # type: ignore[arg-type]  # None: no type
         if ftype is None or not isinstance(spec.get("name"), str):
             continue
         try:
@@ -134,7 +140,9 @@ def _check_columns(ctx, obj_name, fields) -> None:
             owners.setdefault(column, spec["name"])
 
 
-def _check_object_options(ctx, name, obj, by_name) -> None:
+def _check_object_options(
+    ctx: CheckContext, name: str, obj: Mapping[str, Any], by_name: dict[Any, dict[str, Any]]
+) -> None:
     title = obj.get("title_field")
     if title is not None:
         field = by_name.get(title)
@@ -164,7 +172,7 @@ def _check_object_options(ctx, name, obj, by_name) -> None:
             if field is None:
                 ctx.add(K, name, ("indexes", index, "fields", position), f"unknown field {fname!r}")
                 continue
-            ftype = REGISTRY.get(field.get("type"))
+            ftype = REGISTRY.get(field.get("type"))  # type: ignore[arg-type]  # None: no type
             formula_unstored = field.get("type") == "formula" and not field.get("stored")
             if (
                 ftype is None

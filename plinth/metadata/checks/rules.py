@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zoneinfo
+from typing import Any, cast
 
 from plinth.metadata.checks.actions import check_actions
 from plinth.metadata.checks.context import CheckContext
@@ -37,7 +38,7 @@ def check_automations(ctx: CheckContext) -> None:
                     kind, name, ("trigger", "cron"), "a scheduled trigger needs a cron expression"
                 )
             elif cron_problem(cron):
-                ctx.add(kind, name, ("trigger", "cron"), cron_problem(cron))
+                ctx.add(kind, name, ("trigger", "cron"), cast(str, cron_problem(cron)))
             if trigger.get("time_zone"):
                 try:
                     zoneinfo.ZoneInfo(trigger["time_zone"])
@@ -52,7 +53,9 @@ def check_automations(ctx: CheckContext) -> None:
         check_actions(ctx, kind, name, ("actions",), obj, auto.get("actions"))
 
 
-def _check_transition_name(ctx, kind, name, obj, transition) -> None:
+def _check_transition_name(
+    ctx: CheckContext, kind: str, name: str, obj: str | None, transition: Any
+) -> None:
     if transition is None:
         return
     known = {

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from plinth.metadata.checks.actions import check_actions
-from plinth.metadata.checks.context import CheckContext
+from plinth.metadata.checks.context import CheckContext, Pointer
 
 K = "workflows"
 
 
 def check_workflows(ctx: CheckContext) -> None:
-    bound: dict[str, str] = {}  # one workflow per object
+    bound: dict[str | None, str] = {}  # one workflow per object
     for name, wf in ctx.each(K):
         obj = wf.get("object")
         if not ctx.require_object(K, name, ("object",), obj):
@@ -28,7 +31,9 @@ def check_workflows(ctx: CheckContext) -> None:
         _check_transitions(ctx, name, wf, states)
 
 
-def _check_states(ctx, name, wf, field) -> set[str]:
+def _check_states(
+    ctx: CheckContext, name: str, wf: Mapping[str, Any], field: Mapping[str, Any]
+) -> set[str]:
     states: list[str] = []
     for index, state in enumerate(wf.get("states", ())):
         if state.get("name") in states:
@@ -49,13 +54,15 @@ def _check_states(ctx, name, wf, field) -> set[str]:
     return set(states)
 
 
-def _check_transitions(ctx, name, wf, states: set[str]) -> None:
+def _check_transitions(
+    ctx: CheckContext, name: str, wf: Mapping[str, Any], states: set[str]
+) -> None:
     obj = wf["object"]
     seen = set()
     transitions = wf.get("transitions", ())
     names = {t.get("name") for t in transitions}
     for index, tr in enumerate(transitions):
-        path = ("transitions", index)
+        path: Pointer = ("transitions", index)
         if tr.get("name") in seen:
             ctx.add(K, name, (*path, "name"), f"duplicate transition {tr.get('name')!r}")
         seen.add(tr.get("name"))
@@ -82,7 +89,15 @@ def _check_transitions(ctx, name, wf, states: set[str]) -> None:
             _check_approval(ctx, name, path, obj, approval, states, names)
 
 
-def _check_approval(ctx, name, path, obj, approval, states, names) -> None:
+def _check_approval(
+    ctx: CheckContext,
+    name: str,
+    path: Pointer,
+    obj: str | None,
+    approval: Mapping[str, Any],
+    states: set[str],
+    names: set[Any],
+) -> None:
     path = (*path, "approval")
     if approval.get("pending_state") not in states:
         ctx.add(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from typing import Any
 
 from plinth.rules.sandbox import CompiledRule, compile_rule
@@ -52,7 +53,7 @@ def rule_named(compiled: CompiledMetadata, object_name: str, name: str) -> Assig
     return next((r for r in rules_for(compiled, object_name) if r.name == name), None)
 
 
-def _build(doc: dict[str, Any]) -> AssignmentRule:
+def _build(doc: Mapping[str, Any]) -> AssignmentRule:
     candidates = dict(doc.get("candidates") or {})
     return AssignmentRule(
         name=doc["name"],

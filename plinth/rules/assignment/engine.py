@@ -3,7 +3,7 @@ enter a state, on request (manual), and keeps pools and the assignment log in st
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from plinth.errors import NotFound, ValidationError
 from plinth.rules.assignment import log, pools
@@ -71,7 +71,8 @@ class AssignmentEngine:
 
     def _after_delete(self, event: RecordEvent) -> None:
         if any(r.pool for r in rules_for(event.session.compiled, event.model.name)):
-            pools.close(event.session, event.model.name, event.old["id"])
+            old = cast("dict[str, Any]", event.old)  # a deleted record was there before
+            pools.close(event.session, event.model.name, old["id"])
 
 
 # ---- on request -------------------------------------------------------------------------
@@ -95,7 +96,7 @@ def assign(
         rules = list(rules_for(session.compiled, model.name))
         if not rules:
             raise NotFound(f"{object_name} has no assignment rules")
-    tried = []
+    tried: list[dict[str, Any]] = []
     for rule in rules:
         if not _condition_holds(session, rule, record, None):
             tried.append({"rule": rule.name, "reason": "condition does not hold"})
@@ -119,7 +120,7 @@ def assign(
     raise _nobody(tried)
 
 
-def _dry_decide(session: Session, rule: AssignmentRule, record) -> Decision:
+def _dry_decide(session: Session, rule: AssignmentRule, record: dict[str, Any]) -> Decision:
     """Decide, then undo what deciding wrote (a round-robin pointer moving on)."""
     savepoint = session.conn.begin_nested()
     try:
@@ -176,7 +177,9 @@ def _fires(event: RecordEvent, rule: AssignmentRule) -> bool:
     return state == rule.state and (event.action == "create" or state != before)
 
 
-def _condition_holds(session: Session, rule: AssignmentRule, values, old) -> bool:
+def _condition_holds(
+    session: Session, rule: AssignmentRule, values: dict[str, Any], old: dict[str, Any] | None
+) -> bool:
     if rule.condition is None:
         return True
     fields = tuple(session.compiled.object(rule.object).fields)

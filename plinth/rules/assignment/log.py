@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import sqlalchemy as sa
-
 from plinth.runtime import system_tables as st
+from plinth.services.record_rows import for_record as rows_for_record
 
 if TYPE_CHECKING:
     from plinth.runtime.session import Session
@@ -42,14 +41,8 @@ def write(
 
 def for_record(session: Session, object_name: str, record_id: Any) -> list[dict[str, Any]]:
     """The record's assignments, newest first, for a caller who may read it."""
-    record = session.records.get(object_name, record_id, fields=["id"])
-    rows = session.conn.execute(
-        sa.select(A)
-        .where(A.c.object == object_name, A.c.record_id == record["id"])
-        .order_by(A.c.id.desc())
-    ).mappings()
     return [
         {k: row[k] for k in ("id", "field", "rule", "method", "actor_id", "at", "detail")}
         | {"assignee": row["assignee_id"]}
-        for row in rows
+        for row in rows_for_record(session, A, object_name, record_id)
     ]

@@ -49,8 +49,8 @@ class Job:
     check_hours: bool = False
     location: dict[str, float] | None = None
     max_km: float | None = None
-    preferred: frozenset = frozenset()
-    excluded: frozenset = frozenset()
+    preferred: frozenset[int] = frozenset()
+    excluded: frozenset[int] = frozenset()
     required: Any = None
 
 
@@ -100,7 +100,7 @@ def rank(
     best_levels = {
         skill: max((_skill_value(p, skill) for p in eligible), default=0.0) for skill in job.skills
     }
-    scored = []
+    scored: list[dict[str, Any]] = []
     for profile in eligible:
         km = distance_km(job.location, profile.location) if job.location else None
         components = {

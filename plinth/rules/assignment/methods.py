@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, cast
 
 import sqlalchemy as sa
 
@@ -45,7 +46,7 @@ def decide(session: Session, rule: AssignmentRule, record: dict[str, Any]) -> De
     return method(system, rule, record)
 
 
-def assignee_of(session: Session, rule: AssignmentRule):
+def assignee_of(session: Session, rule: AssignmentRule) -> Callable[[Candidate], Any]:
     """How a candidate becomes the field's value: its id for lookups, its user for users."""
     field = session.compiled.object(rule.object).fields[rule.field]
     if field.type.name == "user" and "role" not in rule.candidates:
@@ -53,7 +54,7 @@ def assignee_of(session: Session, rule: AssignmentRule):
     return lambda candidate: candidate.id
 
 
-def _fixed(session: Session, rule: AssignmentRule, record) -> Decision:
+def _fixed(session: Session, rule: AssignmentRule, record: dict[str, Any]) -> Decision:
     value = rule.assignee
     field = session.compiled.object(rule.object).fields[rule.field]
     if field.type.name == "user" and isinstance(value, str):
@@ -63,8 +64,8 @@ def _fixed(session: Session, rule: AssignmentRule, record) -> Decision:
     return Decision(rule, value, detail={"assignee": value})
 
 
-def _based_on_field(session: Session, rule: AssignmentRule, record) -> Decision:
-    first, _, second = rule.source_field.partition(".")
+def _based_on_field(session: Session, rule: AssignmentRule, record: dict[str, Any]) -> Decision:
+    first, _, second = cast(str, rule.source_field).partition(".")  # checked with the rule
     value = record.get(first)
     if second and value is not None:
         target = session.compiled.object(rule.object).fields[first].spec["target"]
@@ -78,7 +79,7 @@ def _based_on_field(session: Session, rule: AssignmentRule, record) -> Decision:
     return Decision(rule, value, detail=detail)
 
 
-def _round_robin(session: Session, rule: AssignmentRule, record) -> Decision:
+def _round_robin(session: Session, rule: AssignmentRule, record: dict[str, Any]) -> Decision:
     candidates = load_candidates(session, rule, record)
     if rule.pool:
         return _pool(rule, candidates, {"considered": len(candidates)})
@@ -95,7 +96,7 @@ def _round_robin(session: Session, rule: AssignmentRule, record) -> Decision:
     return Decision(rule, value, detail={"considered": len(candidates), "after": last})
 
 
-def _locked_pointer(session: Session, key: str):
+def _locked_pointer(session: Session, key: str) -> int | None:
     """The round-robin pointer, locked until the transaction ends (created if missing)."""
     table = st.setting
     select = sa.select(table.c.value).where(table.c.key == key).with_for_update()
@@ -110,10 +111,10 @@ def _locked_pointer(session: Session, key: str):
         except sa.exc.IntegrityError:
             pass  # another transaction created it: wait for its lock below
         row = session.conn.execute(select).first()
-    return row.value
+    return cast("sa.Row[Any]", row).value  # there is one now, ours or the other's
 
 
-def _load_balancing(session: Session, rule: AssignmentRule, record) -> Decision:
+def _load_balancing(session: Session, rule: AssignmentRule, record: dict[str, Any]) -> Decision:
     candidates = load_candidates(session, rule, record)
     if rule.pool:
         return _pool(rule, candidates, {"considered": len(candidates)})
@@ -128,7 +129,7 @@ def _load_balancing(session: Session, rule: AssignmentRule, record) -> Decision:
     )
 
 
-def _best_match(session: Session, rule: AssignmentRule, record) -> Decision:
+def _best_match(session: Session, rule: AssignmentRule, record: dict[str, Any]) -> Decision:
     started = time.perf_counter()
     candidates, profiles = candidates_and_profiles(session, rule, record)
     value_of = assignee_of(session, rule)
@@ -157,7 +158,7 @@ def _best_match(session: Session, rule: AssignmentRule, record) -> Decision:
     return Decision(rule, value_of(chosen), detail=detail)
 
 
-def _pool(rule: AssignmentRule, members: list[Candidate], detail: dict) -> Decision:
+def _pool(rule: AssignmentRule, members: list[Candidate], detail: dict[str, Any]) -> Decision:
     detail = {**detail, "pool": [c.id for c in members]}
     if not members:
         detail["reason"] = "no eligible candidate for the pool"

@@ -10,7 +10,9 @@ from plinth.errors import Conflict, NotFound, PermissionDenied
 from plinth.json_props import id_from_text, is_id
 from plinth.rules.assignment import log
 from plinth.rules.assignment.candidates import Candidate
+from plinth.rules.assignment.definitions import AssignmentRule
 from plinth.runtime import system_tables as st
+from plinth.services.id_paging import IdPage, id_page
 
 if TYPE_CHECKING:
     from plinth.runtime.session import Session
@@ -19,11 +21,15 @@ P, M = st.pool, st.pool_member
 
 
 def publish(
-    session: Session, object_name: str, record_id: int, rule, members: list[Candidate]
+    session: Session,
+    object_name: str,
+    record_id: int,
+    rule: AssignmentRule,
+    members: list[Candidate],
 ) -> None:
     """Open (or replace) the record's pool with these members."""
     close(session, object_name, record_id)
-    pool_id = session.conn.execute(
+    pool_id: int = session.conn.execute(
         P.insert().returning(P.c.id),
         {
             "object": object_name,
@@ -45,7 +51,9 @@ def close(session: Session, object_name: str, record_id: int) -> None:
     session.conn.execute(P.delete().where(P.c.object == object_name, P.c.record_id == record_id))
 
 
-def open_for(session: Session, object_name: str, limit: int, after: int | None):
+def open_for(
+    session: Session, object_name: str, limit: int, after: int | None
+) -> IdPage[dict[str, Any]]:
     """Records of ``object_name`` in pools the caller belongs to (admins: all), oldest pool
     first, with the fields the caller may read; and the cursor of the next page."""
     model = session.compiled.object(object_name)
@@ -55,23 +63,24 @@ def open_for(session: Session, object_name: str, limit: int, after: int | None):
     if not session.actor.is_admin:
         members = sa.select(M.c.pool_id).where(M.c.user_id == session.actor.id)
         query = query.where(P.c.id.in_(members))
-    if after is not None:
-        query = query.where(P.c.id > after)
-    rows = session.conn.execute(query.order_by(P.c.id).limit(limit + 1)).all()
-    more = len(rows) > limit
+    page = id_page(session.conn, query, P.c.id, limit, after, newest_first=False)
     readable = session.guard.readable(model)
     full = session.with_full_access()
-    data = []
-    for row in rows[:limit]:
+    data: list[dict[str, Any]] = []
+    for row in page.data:
         try:
-            record = full.records.get(object_name, row.record_id)
+            record = full.records.get(object_name, row["record_id"])
         except NotFound:
             continue
         visible = {k: v for k, v in record.items() if readable is None or k in readable}
         data.append(
-            {"record": visible | {"id": row.record_id}, "rule": row.rule, "since": row.created_at}
+            {
+                "record": visible | {"id": row["record_id"]},
+                "rule": row["rule"],
+                "since": row["created_at"],
+            }
         )
-    return data, (str(rows[limit - 1].id) if more else None)
+    return IdPage(data, page.next_cursor)
 
 
 def claim(session: Session, object_name: str, record_id: Any) -> dict[str, Any]:

@@ -15,8 +15,8 @@ import dataclasses
 import datetime as dt
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, cast
 
 import sqlalchemy as sa
 
@@ -38,12 +38,12 @@ REREAD_MARGIN = dt.timedelta(seconds=30)
 
 @dataclasses.dataclass(frozen=True)
 class _Entry:
-    own: tuple  # fingerprint of the candidate rows
-    related: tuple  # fingerprints of related rows (skills, groups, absences objects)
+    own: tuple[Any, ...]  # fingerprint of the candidate rows
+    related: tuple[tuple[Any, ...], ...]  # fingerprints of related rows (skills, groups...)
     rows: dict[int, tuple[Candidate, Profile]]
 
 
-_CACHE: OrderedDict[tuple, _Entry] = OrderedDict()
+_CACHE: OrderedDict[tuple[Any, ...], _Entry] = OrderedDict()
 _LOCK = threading.Lock()
 
 
@@ -55,7 +55,7 @@ def candidates_and_profiles(
         # Users with a role are few; a candidate condition depends on the record.
         return _split(_build(session, rule, record))
     key = (id(session.tenant), session.compiled.revision_id, rule.object, rule.name)
-    model = session.compiled.object(rule.candidate_object)
+    model = session.compiled.object(cast(str, rule.candidate_object))  # not users with a role
     clauses = QueryCompiler(model, session.coercion, None).filters(
         list_filters(rule.candidates.get("filter"))
     )
@@ -85,13 +85,23 @@ def _split(rows: dict[int, tuple[Candidate, Profile]]) -> tuple[list[Candidate],
     return [c for c, _ in ordered], [p for _, p in ordered]
 
 
-def _build(session, rule, record) -> dict[int, tuple[Candidate, Profile]]:
+def _build(
+    session: Session, rule: AssignmentRule, record: Mapping[str, Any]
+) -> dict[int, tuple[Candidate, Profile]]:
     candidates = load_candidates(session, rule, record, candidate_fields(rule))
     profiles = build_profiles(session, rule, candidates)
     return {c.id: (c, p) for c, p in zip(candidates, profiles, strict=True)}
 
 
-def _refresh(session, rule, record, entry: _Entry, own: tuple, table, clauses):
+def _refresh(
+    session: Session,
+    rule: AssignmentRule,
+    record: Mapping[str, Any],
+    entry: _Entry,
+    own: tuple[Any, ...],
+    table: sa.Table,
+    clauses: Iterable[sa.ColumnElement[bool]],
+) -> dict[int, tuple[Candidate, Profile]]:
     """Re-read the rows updated since the entry's latest update; drop rows that left."""
     latest = entry.own[3]
     if latest is None:
@@ -112,7 +122,9 @@ def _refresh(session, rule, record, entry: _Entry, own: tuple, table, clauses):
     return rows
 
 
-def _summary(session: Session, table: sa.Table, clauses) -> tuple:
+def _summary(
+    session: Session, table: sa.Table, clauses: Iterable[sa.ColumnElement[bool]]
+) -> tuple[Any, ...]:
     query = sa.select(
         sa.func.count(),
         sa.func.max(table.c.id),
@@ -122,14 +134,14 @@ def _summary(session: Session, table: sa.Table, clauses) -> tuple:
     return tuple(session.conn.execute(query).one())
 
 
-def _instant(value) -> dt.datetime:
+def _instant(value: str | dt.datetime) -> dt.datetime:
     """An aggregate's updated_at (SQLite returns text from max()) as an aware datetime."""
     if isinstance(value, str):
         value = dt.datetime.fromisoformat(value)
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
-def _related_specs(rule: AssignmentRule):
+def _related_specs(rule: AssignmentRule) -> Iterator[Mapping[str, Any]]:
     match = rule.match
     for source in (
         (match.get("skills") or {}).get("candidate"),

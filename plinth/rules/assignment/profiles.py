@@ -5,8 +5,8 @@ multiselect values) or from related objects (one query each)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from plinth.rules.assignment.candidates import Candidate, related_rows
 from plinth.rules.assignment.definitions import AssignmentRule
@@ -15,6 +15,8 @@ from plinth.workflow.calendar import calendar_for
 
 if TYPE_CHECKING:
     from plinth.runtime.session import Session
+
+_T = TypeVar("_T")
 
 
 def candidate_fields(rule: AssignmentRule) -> set[str]:
@@ -75,7 +77,9 @@ def build_profiles(
     profiles = {c.id: Profile(c.id) for c in candidates}
     by_id = {c.id: c for c in candidates}
 
-    def each_source(source, convert):
+    def each_source(
+        source: Any, convert: Callable[[Any, Mapping[str, Any] | None], _T]
+    ) -> Iterator[tuple[Profile, _T]]:
         if isinstance(source, Mapping):
             rows = related_rows(session, dict(source), ids)
             for candidate_id, items in rows.items():
@@ -95,7 +99,7 @@ def build_profiles(
     if hours:
         docs = session.compiled.docs("calendars")
         calendars = {name: calendar_for(doc) for name, doc in docs.items()}
-        default = calendars.get(hours.get("default_calendar"))
+        default = calendars.get(hours.get("default_calendar"))  # type: ignore[arg-type]
         for profile in profiles.values():
             record = by_id[profile.id].record
             name = record.get(hours["calendar"]) if hours.get("calendar") else None
@@ -148,7 +152,7 @@ def _number(value: Any, default: float) -> float:
     )
 
 
-def _skills_of(value: Any, spec: Mapping | None) -> dict[str, tuple[float, float]]:
+def _skills_of(value: Any, spec: Mapping[str, Any] | None) -> dict[str, tuple[float, float]]:
     if spec is None:
         return skill_map(value, 1)
     return {
@@ -162,7 +166,7 @@ def _skills_of(value: Any, spec: Mapping | None) -> dict[str, tuple[float, float
 
 
 def _groups_of(
-    value: Any, spec: Mapping | None
+    value: Any, spec: Mapping[str, Any] | None
 ) -> list[tuple[str, dt.date | None, dt.date | None]]:
     if spec is not None:
         value = [
@@ -183,7 +187,9 @@ def _groups_of(
     return result
 
 
-def _absences_of(value: Any, spec: Mapping | None, zone) -> list[tuple[dt.datetime, dt.datetime]]:
+def _absences_of(
+    value: Any, spec: Mapping[str, Any] | None, zone: dt.tzinfo
+) -> list[tuple[dt.datetime, dt.datetime]]:
     if spec is not None:
         value = [
             {"from": row.get(spec.get("from")), "to": row.get(spec.get("to"))} for row in value
@@ -210,7 +216,7 @@ def _date(value: Any) -> dt.date | None:
     return None
 
 
-def _instant(value: Any, zone, end: bool = False) -> dt.datetime | None:
+def _instant(value: Any, zone: dt.tzinfo, end: bool = False) -> dt.datetime | None:
     """A datetime as is (naive ones in ``zone``); a date as its start (or, for ``end``, the
     start of the next day) in ``zone``."""
     if isinstance(value, str):
@@ -228,7 +234,7 @@ def _instant(value: Any, zone, end: bool = False) -> dt.datetime | None:
     return None
 
 
-def _ids(value: Any) -> frozenset:
+def _ids(value: Any) -> frozenset[int]:
     """Record ids held by a lookup or a JSON list; anything that is not an id (a JSON field
     may hold junk such as ``[{}]``) names no candidate."""
     items = value if isinstance(value, list | tuple | set | frozenset) else [value]

@@ -162,6 +162,8 @@ class SafeNamespace:
     """A read-only bag of helpers (``math.floor``); only its own entries are reachable."""
 
     __slots__ = ("_entries", "_name")
+    _entries: dict[str, Any]
+    _name: str
 
     def __init__(self, name: str, entries: dict[str, Any]):
         object.__setattr__(self, "_name", name)
@@ -171,7 +173,7 @@ class SafeNamespace:
         return f"<{self._name}>"
 
 
-def guarded_getattr(obj, name: str, default=None):
+def guarded_getattr(obj: Any, name: str, default: Any = None) -> Any:
     """``_getattr_``: attributes by the type of the object, methods priced."""
     if not isinstance(name, str) or name.startswith("_"):
         raise SandboxError(f"attribute {name!r} is not allowed")

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import decimal
 import math
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, TypeVar
 
-from RestrictedPython import PrintCollector
+from RestrictedPython.PrintCollector import PrintCollector
 
 from plinth.rules.sandbox.attributes import SafeNamespace
 from plinth.rules.sandbox.guards import check_decimal, int_result
@@ -38,25 +38,27 @@ from plinth.rules.sandbox.sizes import (
 
 _NUMBER_TEXT = MAX_DIGITS + 50  # digits plus sign, point, exponent, spaces, underscores
 
+_F = TypeVar("_F", bound=Callable[..., Any])
 
-def _stands_for(kind: type):
+
+def _stands_for(kind: type) -> Callable[[_F], _F]:
     """Mark a wrapper as the type it replaces (for ``isinstance``)."""
 
-    def mark(function):
-        function.__sandbox_type__ = kind
+    def mark(function: _F) -> _F:
+        function.__sandbox_type__ = kind  # type: ignore[attr-defined]
         return function
 
     return mark
 
 
-def _check_number_text(value) -> None:
+def _check_number_text(value: Any) -> None:
     if type(value) in (str, bytes) and len(value) > _NUMBER_TEXT:
         too_large(f"a number written with more than {_NUMBER_TEXT:,} characters is too long")
 
 
 # ---- numbers -------------------------------------------------------------------------------
 @_stands_for(int)
-def int_(*args, **kwargs):
+def int_(*args: Any, **kwargs: Any) -> int:
     if args:
         check_decimal(args[0])
         _check_number_text(args[0])
@@ -65,14 +67,14 @@ def int_(*args, **kwargs):
 
 
 @_stands_for(float)
-def float_(*args):
+def float_(*args: Any) -> float:
     if args:
         current().weigh(args[0])
     return float(*args)
 
 
 @_stands_for(decimal.Decimal)
-def decimal_(*args):
+def decimal_(*args: Any) -> decimal.Decimal:
     if args:
         value = args[0]
         _check_number_text(value)
@@ -83,7 +85,7 @@ def decimal_(*args):
     return decimal.Decimal(*args)
 
 
-def round_(number, ndigits=None):
+def round_(number: Any, ndigits: int | None = None) -> Any:
     if ndigits is None:
         check_decimal(number)  # round(Decimal) is an int of all its digits
     elif isinstance(ndigits, int) and abs(ndigits) > MAX_DIGITS:
@@ -92,7 +94,7 @@ def round_(number, ndigits=None):
 
 
 # ---- text ------------------------------------------------------------------------------------
-def _text(convert, value, quoted: bool) -> str:
+def _text(convert: Callable[[Any], str], value: Any, quoted: bool) -> str:
     size = check_size(text_size(value, MAX_SIZE, quoted))
     meter = current()
     meter.spend(1 + size // TEXT_PER_STEP)
@@ -103,7 +105,7 @@ def _text(convert, value, quoted: bool) -> str:
 
 
 @_stands_for(str)
-def str_(*args, **kwargs):
+def str_(*args: Any, **kwargs: Any) -> str:
     if len(args) > 1 or kwargs:  # str(data, encoding, errors) decodes
         encoding = args[1] if len(args) > 1 else kwargs.get("encoding", "utf-8")
         check_codec(encoding)
@@ -115,16 +117,16 @@ def str_(*args, **kwargs):
     return _text(str, args[0], False) if args else ""
 
 
-def repr_(value):
+def repr_(value: Any) -> str:
     return _text(repr, value, True)
 
 
-def ascii_(value):
+def ascii_(value: Any) -> str:
     return _text(ascii, value, True)
 
 
 # ---- collections -----------------------------------------------------------------------------
-def _built(kind, iterable):
+def _built(kind: type[Any], iterable: Any) -> Any:
     meter = current()
     if not is_sized(iterable):
         result = kind(iterable)  # its elements were paid for by whatever made them
@@ -138,16 +140,16 @@ def _built(kind, iterable):
 
 
 @_stands_for(list)
-def list_(iterable=(), /):
+def list_(iterable: Iterable[Any] = (), /) -> list[Any]:
     return _built(list, iterable)
 
 
 @_stands_for(tuple)
-def tuple_(iterable=(), /):
+def tuple_(iterable: Iterable[Any] = (), /) -> tuple[Any, ...]:
     return _built(tuple, iterable)
 
 
-def _hashed(kind, iterable):
+def _hashed(kind: type[set[Any]] | type[frozenset[Any]], iterable: Iterable[Any]) -> Any:
     meter = current()
     items = collect(meter, iterable)
     meter.weigh(items, f"{kind.__name__}()", times=HASH_STEPS, paid=paid_for(items, iterable))
@@ -157,21 +159,21 @@ def _hashed(kind, iterable):
 
 
 @_stands_for(set)
-def set_(iterable=(), /):
+def set_(iterable: Iterable[Any] = (), /) -> set[Any]:
     return _hashed(set, iterable)
 
 
 @_stands_for(frozenset)
-def frozenset_(iterable=(), /):
+def frozenset_(iterable: Iterable[Any] = (), /) -> frozenset[Any]:
     return _hashed(frozenset, iterable)
 
 
 @_stands_for(dict)
-def dict_(*args, **kwargs):
+def dict_(*args: Any, **kwargs: Any) -> dict[Any, Any]:
     if len(args) > 1:
         raise TypeError(f"dict expected at most 1 argument, got {len(args)}")
     meter = current()
-    result: dict = {}
+    result: dict[Any, Any] = {}
     if args:
         source = collect(meter, args[0])
         meter.weigh(source, "dict()", times=HASH_STEPS, paid=paid_for(source, args[0]))
@@ -183,7 +185,7 @@ def dict_(*args, **kwargs):
 
 
 # ---- aggregates ------------------------------------------------------------------------------
-def sum_(iterable, /, start=0):
+def sum_(iterable: Iterable[Any], /, start: Any = 0) -> Any:
     meter = current()
     items = collect(meter, iterable)
     if type(start) in (list, tuple):
@@ -193,7 +195,7 @@ def sum_(iterable, /, start=0):
     return int_result(sum(items, start))
 
 
-def _sum_of_sequences(start, items) -> None:
+def _sum_of_sequences(start: Sequence[Any], items: Sequence[Any]) -> None:
     """sum() of lists or tuples copies the running total at every addition: quadratic."""
     size = len(start)
     work = len(items)
@@ -207,8 +209,8 @@ def _sum_of_sequences(start, items) -> None:
     meter.charge(check_size(size))
 
 
-def _extreme(function, name: str):
-    def extreme(*args, key=None, **kwargs):
+def _extreme(function: Callable[..., Any], name: str) -> Callable[..., Any]:
+    def extreme(*args: Any, key: Callable[..., Any] | None = None, **kwargs: Any) -> Any:
         meter = current()
         items = collect(meter, args[0]) if len(args) == 1 else args
         paid = paid_for(items, args[0]) if len(args) == 1 else 0
@@ -224,7 +226,9 @@ def _extreme(function, name: str):
     return extreme
 
 
-def sorted_(iterable, /, *, key=None, reverse=False):
+def sorted_(
+    iterable: Iterable[Any], /, *, key: Callable[..., Any] | None = None, reverse: bool = False
+) -> list[Any]:
     meter = current()
     items = collect(meter, iterable)
     times = sort_times(len(items))
@@ -241,8 +245,8 @@ def sorted_(iterable, /, *, key=None, reverse=False):
     return items
 
 
-def _truth(function, name: str):
-    def truth(iterable, /):
+def _truth(function: Callable[[Iterable[Any]], bool], name: str) -> Callable[[Iterable[Any]], bool]:
+    def truth(iterable: Any, /) -> bool:
         if is_sized(iterable):
             current().spend(len(iterable), f"{name}()")
         return function(iterable)
@@ -251,33 +255,33 @@ def _truth(function, name: str):
 
 
 # ---- lazy ones: pay for the shortest sized input now -----------------------------------------
-def _paid_length(name: str, iterables) -> None:
+def _paid_length(name: str, iterables: Iterable[Any]) -> None:
     sizes = [len(i) for i in iterables if is_sized(i)]
     if sizes:
         current().spend(min(sizes), name)
 
 
-def enumerate_(iterable, start=0):
+def enumerate_(iterable: Iterable[Any], start: int = 0) -> enumerate[Any]:
     _paid_length("enumerate()", (iterable,))
     return enumerate(iterable, start)
 
 
-def zip_(*iterables, strict=False):
+def zip_(*iterables: Iterable[Any], strict: bool = False) -> zip[tuple[Any, ...]]:
     _paid_length("zip()", iterables)
     return zip(*iterables, strict=strict)
 
 
-def reversed_(sequence, /):
+def reversed_(sequence: Any, /) -> Iterator[Any]:
     _paid_length("reversed()", (sequence,))
     return reversed(sequence)
 
 
-def map_(function, *iterables):
+def map_(function: Callable[..., Any], *iterables: Iterable[Any]) -> map[Any]:
     _paid_length("map()", iterables)
     return map(paced(current(), function), *iterables)
 
 
-def filter_(function, iterable, /):
+def filter_(function: Callable[[Any], Any] | None, iterable: Iterable[Any], /) -> filter[Any]:
     _paid_length("filter()", (iterable,))
     return filter(None if function is None else paced(current(), function), iterable)
 
@@ -313,24 +317,24 @@ GUARDED_BUILTINS: dict[str, Any] = {
 class GuardedPrint(PrintCollector):
     """``print()`` in scripts: the text it collects is sized first and charged."""
 
-    def _call_print(self, *objects, **kwargs):
+    def _call_print(self, *objects: Any, **kwargs: Any) -> None:
         size = sum(text_size(o, MAX_SIZE) for o in (*objects, kwargs.get("sep"), kwargs.get("end")))
         current().charge(check_size(size))
-        return super()._call_print(*objects, **kwargs)
+        return super()._call_print(*objects, **kwargs)  # type: ignore[no-untyped-call]
 
 
 # ---- math ------------------------------------------------------------------------------------
-def _to_int(function):
+def _to_int(function: Callable[[Any], int]) -> Callable[[Any], int]:
     """floor/ceil/trunc of a Decimal write out all its digits."""
 
-    def call(x):
+    def call(x: Any) -> int:
         check_decimal(x)
         return function(x)
 
     return call
 
 
-def fsum(iterable, /):
+def fsum(iterable: Iterable[Any], /) -> float:
     meter = current()
     items = collect(meter, iterable)
     meter.weigh(items, "fsum()", paid=paid_for(items, iterable))

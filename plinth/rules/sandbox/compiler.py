@@ -5,9 +5,11 @@ from __future__ import annotations
 import ast
 import dataclasses
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from types import CodeType
+from typing import cast
 
-from RestrictedPython import compile_restricted_eval, compile_restricted_exec
+from RestrictedPython.compile import compile_restricted_eval, compile_restricted_exec
 
 from plinth.rules.sandbox.budget import SANDBOX_FILENAME
 from plinth.rules.sandbox.environment import KNOWN_NAMES
@@ -20,7 +22,7 @@ from plinth.rules.sandbox.policy import SandboxPolicy
 class CompiledRule:
     source: str
     mode: str  # "eval" (expressions) or "exec" (scripts)
-    code: object
+    code: CodeType
     free_names: frozenset[str]  # names read but never bound by the rule itself
 
 
@@ -47,10 +49,11 @@ def _compile(source: str, mode: str) -> CompiledRule:
     result = compile_function(source, SANDBOX_FILENAME, policy=SandboxPolicy)
     if result.errors:
         raise SandboxError(*_first_error(result.errors))
-    return CompiledRule(source, mode, result.code, frozenset(_free_names(tree)))
+    code = cast(CodeType, result.code)  # set when there are no errors
+    return CompiledRule(source, mode, code, frozenset(_free_names(tree)))
 
 
-def _first_error(errors) -> tuple[str, int | None]:
+def _first_error(errors: Sequence[str]) -> tuple[str, int | None]:
     text = errors[0]
     if text.startswith("Line "):
         head, _, message = text.partition(": ")

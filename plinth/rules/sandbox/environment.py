@@ -8,6 +8,7 @@ import decimal
 import functools
 import math
 import zoneinfo
+from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,7 +19,7 @@ from plinth.rules.sandbox.sizes import too_large
 from plinth.runtime.field_types.geo import distance_km
 
 
-def _range(*args):
+def _range(*args: int) -> range:
     result = range(*args)
     if len(result) > MAX_SIZE:
         too_large(f"range of {len(result):,} numbers is too large (limit {MAX_SIZE:,})")
@@ -44,7 +45,7 @@ _TYPES_FOR_ISINSTANCE = (
 )
 
 
-def _isinstance(value, kinds) -> bool:
+def _isinstance(value: Any, kinds: Any) -> bool:
     kinds_tuple = kinds if isinstance(kinds, tuple) else (kinds,)
     # int, str, list... in rules are guarded wrappers that name the type they stand for
     kinds_tuple = tuple(getattr(k, "__sandbox_type__", k) for k in kinds_tuple)
@@ -145,7 +146,7 @@ MATH_ENTRIES = {
 MATH = SafeNamespace("math", MATH_ENTRIES)  # the runner uses calls.guarded_math() of these
 
 
-def blank(value) -> bool:
+def blank(value: Any) -> bool:
     """True for None, empty text (after stripping) and empty collections."""
     if value is None:
         return True
@@ -156,7 +157,7 @@ def blank(value) -> bool:
     return False
 
 
-def coalesce(*values):
+def coalesce(*values: Any) -> Any:
     """The first value that is not blank."""
     for value in values:
         if not blank(value):
@@ -169,7 +170,7 @@ def _zone_names() -> frozenset[str]:
     return frozenset(zoneinfo.available_timezones())
 
 
-def time_helpers(zone: ZoneInfo, clock) -> dict[str, Any]:
+def time_helpers(zone: ZoneInfo, clock: Callable[[], dt.datetime]) -> dict[str, Any]:
     """Dates and durations in the acting user's time zone."""
 
     def now() -> dt.datetime:
@@ -193,16 +194,16 @@ def time_helpers(zone: ZoneInfo, clock) -> dict[str, Any]:
     def date(year: int, month: int, day: int) -> dt.date:
         return dt.date(year, month, day)
 
-    def days(n) -> dt.timedelta:
+    def days(n: float) -> dt.timedelta:
         return dt.timedelta(days=n)
 
-    def hours(n) -> dt.timedelta:
+    def hours(n: float) -> dt.timedelta:
         return dt.timedelta(hours=n)
 
-    def minutes(n) -> dt.timedelta:
+    def minutes(n: float) -> dt.timedelta:
         return dt.timedelta(minutes=n)
 
-    def days_between(a, b) -> int | None:
+    def days_between(a: dt.date | None, b: dt.date | None) -> int | None:
         if a is None or b is None:
             return None
         a = a.date() if isinstance(a, dt.datetime) else a

@@ -15,7 +15,8 @@ import math
 import operator
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from plinth.rules.sandbox.hashing import check_tables
 from plinth.rules.sandbox.limits import (
@@ -36,16 +37,19 @@ from plinth.rules.sandbox.sizes import (
     weigh,
 )
 
-_VIEWS = (type({}.keys()), type({}.items()))
+_VIEWS: tuple[type, ...] = (type({}.keys()), type({}.items()))
+
+# A guarded operator: the run's Meter and the two operands.
+_Operator = Callable[[Meter, Any, Any], Any]
 
 
-def _sized(value) -> int | None:
+def _sized(value: Any) -> int | None:
     if isinstance(value, (str, bytes, list, tuple)):
         return len(value)
     return None
 
 
-def int_result(value):
+def int_result(value: Any) -> Any:
     """``value``, refused when it is an integer of more than MAX_INT_BITS."""
     if type(value) is int and value.bit_length() > MAX_INT_BITS:
         too_large(f"an integer result would be more than {MAX_INT_BITS:,} bits")
@@ -53,7 +57,7 @@ def int_result(value):
 
 
 # ---- arithmetic --------------------------------------------------------------------------
-def _mul(meter: Meter, a, b):
+def _mul(meter: Meter, a: Any, b: Any) -> Any:
     for seq, times in ((a, b), (b, a)):
         if _sized(seq) is not None and isinstance(times, int):
             meter.charge(check_size(len(seq) * max(times, 0)))
@@ -63,20 +67,20 @@ def _mul(meter: Meter, a, b):
     return a * b
 
 
-def _add(meter: Meter, a, b):
+def _add(meter: Meter, a: Any, b: Any) -> Any:
     if _sized(a) is not None and _sized(b) is not None:
         meter.charge(check_size(len(a) + len(b)))
         return a + b
     return int_result(a + b)
 
 
-def _sub(meter: Meter, a, b):
+def _sub(meter: Meter, a: Any, b: Any) -> Any:
     if type(a) in (set, frozenset) or type(a) in _VIEWS:
         _set_operation(meter, a, b, len(a) if is_sized(a) else 0)
     return int_result(a - b)
 
 
-def _pow(meter: Meter, a, b):
+def _pow(meter: Meter, a: Any, b: Any) -> Any:
     if isinstance(a, int) and isinstance(b, int) and b > 0 and abs(a) > 1:
         if b * math.log2(abs(a)) > MAX_INT_BITS:
             too_large(f"a power would be more than {MAX_INT_BITS:,} bits")
@@ -92,7 +96,7 @@ def _pow(meter: Meter, a, b):
 _SHORT_DECIMAL = sys.getsizeof(decimal.Decimal(10**75))  # coefficients up to 76 digits
 
 
-def _short(value):
+def _short(value: Any) -> Any:
     """A Decimal (or an int becoming one) rounded to its context's precision plus guard
     digits when its coefficient is longer."""
     if type(value) is int and value.bit_length() > 64:
@@ -104,13 +108,13 @@ def _short(value):
     return value
 
 
-def _lshift(meter: Meter, a, b):
+def _lshift(meter: Meter, a: Any, b: Any) -> Any:
     if isinstance(a, int) and isinstance(b, int) and a.bit_length() + b > MAX_INT_BITS:
         too_large(f"a shift would be more than {MAX_INT_BITS:,} bits")
     return a << b
 
 
-def _set_operation(meter: Meter, a, b, size: int) -> None:
+def _set_operation(meter: Meter, a: Any, b: Any, size: int) -> None:
     """``| & ^ -`` of sets and dicts build up to ``size`` elements; dict views hash theirs."""
     if type(a) in _VIEWS or type(b) in _VIEWS:
         meter.weigh((a, b))
@@ -118,8 +122,8 @@ def _set_operation(meter: Meter, a, b, size: int) -> None:
     meter.charge(check_size(size))
 
 
-def _bits(symbol: str, function):
-    def guarded(meter: Meter, a, b):
+def _bits(symbol: str, function: Callable[[Any, Any], Any]) -> _Operator:
+    def guarded(meter: Meter, a: Any, b: Any) -> Any:
         if type(a) is not int and is_sized(a) and is_sized(b):
             _set_operation(meter, a, b, len(a) + len(b) if symbol != "&" else len(a))
         return function(a, b)
@@ -131,7 +135,7 @@ def _bits(symbol: str, function):
 _PERCENT_SPEC = re.compile(rb"%(?:\([^)]*\))?[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?[hlL]?(.?)")
 
 
-def _mod(meter: Meter, a, b):
+def _mod(meter: Meter, a: Any, b: Any) -> Any:
     if not isinstance(a, (str, bytes)):
         return a % b
     text = a.encode() if isinstance(a, str) else a
@@ -152,14 +156,14 @@ def _mod(meter: Meter, a, b):
     return result
 
 
-def check_decimal(value) -> None:
+def check_decimal(value: Any) -> None:
     """%d, round() and int() of a Decimal write out all its digits."""
     if type(value) is decimal.Decimal and value.is_finite() and value.adjusted() > MAX_DIGITS:
         too_large(f"a number of more than {MAX_DIGITS:,} digits is too large to convert")
 
 
 # ---- mixing decimals and floats ----------------------------------------------------------
-def _decimals(a, b):
+def _decimals(a: Any, b: Any) -> tuple[Any, Any]:
     """Decimal with float is a TypeError in Python; in rules the float becomes a Decimal
     (``total * 1.13`` on a currency field just works)."""
     if isinstance(a, decimal.Decimal) and isinstance(b, float):
@@ -169,15 +173,15 @@ def _decimals(a, b):
     return a, b
 
 
-def _mixed(function):
-    def guarded(meter: Meter, a, b):
+def _mixed(function: _Operator) -> _Operator:
+    def guarded(meter: Meter, a: Any, b: Any) -> Any:
         a, b = _decimals(a, b)
         return function(meter, a, b)
 
     return guarded
 
 
-_BINOPS = {
+_BINOPS: dict[str, _Operator] = {
     "+": _mixed(_add),
     "-": _mixed(_sub),
     "*": _mixed(_mul),
@@ -190,7 +194,7 @@ _BINOPS = {
     "&": _bits("&", operator.and_),
     "^": _bits("^", operator.xor),
 }
-_INPLACE = {
+_INPLACE: dict[str, _Operator] = {
     "+=": _BINOPS["+"],
     "-=": _BINOPS["-"],
     "*=": _BINOPS["*"],
@@ -206,22 +210,22 @@ _INPLACE = {
 }
 
 
-def binop(symbol: str, a, b):
+def binop(symbol: str, a: Any, b: Any) -> Any:
     """``_binop_``: ``a + b`` and the other guarded operators."""
     return _BINOPS[symbol](current(), a, b)
 
 
-def inplacevar(symbol: str, a, b):
+def inplacevar(symbol: str, a: Any, b: Any) -> Any:
     """``_inplacevar_``: ``a += b`` and the other augmented assignments."""
     return _INPLACE[symbol](current(), a, b)
 
 
 # ---- f-string fields ---------------------------------------------------------------------
 _FORMAT_NUMBERS = re.compile(r"(\d+)")
-_CONVERSIONS = {ord("r"): repr, ord("s"): str, ord("a"): ascii}
+_CONVERSIONS: dict[int, Callable[[object], str]] = {ord("r"): repr, ord("s"): str, ord("a"): ascii}
 
 
-def guarded_format(value, conversion: int, spec: str = "") -> str:
+def guarded_format(value: Any, conversion: int, spec: str = "") -> str:
     """``_format_``: an f-string field, ``format(value, spec)`` after !r/!s/!a, its text
     sized before it is built."""
     widths = [int(n) for n in _FORMAT_NUMBERS.findall(spec)]
@@ -242,7 +246,7 @@ def guarded_format(value, conversion: int, spec: str = "") -> str:
 _TEXT = (str, bytes)
 _TEXT_OR_FAST = FLAT | {decimal.Decimal, str, bytes}
 _LONG_TEXT = 4096
-_COMPARISONS = {
+_COMPARISONS: dict[str, Callable[[Any, Any], Any]] = {
     "==": operator.eq,
     "!=": operator.ne,
     "<": operator.lt,
@@ -254,10 +258,10 @@ _COMPARISONS = {
     "is": operator.is_,
     "is not": operator.is_not,
 }
-_HASHED = (dict, set, frozenset, type({}.keys()), Mapping)
+_HASHED: tuple[type, ...] = (dict, set, frozenset, type({}.keys()), Mapping)
 
 
-def _price_comparison(meter: Meter, symbol: str, a, b) -> None:
+def _price_comparison(meter: Meter, symbol: str, a: Any, b: Any) -> None:
     if symbol in ("is", "is not"):
         return
     if symbol in ("in", "not in"):
@@ -281,7 +285,7 @@ def _price_comparison(meter: Meter, symbol: str, a, b) -> None:
 _SHORT_LIST = 32  # `status in ('open', 'new')`: the common case, priced without a walk
 
 
-def compare(symbol: str, a, b):
+def compare(symbol: str, a: Any, b: Any) -> Any:
     """``_compare_``: ``a == b``, ``a in b``... paid for when they go through containers."""
     kind_a, kind_b = type(a), type(b)
     if kind_a in _TEXT_OR_FAST and kind_b in _TEXT_OR_FAST:
@@ -293,7 +297,7 @@ def compare(symbol: str, a, b):
     return _COMPARISONS[symbol](a, b)
 
 
-def _short_membership(symbol: str, a, kind_a, b, kind_b) -> bool:
+def _short_membership(symbol: str, a: Any, kind_a: type, b: Any, kind_b: type) -> bool:
     """Pay for ``a in b`` when b is a short tuple or list of plain values (a condition's
     ``priority in ('urgent', 'high')``) without the general walk; False when it is not."""
     if symbol not in ("in", "not in") or kind_b not in (tuple, list) or len(b) > _SHORT_LIST:
@@ -308,7 +312,7 @@ def _short_membership(symbol: str, a, kind_a, b, kind_b) -> bool:
     return True
 
 
-def compare_chain(left, symbols: tuple, *rights):
+def compare_chain(left: Any, symbols: tuple[str, ...], *rights: Callable[[], Any]) -> Any:
     """``_compare_chain_``: ``a < b <= c``; each right side is a thunk, evaluated only when
     reached."""
     result = True

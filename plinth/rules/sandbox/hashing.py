@@ -15,6 +15,8 @@ import datetime as dt
 import itertools
 import operator
 import sys
+from collections.abc import Collection, Iterable
+from typing import Any
 
 from plinth.rules.sandbox.sizes import NONE, Meter, too_large
 
@@ -22,13 +24,19 @@ SLICE = 64  # elements inserted between two looks at the clock
 COLLISIONS = 256  # keys of one table that may share a hash with another key
 # Keys whose hashes are salted per process (text, dates) or cannot collide (None, bool).
 _SALTED = frozenset({str, bytes, NONE, bool, dt.date, dt.datetime, dt.time})
-_TABLES = (set, frozenset, dict, type({}.keys()), type({}.items()))
+_TABLES: tuple[type[Collection[Any]], ...] = (
+    set,
+    frozenset,
+    dict,
+    type({}.keys()),
+    type({}.items()),
+)
 _NUMBERS = frozenset({int, float})
 _INT = frozenset({int})
 _MODULUS = sys.hash_info.modulus
 
 
-def check_hashes(table) -> None:
+def check_hashes(table: Collection[Any]) -> None:
     """Refuse a set or dict with more than COLLISIONS keys sharing a hash."""
     if len(table) <= COLLISIONS:
         return
@@ -48,14 +56,14 @@ def check_hashes(table) -> None:
         too_large(f"{shared:,} keys of a set or dict share their hash with another")
 
 
-def check_tables(*values) -> None:
+def check_tables(*values: Any) -> None:
     """``check_hashes`` of the values that are hash tables (set, dict, their views)."""
     for value in values:
         if isinstance(value, _TABLES):
             check_hashes(value)
 
 
-def fill(meter: Meter, table, items) -> None:
+def fill(meter: Meter, table: set[Any] | dict[Any, Any], items: Any) -> None:
     """``table.update(items)`` in slices, the clock read between them (a table that grows
     in place is not checked as a whole each time: its copies and comparisons check it)."""
     if type(items) not in (list, tuple, range):
@@ -66,9 +74,9 @@ def fill(meter: Meter, table, items) -> None:
         budget.check_clock()
 
 
-def hashed_set(meter: Meter, items) -> set:
+def hashed_set(meter: Meter, items: Iterable[Any]) -> set[Any]:
     """A new, checked set of ``items`` built by ``fill``."""
-    table: set = set()
+    table: set[Any] = set()
     fill(meter, table, items)
     check_hashes(table)
     return table

@@ -14,7 +14,8 @@ from __future__ import annotations
 import datetime as dt
 import encodings
 import encodings.aliases
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 from plinth.rules.sandbox.errors import SandboxError
 from plinth.rules.sandbox.hashing import check_tables, fill, hashed_set
@@ -63,8 +64,12 @@ def _canonical(name: str) -> str:
 
 _CODEC_NAMES = frozenset(map(_canonical, _CODECS))
 
+# A bound method of a value, and what wraps one of a kind into its priced stand-in.
+_Method = Callable[..., Any]
+_Factory = Callable[[Any, _Method, Meter], _Method]
 
-def check_codec(encoding) -> None:
+
+def check_codec(encoding: Any) -> None:
     if not (isinstance(encoding, str) and len(encoding) < 64):
         raise SandboxError("the encoding must be a short name such as 'utf-8'")
     if _canonical(encoding) not in _CODEC_NAMES:
@@ -72,22 +77,22 @@ def check_codec(encoding) -> None:
 
 
 # ---- text --------------------------------------------------------------------------------
-def _replace_size(s, old, new, count=-1):
+def _replace_size(s: Any, old: Any, new: Any, count: int = -1) -> int:
     occurrences = s.count(old) if count < 0 else min(count, s.count(old))
     if not old:
         occurrences = len(s) + 1
     return len(s) + occurrences * max(len(new) - len(old), 0)
 
 
-def _width(s, width, *rest):
+def _width(s: Any, width: int, *rest: Any) -> int:
     return max(len(s), width)
 
 
-def _expandtabs(s, tabsize=8):
+def _expandtabs(s: Any, tabsize: int = 8) -> int:
     return len(s) + s.count("\t") * max(tabsize, 0)
 
 
-def _translate_size(s, table, *rest):
+def _translate_size(s: Any, table: Any, *rest: Any) -> int:
     if isinstance(table, Mapping):
         values = table.values()
     elif type(table) in (list, tuple):
@@ -99,7 +104,7 @@ def _translate_size(s, table, *rest):
 
 
 # Methods whose result can be much longer than the text: its size before the call.
-_GROWING = {
+_GROWING: dict[str, Callable[..., int]] = {
     "replace": _replace_size,
     "ljust": _width,
     "rjust": _width,
@@ -110,13 +115,13 @@ _GROWING = {
 }
 
 
-def _text_method(obj, name: str, method, meter: Meter):
+def _text_method(obj: str | bytes, name: str, method: _Method, meter: Meter) -> _Method:
     if name == "join":
         return _join(obj, method, meter)
     growing = _GROWING.get(name)
     codec = name in ("encode", "decode")
 
-    def call(*args, **kwargs):
+    def call(*args: Any, **kwargs: Any) -> Any:
         meter.spend(_text_steps(obj, args, kwargs, meter))
         if codec:
             check_codec(args[0] if args else kwargs.get("encoding", "utf-8"))
@@ -131,7 +136,9 @@ def _text_method(obj, name: str, method, meter: Meter):
     return call
 
 
-def _text_steps(obj, args, kwargs, meter: Meter) -> int:
+def _text_steps(
+    obj: str | bytes, args: tuple[Any, ...], kwargs: dict[str, Any], meter: Meter
+) -> int:
     """What a text method goes through: the text and its arguments."""
     length = len(obj)
     for arg in args:
@@ -144,8 +151,8 @@ def _text_steps(obj, args, kwargs, meter: Meter) -> int:
     return 1 + length // TEXT_PER_STEP
 
 
-def _join(obj, method, meter: Meter):
-    def join(iterable):
+def _join(obj: str | bytes, method: _Method, meter: Meter) -> _Method:
+    def join(iterable: Iterable[Any]) -> Any:
         items = collect(meter, iterable)  # drained once, then joined
         try:
             size = sum(map(len, items)) + len(obj) * max(len(items) - 1, 0)
@@ -159,21 +166,21 @@ def _join(obj, method, meter: Meter):
 
 
 # ---- containers --------------------------------------------------------------------------
-def _compares(obj, method, meter: Meter):
+def _compares(obj: Any, method: _Method, meter: Meter) -> _Method:
     """count/index/remove: the argument is compared with every element."""
 
-    def call(*args):
+    def call(*args: Any) -> Any:
         meter.weigh((obj, args))
         return method(*args)
 
     return call
 
 
-def _moves(obj, method, meter: Meter):
+def _moves(obj: Any, method: _Method, meter: Meter) -> _Method:
     """insert/pop/reverse move pointers: cheap, but one per element (pop() from the end
     moves none)."""
 
-    def call(*args):
+    def call(*args: Any) -> Any:
         at_end = method.__name__ == "pop" and (not args or args[0] == -1)
         meter.spend(1 if at_end else 1 + len(obj) // 64)
         return method(*args)
@@ -181,8 +188,8 @@ def _moves(obj, method, meter: Meter):
     return call
 
 
-def _copies(obj, method, meter: Meter):
-    def call():
+def _copies(obj: Any, method: _Method, meter: Meter) -> _Method:
+    def call() -> Any:
         meter.charge(len(obj))
         check_tables(obj)
         return method()
@@ -190,10 +197,10 @@ def _copies(obj, method, meter: Meter):
     return call
 
 
-def _looks_up(obj, method, meter: Meter):
+def _looks_up(obj: Any, method: _Method, meter: Meter) -> _Method:
     """get/pop/discard/remove hash their key."""
 
-    def call(*args):
+    def call(*args: Any) -> Any:
         if args:
             meter.weigh(args[0])
         return method(*args)
@@ -201,10 +208,10 @@ def _looks_up(obj, method, meter: Meter):
     return call
 
 
-def _inserts(obj, method, meter: Meter):
+def _inserts(obj: Any, method: _Method, meter: Meter) -> _Method:
     """add/setdefault hash their key and may grow (and so resize) the table."""
 
-    def call(*args):
+    def call(*args: Any) -> Any:
         if args:
             meter.weigh(args[0], times=HASH_STEPS)
         return method(*args)
@@ -212,8 +219,8 @@ def _inserts(obj, method, meter: Meter):
     return call
 
 
-def _sort(obj, method, meter: Meter):
-    def sort(*, key=None, reverse=False):
+def _sort(obj: Any, method: _Method, meter: Meter) -> _Method:
+    def sort(*, key: Callable[..., Any] | None = None, reverse: bool = False) -> Any:
         times = sort_times(len(obj))
         if key is None:
             meter.weigh(obj, "sort()", times=times)
@@ -225,8 +232,8 @@ def _sort(obj, method, meter: Meter):
     return sort
 
 
-def _extend(obj, method, meter: Meter):
-    def extend(items):
+def _extend(obj: Any, method: _Method, meter: Meter) -> _Method:
+    def extend(items: Any) -> Any:
         items = collect(meter, items)
         check_size(len(obj) + len(items))
         meter.charge(len(items))
@@ -235,13 +242,13 @@ def _extend(obj, method, meter: Meter):
     return extend
 
 
-def _merges(obj, method, meter: Meter, grows: bool):
+def _merges(obj: Any, method: _Method, meter: Meter, grows: bool) -> _Method:
     """Set operations and dict.update hash the elements of the other side: an update is
     done in slices read against the clock, the others hash into a checked table first;
     union, update and symmetric_difference may grow to both sides."""
 
-    def call(*others, **kwargs):
-        others = [collect(meter, other) for other in others]
+    def call(*others: Any, **kwargs: Any) -> Any:
+        others = [collect(meter, other) for other in others]  # type: ignore[assignment]
         for other in others:
             meter.weigh(other, times=HASH_STEPS)
         if grows:
@@ -256,7 +263,7 @@ def _merges(obj, method, meter: Meter, grows: bool):
             meter.charge(len(obj) - before)
             return None
         check_tables(obj)
-        others = [o if isinstance(o, (set, frozenset)) else hashed_set(meter, o) for o in others]
+        others = [o if isinstance(o, (set, frozenset)) else hashed_set(meter, o) for o in others]  # type: ignore[assignment]
         check_tables(*others)
         meter.spend(before)  # they copy or go through this set as well
         result = method(*others, **kwargs)
@@ -266,11 +273,11 @@ def _merges(obj, method, meter: Meter, grows: bool):
     return call
 
 
-def _size(result) -> int:
+def _size(result: Any) -> int:
     return len(result) if isinstance(result, (set, frozenset)) else 1  # issubset() -> bool
 
 
-_LIST = {
+_LIST: dict[str, _Factory] = {
     "count": _compares,
     "index": _compares,
     "remove": _compares,
@@ -281,14 +288,14 @@ _LIST = {
     "sort": _sort,
     "extend": _extend,
 }
-_DICT = {
+_DICT: dict[str, _Factory] = {
     "get": _looks_up,
     "pop": _looks_up,
     "setdefault": _inserts,
     "copy": _copies,
     "update": lambda o, m, meter: _merges(o, m, meter, grows=True),
 }
-_SET = {
+_SET: dict[str, _Factory] = {
     "add": _inserts,
     "discard": _looks_up,
     "remove": _looks_up,
@@ -302,7 +309,7 @@ _SET = {
     "issuperset": lambda o, m, meter: _merges(o, m, meter, grows=False),
     "isdisjoint": lambda o, m, meter: _merges(o, m, meter, grows=False),
 }
-_CONTAINERS = {
+_CONTAINERS: dict[type, dict[str, _Factory]] = {
     list: _LIST,
     tuple: {"count": _compares, "index": _compares},
     dict: _DICT,
@@ -311,8 +318,8 @@ _CONTAINERS = {
 }
 
 
-def _strftime(obj, method, meter: Meter):
-    def strftime(fmt):
+def _strftime(obj: Any, method: _Method, meter: Meter) -> _Method:
+    def strftime(fmt: Any) -> Any:
         if isinstance(fmt, str) and len(fmt) > MAX_FORMAT_WIDTH:
             too_large(f"a date format of {len(fmt):,} characters is too long")
         meter.weigh(fmt)
@@ -324,7 +331,7 @@ def _strftime(obj, method, meter: Meter):
 GUARDED_KINDS = frozenset({str, bytes, *_CONTAINERS, dt.date, dt.datetime, dt.time})
 
 
-def guarded_method(obj, name: str, meter: Meter):
+def guarded_method(obj: Any, name: str, meter: Meter) -> Any:
     """The attribute ``name`` of a value of GUARDED_KINDS, priced when it is a method."""
     method = getattr(obj, name)
     kind = type(obj)

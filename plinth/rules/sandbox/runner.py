@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from types import CodeType, TracebackType
 from typing import Any
 
 from plinth.rules.sandbox.attributes import guarded_getattr
@@ -39,8 +40,11 @@ log = logging.getLogger(__name__)
 
 _MESSAGE_SIZE = 10_000  # characters of an error message shown from a rule's exception
 
+# Runs the code of a compiled rule in its namespace: _eval or _exec.
+_Runner = Callable[[CodeType, dict[str, Any], Meter], Any]
+
 # Every run starts from a copy of this; its guards find the run's Meter with current().
-_BASE = {
+_BASE: dict[str, Any] = {
     "__builtins__": {**SAFE_BUILTINS, **GUARDED_BUILTINS},
     "_print_": GuardedPrint,
     "_getiter_": iter,
@@ -72,7 +76,7 @@ def _globals(budget: Budget, scope: Mapping[str, Any]) -> dict[str, Any]:
     return namespace
 
 
-def _line(traceback) -> int | None:
+def _line(traceback: TracebackType | None) -> int | None:
     line = None
     while traceback is not None:
         if traceback.tb_frame.f_code.co_filename == SANDBOX_FILENAME:
@@ -89,7 +93,9 @@ def _message(exc: Exception) -> str:
     return f"{name}: {exc}" if str(exc) else name
 
 
-def _run(rule: CompiledRule, scope: Mapping[str, Any], runner, seconds: float) -> Any:
+def _run(
+    rule: CompiledRule, scope: Mapping[str, Any], runner: _Runner, seconds: float
+) -> tuple[Any, dict[str, Any]]:
     budget = Budget(seconds=seconds)
     outer = running()
     if outer is not None and outer.budget.deadline < budget.deadline:
@@ -134,7 +140,7 @@ def execute(
     return namespace
 
 
-def _eval(code, namespace, meter: Meter):
+def _eval(code: CodeType, namespace: dict[str, Any], meter: Meter) -> Any:
     value = eval(code, namespace)  # noqa: S307 - RestrictedPython-compiled, guarded, budgeted
     if type(value) in SCALARS:
         return value
@@ -146,7 +152,7 @@ def _eval(code, namespace, meter: Meter):
     return value
 
 
-def _exec(code, namespace, meter: Meter):
+def _exec(code: CodeType, namespace: dict[str, Any], meter: Meter) -> None:
     exec(code, namespace)  # noqa: S102 - RestrictedPython-compiled, guarded and budgeted
     for value in namespace.values():
         if getattr(type(value), "__sandbox_writable__", False):

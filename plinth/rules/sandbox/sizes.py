@@ -20,9 +20,9 @@ import decimal
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from itertools import chain, compress
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from plinth.rules.sandbox.budget import Budget
 from plinth.rules.sandbox.errors import SandboxLimit
@@ -34,7 +34,7 @@ NONE = type(None)
 # Values whose operations cost O(1) (integers are capped at MAX_INT_BITS).
 FLAT = frozenset({NONE, bool, int, float, dt.date, dt.datetime, dt.time, dt.timedelta})
 SCALARS = FLAT | {str, bytes, decimal.Decimal}
-_VIEWS = (type({}.keys()), type({}.values()), type({}.items()))
+_VIEWS: tuple[type, ...] = (type({}.keys()), type({}.values()), type({}.items()))
 SEQUENCES = frozenset({list, tuple, set, frozenset, *_VIEWS})
 # Collections whose length is known without going through them.
 SIZED = SEQUENCES | {str, bytes, dict, range}
@@ -50,7 +50,7 @@ def check_size(size: int) -> int:
     return size
 
 
-def is_sized(value) -> bool:
+def is_sized(value: Any) -> bool:
     return type(value) in SIZED or isinstance(value, Mapping)
 
 
@@ -74,7 +74,7 @@ class Meter:
     def spend(self, steps: int, what: str | None = None) -> None:
         self.budget.spend(steps, what)
 
-    def weigh(self, value, what: str | None = None, times: int = 1, paid: int = 0) -> None:
+    def weigh(self, value: Any, what: str | None = None, times: int = 1, paid: int = 0) -> None:
         """Spend what going through ``value`` ``times`` over costs, before doing it, less
         ``paid`` steps already spent on it (elements of a drained iterator were paid for as
         they were made: a tick of a generator expression, a call of a map() function)."""
@@ -117,17 +117,17 @@ def off_the_clock() -> Iterator[None]:
             meter.budget.deadline += time.monotonic() - started
 
 
-def enter(meter: Meter) -> contextvars.Token:
+def enter(meter: Meter) -> contextvars.Token[Meter | None]:
     """Make ``meter`` the current one until ``leave`` (runs nest: a rule's lookup() can
     compute another record's formulas)."""
     return _CURRENT.set(meter)
 
 
-def leave(token: contextvars.Token) -> None:
+def leave(token: contextvars.Token[Meter | None]) -> None:
     _CURRENT.reset(token)
 
 
-def _length(value) -> int | None:
+def _length(value: Any) -> int | None:
     """How many elements going through a collection reaches; None for other values."""
     kind = type(value)
     if kind in SEQUENCES:
@@ -139,7 +139,7 @@ def _length(value) -> int | None:
     return None
 
 
-def _elements(value):
+def _elements(value: Any) -> Iterable[Any]:
     """The elements of a collection ``_length`` knows (keys and values of a mapping)."""
     if type(value) in SEQUENCES:
         return value
@@ -148,14 +148,16 @@ def _elements(value):
     return (*value.keys(), *value.values())
 
 
-def _of(level, kinds, wanted) -> Iterator:
+def _of(level: list[Any], kinds: list[type], wanted: Collection[type]) -> Iterator[Any]:
     """The elements of ``level`` whose type is in ``wanted`` (at C speed)."""
     return compress(level, map(wanted.__contains__, kinds))
 
 
-def _next_level(level, kinds, present, room: int) -> list | None:
+def _next_level(
+    level: list[Any], kinds: list[type], present: set[type], room: int
+) -> list[Any] | None:
     """The elements of the collections in ``level``; None when more than ``room``."""
-    nested: list = []
+    nested: list[Any] = []
     if present & SEQUENCES:
         sequences = list(_of(level, kinds, SEQUENCES))
         if sum(map(len, sequences)) > room:
@@ -176,12 +178,12 @@ _DECIMAL = frozenset({decimal.Decimal})
 _RANGE = frozenset({range})
 
 
-def weigh(value, cap: int) -> int:
+def weigh(value: Any, cap: int) -> int:
     """Elements reached going through ``value`` (shared ones each time), text one per
     TEXT_PER_STEP characters; stops counting once past ``cap``. It goes level by level,
     each at C speed."""
     total = 0
-    level = [value]
+    level: list[Any] | None = [value]
     while level:
         total += len(level)
         kinds = list(map(type, level))
@@ -209,13 +211,13 @@ _BYTES = frozenset({bytes})
 _FIXED_TEXT = {bool: 5, float: 25, NONE: 4, **dict.fromkeys(_DATES, 120)}
 
 
-def text_size(value, cap: int, quoted: bool = False) -> int:
+def text_size(value: Any, cap: int, quoted: bool = False) -> int:
     """At least the length of ``str(value)`` (``repr`` when ``quoted``), found without
     building it, level by level at C speed; stops counting once past ``cap``."""
     if type(value) in SCALARS:
         return _scalar_text(value, quoted)
     total = 0
-    level = [value]
+    level: list[Any] | None = [value]
     while level:
         kinds = list(map(type, level))
         counts = Counter(kinds)
@@ -243,7 +245,7 @@ def text_size(value, cap: int, quoted: bool = False) -> int:
     return total
 
 
-def _scalar_text(item, quoted: bool) -> int:
+def _scalar_text(item: Any, quoted: bool) -> int:
     kind = type(item)
     if kind is str:
         if not quoted:
@@ -259,7 +261,7 @@ def _scalar_text(item, quoted: bool) -> int:
 
 
 # ---- helpers of guards that call into C ---------------------------------------------
-def collect(meter: Meter, iterable):
+def collect(meter: Meter, iterable: Iterable[Any]) -> Any:
     """``iterable`` as a sized collection: sized values as they are, an iterator drained
     into a list (its items were paid for by the lazy built-in or the ticks that made them:
     see ``paid_for``) and charged."""
@@ -270,17 +272,17 @@ def collect(meter: Meter, iterable):
     return items
 
 
-def paid_for(items, iterable) -> int:
+def paid_for(items: Any, iterable: Any) -> int:
     """Steps already spent on ``items`` that ``collect`` drained from ``iterable``."""
     return 0 if items is iterable else len(items)
 
 
-def paced(meter: Meter, function, times: int = 0):
+def paced(meter: Meter, function: Callable[..., Any], times: int = 0) -> Callable[..., Any]:
     """``function`` as C code calls it back (map, filter, sort keys): every call spends a
     step, and with ``times`` the weight of its result that many times over (sort keys are
     compared about log2(n) times each)."""
 
-    def call(*args, **kwargs):
+    def call(*args: Any, **kwargs: Any) -> Any:
         meter.spend(1)
         result = function(*args, **kwargs)
         if times:

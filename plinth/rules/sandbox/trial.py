@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import types
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -32,7 +32,7 @@ def _clock() -> dt.datetime:
     return dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
 
-_DATA = {
+_DATA: dict[str, Callable[..., Any]] = {
     "lookup": lambda *args, **kwargs: None,
     "query": lambda *args, **kwargs: [],
     "count": lambda *args, **kwargs: 0,

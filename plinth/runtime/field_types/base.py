@@ -77,10 +77,10 @@ class FieldType:
     writable: bool = True
 
     # ---- storage -------------------------------------------------------------------
-    def sql_type(self, field: Field) -> sa.types.TypeEngine:
+    def sql_type(self, field: Field) -> sa.types.TypeEngine[Any]:
         raise NotImplementedError
 
-    def columns(self, field: Field) -> list[sa.Column]:
+    def columns(self, field: Field) -> list[sa.Column[Any]]:
         """The columns storing this field; user columns are always nullable (see README)."""
         return [sa.Column(field.column, self.sql_type(field), nullable=True)]
 
@@ -101,25 +101,25 @@ class FieldType:
         raise NotImplementedError
 
     def to_row(self, field: Field, value: Any) -> dict[str, Any]:
-        return {field.column: value}
+        return {column_of(field): value}
 
     def from_row(self, field: Field, row: Mapping[str, Any]) -> Any:
-        return row[field.column]
+        return row[column_of(field)]
 
     def is_empty(self, value: Any) -> bool:
         return value is None or value == "" or value == []
 
     # ---- queries -------------------------------------------------------------------
-    def sort_expression(self, field: Field, table: sa.Table) -> sa.ColumnElement:
-        return table.c[field.column]
+    def sort_expression(self, field: Field, table: sa.Table) -> sa.ColumnElement[Any]:
+        return table.c[column_of(field)]
 
     def coerce_filter_value(self, field: Field, op: str, value: Any, ctx: CoercionContext) -> Any:
         return self.coerce(field, value, ctx)
 
     def filter_clause(
         self, field: Field, op: str, value: Any, table: sa.Table, ctx: CoercionContext
-    ) -> sa.ColumnElement:
-        column = table.c[field.column]
+    ) -> sa.ColumnElement[bool]:
+        column = table.c[column_of(field)]
         if op == "isnull":
             return column.is_(None) if value else column.is_not(None)
         if op == "in":
@@ -128,9 +128,10 @@ class FieldType:
         value = self.coerce_filter_value(field, op, value, ctx)
         if op == "contains":
             return self.contains_clause(column, value)
-        return _COMPARE[op](column, value)
+        clause: sa.ColumnElement[bool] = _COMPARE[op](column, value)
+        return clause
 
-    def contains_clause(self, column: sa.ColumnElement, value: Any) -> sa.ColumnElement:
+    def contains_clause(self, column: sa.ColumnElement[Any], value: Any) -> sa.ColumnElement[bool]:
         pattern = "%" + escape_like(str(value).lower()) + "%"
         return sa.func.lower(column).like(pattern, escape="\\")
 
@@ -141,13 +142,22 @@ class FieldType:
             return INCOMPATIBLE
         return SAME
 
-    def loss_clause(self, old: Field, new: Field, table: sa.Table) -> sa.ColumnElement | None:
+    def loss_clause(self, old: Field, new: Field, table: sa.Table) -> sa.ColumnElement[bool] | None:
         """Rows whose stored value would not survive a narrowing change; None = all non-null."""
         return None
 
     def check_definition(self, spec: Mapping[str, Any]) -> list[tuple[str, str]]:
         """Type-specific consistency checks: (pointer suffix, message) pairs."""
         return []
+
+
+def column_of(field: Field) -> str:
+    """The column of a field stored in one column. A field that is not stored (a computed
+    formula) has none; field types are never asked to store, read or filter such a field."""
+    column = field.column
+    if column is None:
+        raise KeyError(f"{field.type.name} field {field.name!r} is not stored")
+    return column
 
 
 @contextlib.contextmanager

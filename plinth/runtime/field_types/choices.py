@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import sqlalchemy as sa
 
 from plinth.runtime.field_types.base import (
@@ -10,8 +13,11 @@ from plinth.runtime.field_types.base import (
     NARROW,
     SAME,
     WIDEN,
+    CoercionContext,
+    Field,
     FieldError,
     FieldType,
+    column_of,
     escape_like,
     json_type_name,
 )
@@ -26,10 +32,10 @@ class BooleanType(FieldType):
     filter_ops = EQUALITY_OPS
     supports_unique = False
 
-    def sql_type(self, field):
+    def sql_type(self, field: Field) -> sa.types.TypeEngine[Any]:
         return sa.Boolean(create_constraint=False)
 
-    def coerce(self, field, value, ctx):
+    def coerce(self, field: Field, value: Any, ctx: CoercionContext) -> bool:
         if isinstance(value, bool):
             return value
         if isinstance(value, int) and value in (0, 1):
@@ -38,7 +44,7 @@ class BooleanType(FieldType):
             return value.strip().lower() in {"true", "1"}
         raise FieldError("must be true or false")
 
-    def is_empty(self, value):
+    def is_empty(self, value: Any) -> bool:
         return value is None
 
 
@@ -46,10 +52,10 @@ class SelectType(FieldType):
     name = "select"
     filter_ops = EQUALITY_OPS
 
-    def sql_type(self, field):
+    def sql_type(self, field: Field) -> sa.types.TypeEngine[Any]:
         return sa.String(OPTION_LENGTH)
 
-    def coerce(self, field, value, ctx):
+    def coerce(self, field: Field, value: Any, ctx: CoercionContext) -> str:
         if not isinstance(value, str):
             raise FieldError("must be one of the field's options")
         if value not in field.option_values:
@@ -57,7 +63,7 @@ class SelectType(FieldType):
             raise FieldError(f"{value[:80]!r} is not an option (allowed: {shown})")
         return value
 
-    def storage_change(self, old, new):
+    def storage_change(self, old: Field, new: Field) -> str:
         if old.type is not new.type:
             return INCOMPATIBLE
         removed = set(old.option_values) - set(new.option_values)
@@ -65,10 +71,10 @@ class SelectType(FieldType):
             return NARROW
         return SAME if old.option_values == new.option_values else WIDEN
 
-    def loss_clause(self, old, new, table):
-        return table.c[old.column].not_in(list(new.option_values))
+    def loss_clause(self, old: Field, new: Field, table: sa.Table) -> sa.ColumnElement[bool]:
+        return table.c[column_of(old)].not_in(list(new.option_values))
 
-    def check_definition(self, spec):
+    def check_definition(self, spec: Mapping[str, Any]) -> list[tuple[str, str]]:
         return _option_problems(spec)
 
 
@@ -78,10 +84,10 @@ class MultiSelectType(FieldType):
     sortable = False
     supports_unique = False
 
-    def sql_type(self, field):
+    def sql_type(self, field: Field) -> sa.types.TypeEngine[Any]:
         return json_type()
 
-    def coerce(self, field, value, ctx):
+    def coerce(self, field: Field, value: Any, ctx: CoercionContext) -> list[str]:
         if not isinstance(value, list):
             raise FieldError("must be a list of options")
         # Item types first: set() of [{}] raises TypeError (unhashable).
@@ -97,53 +103,55 @@ class MultiSelectType(FieldType):
             raise FieldError(f"allows at most {limit} options")
         return value
 
-    def is_empty(self, value):
+    def is_empty(self, value: Any) -> bool:
         return value is None or value == []
 
-    def to_row(self, field, value):
+    def to_row(self, field: Field, value: Any) -> dict[str, Any]:
         # An empty selection is stored as NULL so that ``isnull`` is one index-friendly test.
-        return {field.column: value or None}
+        return {column_of(field): value or None}
 
-    def from_row(self, field, row):
-        return row[field.column] or []
+    def from_row(self, field: Field, row: Mapping[str, Any]) -> Any:
+        return row[column_of(field)] or []
 
-    def coerce_filter_value(self, field, op, value, ctx):
+    def coerce_filter_value(self, field: Field, op: str, value: Any, ctx: CoercionContext) -> str:
         if not isinstance(value, str):
             raise FieldError(f"must be an option (text), not {json_type_name(value)}")
         if value not in field.option_values:
             raise FieldError(f"{value[:80]!r} is not an option")
         return value
 
-    def filter_clause(self, field, op, value, table, ctx):
-        column = table.c[field.column]
+    def filter_clause(
+        self, field: Field, op: str, value: Any, table: sa.Table, ctx: CoercionContext
+    ) -> sa.ColumnElement[bool]:
+        column = table.c[column_of(field)]
         if op == "isnull":
             return column.is_(None) if value else column.is_not(None)
         option = self.coerce_filter_value(field, op, value, ctx)
         return array_contains(column, option, ctx.dialect)
 
-    def storage_change(self, old, new):
+    def storage_change(self, old: Field, new: Field) -> str:
         if old.type is not new.type:
             return INCOMPATIBLE
         if set(old.option_values) - set(new.option_values):
             return NARROW
         return SAME if old.option_values == new.option_values else WIDEN
 
-    def loss_clause(self, old, new, table):
+    def loss_clause(self, old: Field, new: Field, table: sa.Table) -> sa.ColumnElement[bool]:
         # Option values are [A-Za-z0-9_.-]: matching '"value"' in the JSON text is exact.
         removed = sorted(set(old.option_values) - set(new.option_values))
-        text = sa.cast(table.c[old.column], sa.Text)
+        text = sa.cast(table.c[column_of(old)], sa.Text)
         return sa.or_(*(text.like(f'%"{escape_like(v)}"%', escape="\\") for v in removed))
 
-    def narrow_value(self, old, new, value):
+    def narrow_value(self, old: Field, new: Field, value: list[str]) -> tuple[list[str], bool]:
         """The value without the removed options, and whether anything was removed."""
         kept = [v for v in value if v in new.option_values]
         return kept, len(kept) != len(value)
 
-    def check_definition(self, spec):
+    def check_definition(self, spec: Mapping[str, Any]) -> list[tuple[str, str]]:
         return _option_problems(spec)
 
 
-def _option_problems(spec) -> list[tuple[str, str]]:
+def _option_problems(spec: Mapping[str, Any]) -> list[tuple[str, str]]:
     seen: set[str] = set()
     problems = []
     for index, option in enumerate(spec.get("options", ())):

@@ -7,16 +7,18 @@ both databases without requiring PostGIS.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from typing import Any
 
 import sqlalchemy as sa
 
 from plinth.runtime import naming
-from plinth.runtime.field_types.base import FieldError, FieldType
+from plinth.runtime.field_types.base import CoercionContext, Field, FieldError, FieldType
 
 EARTH_RADIUS_KM = 6371.0088
 
 
-def distance_km(a: dict | None, b: dict | None) -> float | None:
+def distance_km(a: Mapping[str, Any] | None, b: Mapping[str, Any] | None) -> float | None:
     """Great-circle (haversine) distance between two geo values ({lat, lng}) in kilometres;
     None when one is missing."""
     if not a or not b:
@@ -29,12 +31,13 @@ def distance_km(a: dict | None, b: dict | None) -> float | None:
     return EARTH_RADIUS_KM * 2 * math.asin(min(1.0, math.sqrt(h)))  # rounding can pass 1
 
 
-def parse_point(value) -> tuple[float, float]:
+def parse_point(value: Any) -> tuple[float, float]:
     if isinstance(value, dict):
         unknown = set(value) - {"lat", "lng"}
         if unknown:
             raise FieldError(f"unexpected key(s) {', '.join(sorted(unknown))}; use lat and lng")
-        lat, lng = value.get("lat"), value.get("lng")
+        lat: Any = value.get("lat")  # checked to be numbers below
+        lng: Any = value.get("lng")
     else:
         raise FieldError('must be an object like {"lat": 31.23, "lng": 121.47}')
     for axis, number in (("lat", lat), ("lng", lng)):
@@ -51,7 +54,7 @@ def parse_point(value) -> tuple[float, float]:
     return float(lat), float(lng)
 
 
-def parse_box(value) -> tuple[float, float, float, float]:
+def parse_box(value: Any) -> tuple[float, float, float, float]:
     """``min_lat,min_lng,max_lat,max_lng`` (a string or a list) into a checked box."""
     parts = value.split(",") if isinstance(value, str) else value
     try:
@@ -72,33 +75,35 @@ class GeoType(FieldType):
     sortable = False
     supports_unique = False
 
-    def column_names(self, field):
+    def column_names(self, field: Field) -> tuple[str, ...]:
         return (naming.column_name(field.name, "lat"), naming.column_name(field.name, "lng"))
 
-    def columns(self, field):
+    def columns(self, field: Field) -> list[sa.Column[Any]]:
         return [sa.Column(name, sa.Float(), nullable=True) for name in field.columns]
 
-    def extra_indexes(self, field):
+    def extra_indexes(self, field: Field) -> list[list[str]]:
         return [list(field.columns)]
 
-    def coerce(self, field, value, ctx):
+    def coerce(self, field: Field, value: Any, ctx: CoercionContext) -> dict[str, float]:
         lat, lng = parse_point(value)
         return {"lat": lat, "lng": lng}
 
-    def to_row(self, field, value):
+    def to_row(self, field: Field, value: Any) -> dict[str, Any]:
         lat_col, lng_col = field.columns
         if value is None:
             return {lat_col: None, lng_col: None}
         return {lat_col: value["lat"], lng_col: value["lng"]}
 
-    def from_row(self, field, row):
+    def from_row(self, field: Field, row: Mapping[str, Any]) -> dict[str, Any] | None:
         lat_col, lng_col = field.columns
         lat = row[lat_col]
         if lat is None:
             return None
         return {"lat": lat, "lng": row[lng_col]}
 
-    def filter_clause(self, field, op, value, table, ctx):
+    def filter_clause(
+        self, field: Field, op: str, value: Any, table: sa.Table, ctx: CoercionContext
+    ) -> sa.ColumnElement[bool]:
         lat, lng = (table.c[name] for name in field.columns)
         if op == "isnull":
             return lat.is_(None) if value else lat.is_not(None)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import decimal
 import re
+from collections.abc import Mapping
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -12,15 +14,18 @@ from plinth.runtime.field_types.base import (
     NARROW,
     SAME,
     WIDEN,
+    CoercionContext,
+    Field,
     FieldError,
     FieldType,
+    column_of,
 )
 from plinth.runtime.sqltypes import WIDE_DECIMALS, ExactNumeric
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
 
-def _check_range(field, value) -> None:
+def _check_range(field: Field, value: int | decimal.Decimal) -> None:
     low, high = field.spec.get("min"), field.spec.get("max")
     if low is not None and value < low:
         raise FieldError(f"must be at least {low}")
@@ -28,7 +33,7 @@ def _check_range(field, value) -> None:
         raise FieldError(f"must be at most {high}")
 
 
-def _range_problems(spec) -> list[tuple[str, str]]:
+def _range_problems(spec: Mapping[str, Any]) -> list[tuple[str, str]]:
     low, high = spec.get("min"), spec.get("max")
     if low is not None and high is not None and low > high:
         return [("min", "must not be greater than max")]
@@ -38,30 +43,32 @@ def _range_problems(spec) -> list[tuple[str, str]]:
 class IntegerType(FieldType):
     name = "integer"
 
-    def sql_type(self, field):
+    def sql_type(self, field: Field) -> sa.types.TypeEngine[Any]:
         return sa.BigInteger()
 
-    def coerce(self, field, value, ctx):
-        value = _to_int(value)
-        _check_range(field, value)
-        return value
+    def coerce(self, field: Field, value: Any, ctx: CoercionContext) -> int:
+        number = _to_int(value)
+        _check_range(field, number)
+        return number
 
-    def storage_change(self, old, new):
+    def storage_change(self, old: Field, new: Field) -> str:
         if isinstance(new.type, DecimalType):
             digits = new.type.precision(new) - new.type.scale(new)
             return WIDEN if digits >= 19 else NARROW
         return SAME if old.type is new.type else INCOMPATIBLE
 
-    def loss_clause(self, old, new, table):
-        limit = decimal.Decimal(10) ** (new.type.precision(new) - new.type.scale(new))
-        column = table.c[old.column]
+    def loss_clause(self, old: Field, new: Field, table: sa.Table) -> sa.ColumnElement[bool]:
+        new_type = new.type
+        assert isinstance(new_type, DecimalType)  # only a change into a decimal narrows
+        limit = decimal.Decimal(10) ** (new_type.precision(new) - new_type.scale(new))
+        column = table.c[column_of(old)]
         return sa.or_(column >= limit, column <= -limit)
 
-    def check_definition(self, spec):
+    def check_definition(self, spec: Mapping[str, Any]) -> list[tuple[str, str]]:
         return _range_problems(spec)
 
 
-def _to_int(value) -> int:
+def _to_int(value: Any) -> int:
     if isinstance(value, bool):
         raise FieldError("expected a whole number, got a boolean")
     if isinstance(value, int):
@@ -90,16 +97,18 @@ class DecimalType(FieldType):
     default_precision = 18
     default_scale = 4
 
-    def precision(self, field) -> int:
-        return field.spec.get("precision", self.default_precision)
+    def precision(self, field: Field) -> int:
+        precision: int = field.spec.get("precision", self.default_precision)
+        return precision
 
-    def scale(self, field) -> int:
-        return field.spec.get("scale", self.default_scale)
+    def scale(self, field: Field) -> int:
+        scale: int = field.spec.get("scale", self.default_scale)
+        return scale
 
-    def sql_type(self, field):
+    def sql_type(self, field: Field) -> sa.types.TypeEngine[Any]:
         return ExactNumeric(self.precision(field), self.scale(field))
 
-    def coerce(self, field, value, ctx):
+    def coerce(self, field: Field, value: Any, ctx: CoercionContext) -> decimal.Decimal:
         if isinstance(value, bool):
             raise FieldError("expected a number, got a boolean")
         try:
@@ -127,7 +136,7 @@ class DecimalType(FieldType):
         _check_range(field, number)
         return number
 
-    def storage_change(self, old, new):
+    def storage_change(self, old: Field, new: Field) -> str:
         if not isinstance(new.type, DecimalType):
             return INCOMPATIBLE
         if not isinstance(old.type, DecimalType):
@@ -140,13 +149,15 @@ class DecimalType(FieldType):
             return WIDEN
         return NARROW
 
-    def loss_clause(self, old, new, table):
-        column = table.c[old.column]
-        new_p, new_s = new.type.precision(new), new.type.scale(new)
+    def loss_clause(self, old: Field, new: Field, table: sa.Table) -> sa.ColumnElement[bool]:
+        column = table.c[column_of(old)]
+        new_type = new.type
+        assert isinstance(new_type, DecimalType)  # storage_change: only decimals narrow
+        new_p, new_s = new_type.precision(new), new_type.scale(new)
         limit = decimal.Decimal(10) ** (new_p - new_s)
         return sa.or_(column >= limit, column <= -limit, sa.func.round(column, new_s) != column)
 
-    def check_definition(self, spec):
+    def check_definition(self, spec: Mapping[str, Any]) -> list[tuple[str, str]]:
         problems = _range_problems(spec)
         precision = spec.get("precision", self.default_precision)
         scale = spec.get("scale", self.default_scale)
@@ -176,18 +187,18 @@ class DurationType(IntegerType):
     )
     _iso = re.compile(r"^P(?:(\d{1,19})D)?(?:T(?:(\d{1,19})H)?(?:(\d{1,19})M)?)?$")
 
-    def coerce(self, field, value, ctx):
+    def coerce(self, field: Field, value: Any, ctx: CoercionContext) -> int:
         if isinstance(value, str) and not value.strip().lstrip("+-").isdigit():
             match = self._compact.match(value) or self._iso.match(value.strip().upper())
             if not match or not any(match.groups()):
                 raise FieldError("must be a number of minutes or a duration like 1h30m")
             days, hours, minutes = (int(g or 0) for g in match.groups())
             value = days * 1440 + hours * 60 + minutes
-        value = _to_int(value)
-        if value < 0:
+        total = _to_int(value)
+        if total < 0:
             raise FieldError("must not be negative")
-        _check_range(field, value)
-        return value
+        _check_range(field, total)
+        return total
 
-    def storage_change(self, old, new):
+    def storage_change(self, old: Field, new: Field) -> str:
         return SAME if old.type is new.type else INCOMPATIBLE

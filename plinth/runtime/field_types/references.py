@@ -3,18 +3,29 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from typing import Any
 
 import sqlalchemy as sa
 
 from plinth.runtime import naming
-from plinth.runtime.field_types.base import EQUALITY_OPS, INCOMPATIBLE, SAME, FieldError, FieldType
+from plinth.runtime.field_types.base import (
+    EQUALITY_OPS,
+    INCOMPATIBLE,
+    SAME,
+    CoercionContext,
+    Field,
+    FieldError,
+    FieldType,
+    column_of,
+)
 from plinth.runtime.field_types.numbers import _to_int
 from plinth.runtime.sqltypes import json_type
 
 FILE_ID = re.compile(r"^[0-9a-f]{32}$")
 
 
-def _to_id(value) -> int:
+def _to_id(value: Any) -> int:
     try:
         number = _to_int(value)
     except FieldError:
@@ -28,24 +39,24 @@ class LookupType(FieldType):
     name = "lookup"
     filter_ops = EQUALITY_OPS
 
-    def sql_type(self, field):
+    def sql_type(self, field: Field) -> sa.types.TypeEngine[Any]:
         return sa.BigInteger()
 
-    def target_table(self, field) -> str:
+    def target_table(self, field: Field) -> str:
         return naming.table_name(field.spec["target"])
 
-    def foreign_key(self, field):
+    def foreign_key(self, field: Field) -> str | None:
         return f"{self.target_table(field)}.id"
 
-    def extra_indexes(self, field):
-        return [[field.column]]
+    def extra_indexes(self, field: Field) -> list[list[str]]:
+        return [[column_of(field)]]
 
-    def coerce(self, field, value, ctx):
+    def coerce(self, field: Field, value: Any, ctx: CoercionContext) -> int:
         if isinstance(value, dict) and "id" in value:  # an expanded record sent back
             value = value["id"]
         return _to_id(value)
 
-    def storage_change(self, old, new):
+    def storage_change(self, old: Field, new: Field) -> str:
         if old.type is not new.type:
             return INCOMPATIBLE
         return SAME if old.spec["target"] == new.spec["target"] else INCOMPATIBLE
@@ -56,13 +67,13 @@ class UserType(LookupType):
 
     name = "user"
 
-    def foreign_key(self, field):
+    def foreign_key(self, field: Field) -> str | None:
         return None  # checked by the record service; see compiler._system_columns
 
-    def target_table(self, field) -> str:
+    def target_table(self, field: Field) -> str:
         return "plinth_user"
 
-    def storage_change(self, old, new):
+    def storage_change(self, old: Field, new: Field) -> str:
         return SAME if old.type is new.type else INCOMPATIBLE
 
 
@@ -75,16 +86,16 @@ class AttachmentType(FieldType):
     supports_unique = False
     supports_default = False
 
-    def multiple(self, field) -> bool:
+    def multiple(self, field: Field) -> bool:
         return bool(field.spec.get("multiple"))
 
-    def sql_type(self, field):
+    def sql_type(self, field: Field) -> sa.types.TypeEngine[Any]:
         return json_type() if self.multiple(field) else sa.String(32)
 
-    def foreign_key(self, field):
+    def foreign_key(self, field: Field) -> str | None:
         return None  # files are never deleted; the record service checks file ids
 
-    def coerce(self, field, value, ctx):
+    def coerce(self, field: Field, value: Any, ctx: CoercionContext) -> str | list[str]:
         if self.multiple(field):
             if not isinstance(value, list):
                 raise FieldError("must be a list of file ids")
@@ -97,28 +108,29 @@ class AttachmentType(FieldType):
         return self._file_id(value)
 
     @staticmethod
-    def _file_id(value) -> str:
+    def _file_id(value: Any) -> str:
         if isinstance(value, dict) and "id" in value:
             value = value["id"]
         if not isinstance(value, str) or not FILE_ID.match(value):
             raise FieldError("must be a file id from the file upload")
         return value
 
-    def file_ids(self, field, value) -> list[str]:
+    def file_ids(self, field: Field, value: Any) -> list[str]:
+        """The file ids of a value: one id, or a list of them when ``multiple``."""
         if value is None:
             return []
         return list(value) if self.multiple(field) else [value]
 
-    def to_row(self, field, value):
-        return {field.column: value or None}
+    def to_row(self, field: Field, value: Any) -> dict[str, Any]:
+        return {column_of(field): value or None}
 
-    def from_row(self, field, row):
-        value = row[field.column]
+    def from_row(self, field: Field, row: Mapping[str, Any]) -> Any:
+        value = row[column_of(field)]
         if self.multiple(field):
             return value or []
         return value
 
-    def storage_change(self, old, new):
+    def storage_change(self, old: Field, new: Field) -> str:
         if old.type is not new.type or self.multiple(old) != self.multiple(new):
             return INCOMPATIBLE
         return SAME

@@ -11,8 +11,11 @@ import binascii
 import dataclasses
 import datetime as dt
 import re
+from typing import Any
 
-from plinth.runtime.field_types.base import CoercionContext, FieldError, FieldType
+import sqlalchemy as sa
+
+from plinth.runtime.field_types.base import CoercionContext, Field, FieldError, FieldType
 from plinth.runtime.field_types.temporal import parse_instant
 from plinth.runtime.sqltypes import json_type
 
@@ -39,10 +42,12 @@ class SignatureType(FieldType):
     supports_unique = False
     supports_default = False
 
-    def sql_type(self, field):
+    def sql_type(self, field: Field) -> sa.types.TypeEngine[Any]:
         return json_type()
 
-    def coerce(self, field, value, ctx: CoercionContext):
+    def coerce(
+        self, field: Field, value: Any, ctx: CoercionContext
+    ) -> dict[str, Any] | PendingSignature:
         if not isinstance(value, dict):
             raise FieldError(
                 'must be an object like {"image": "data:image/png;base64,..", "signer": ".."}'
@@ -74,7 +79,7 @@ class SignatureType(FieldType):
         when = parse_instant(signed_at, ctx) if signed_at is not None else None
         return PendingSignature(data, content_type, signer.strip(), when)
 
-    def check_update(self, field, old, new) -> None:
+    def check_update(self, field: Field, old: Any, new: Any) -> None:
         if old is None:
             if isinstance(new, dict):
                 raise FieldError("send a new signature image, not a stored signature")
@@ -84,7 +89,9 @@ class SignatureType(FieldType):
         if isinstance(new, dict) and new != old:
             raise FieldError("a signature cannot be edited; send a new image to supersede it")
 
-    def stored_value(self, pending: PendingSignature, file_id: str, sha256: str, now) -> dict:
+    def stored_value(
+        self, pending: PendingSignature, file_id: str, sha256: str, now: dt.datetime
+    ) -> dict[str, Any]:
         signed_at = pending.signed_at or now
         return {
             "file": file_id,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -11,8 +13,11 @@ from plinth.runtime.field_types.base import (
     COMPARISON_OPS,
     INCOMPATIBLE,
     SAME,
+    CoercionContext,
+    Field,
     FieldError,
     FieldType,
+    column_of,
 )
 from plinth.runtime.sqltypes import json_type
 
@@ -25,10 +30,10 @@ class JsonType(FieldType):
     sortable = False
     supports_unique = False
 
-    def sql_type(self, field):
+    def sql_type(self, field: Field) -> sa.types.TypeEngine[Any]:
         return json_type()
 
-    def coerce(self, field, value, ctx):
+    def coerce(self, field: Field, value: Any, ctx: CoercionContext) -> Any:
         try:
             encoded = json.dumps(value, allow_nan=False, separators=(",", ":"))
         except (TypeError, ValueError):
@@ -37,7 +42,7 @@ class JsonType(FieldType):
             raise FieldError("is larger than 256 KiB")
         return value
 
-    def is_empty(self, value):
+    def is_empty(self, value: Any) -> bool:
         return value is None
 
 
@@ -52,18 +57,18 @@ class AutonumberType(FieldType):
     writable = False
     supports_default = False
 
-    def sql_type(self, field):
+    def sql_type(self, field: Field) -> sa.types.TypeEngine[Any]:
         return sa.String(64)
 
-    def extra_indexes(self, field):
+    def extra_indexes(self, field: Field) -> list[list[str]]:
         return []
 
-    def coerce(self, field, value, ctx):
+    def coerce(self, field: Field, value: Any, ctx: CoercionContext) -> str:
         if not isinstance(value, str):
             raise FieldError("expected text")
         return value
 
-    def check_definition(self, spec):
+    def check_definition(self, spec: Mapping[str, Any]) -> list[tuple[str, str]]:
         pattern = spec.get("pattern", "")
         tokens = AUTONUMBER_TOKEN.findall(pattern)
         seqs = [t for t in tokens if t[0].startswith("seq")]
@@ -84,29 +89,30 @@ class FormulaType(FieldType):
     def __init__(self, result_types: dict[str, FieldType]):
         self._result_types = result_types
 
-    def result_type(self, field) -> FieldType:
+    def result_type(self, field: Field) -> FieldType:
         return self._result_types[field.spec["result_type"]]
 
-    def column_names(self, field):
+    def column_names(self, field: Field) -> tuple[str, ...]:
         return super().column_names(field) if field.spec.get("stored") else ()
 
-    def sql_type(self, field):
+    def sql_type(self, field: Field) -> sa.types.TypeEngine[Any]:
         result = self.result_type(field)
-        return result.sql_type(_ResultField(field))
+        return result.sql_type(_ResultField(field, result))
 
-    def columns(self, field):
+    def columns(self, field: Field) -> list[sa.Column[Any]]:
         return super().columns(field) if field.spec.get("stored") else []
 
-    def coerce(self, field, value, ctx):
-        return self.result_type(field).coerce(_ResultField(field), value, ctx)
+    def coerce(self, field: Field, value: Any, ctx: CoercionContext) -> Any:
+        result = self.result_type(field)
+        return result.coerce(_ResultField(field, result), value, ctx)
 
-    def from_row(self, field, row):
-        return row[field.column] if field.columns else None
+    def from_row(self, field: Field, row: Mapping[str, Any]) -> Any:
+        return row[column_of(field)] if field.columns else None
 
-    def to_row(self, field, value):
-        return {field.column: value} if field.columns else {}
+    def to_row(self, field: Field, value: Any) -> dict[str, Any]:
+        return {column_of(field): value} if field.columns else {}
 
-    def storage_change(self, old, new):
+    def storage_change(self, old: Field, new: Field) -> str:
         if old.type is not new.type:
             return INCOMPATIBLE
         if old.spec["result_type"] != new.spec["result_type"]:
@@ -117,7 +123,13 @@ class FormulaType(FieldType):
 class _ResultField:
     """A formula seen as a plain field of its result type (for storage and coercion)."""
 
-    def __init__(self, field):
+    option_values: tuple[str, ...] = ()
+
+    def __init__(self, field: Field, result_type: FieldType):
         self.name = field.name
+        self.type = result_type
+        self.columns = field.columns
         self.column = field.column
-        self.spec = {"scale": field.spec["scale"]} if "scale" in field.spec else {}
+        self.spec: Mapping[str, Any] = (
+            {"scale": field.spec["scale"]} if "scale" in field.spec else {}
+        )

@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import sqlalchemy as sa
 
-from plinth.runtime.field_types.base import FieldError, FieldType
+from plinth.runtime.field_types.base import CoercionContext, Field, FieldError, FieldType
 from plinth.runtime.sqltypes import UTCDateTime
 
 
 class DateType(FieldType):
     name = "date"
 
-    def sql_type(self, field):
+    def sql_type(self, field: Field) -> sa.types.TypeEngine[Any]:
         return sa.Date()
 
-    def coerce(self, field, value, ctx):
+    def coerce(self, field: Field, value: Any, ctx: CoercionContext) -> dt.date:
         if isinstance(value, dt.datetime):
             raise FieldError("expected a date (YYYY-MM-DD), got a date and time")
         if isinstance(value, dt.date):
@@ -29,7 +30,7 @@ class DateType(FieldType):
             raise FieldError("is not a valid date (YYYY-MM-DD)") from None
 
 
-def parse_instant(value, ctx) -> dt.datetime:
+def parse_instant(value: Any, ctx: CoercionContext) -> dt.datetime:
     """An aware UTC datetime from ISO 8601 text; naive input is in the actor's time zone."""
     if isinstance(value, dt.datetime):
         parsed = value
@@ -54,20 +55,20 @@ def parse_instant(value, ctx) -> dt.datetime:
 class DateTimeType(FieldType):
     name = "datetime"
 
-    def sql_type(self, field):
+    def sql_type(self, field: Field) -> sa.types.TypeEngine[Any]:
         return UTCDateTime()
 
-    def coerce(self, field, value, ctx):
+    def coerce(self, field: Field, value: Any, ctx: CoercionContext) -> dt.datetime:
         return parse_instant(value, ctx)
 
 
 class TimeType(FieldType):
     name = "time"
 
-    def sql_type(self, field):
+    def sql_type(self, field: Field) -> sa.types.TypeEngine[Any]:
         return sa.Time()
 
-    def coerce(self, field, value, ctx):
+    def coerce(self, field: Field, value: Any, ctx: CoercionContext) -> dt.time:
         if isinstance(value, dt.time):
             return value.replace(tzinfo=None)
         if not isinstance(value, str):
