@@ -5,7 +5,7 @@ Both work through the same record service, metadata store and permission checks 
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, render_template, request
+from flask import Blueprint, Flask, current_app, render_template, request, send_from_directory
 
 from admin_ui.i18n import init_babel
 from plinth.extension import current_tenant
@@ -21,7 +21,7 @@ ui = Blueprint(
 
 @ui.get("/")
 def home():
-    """What this instance serves and how to start using its API."""
+    """The way into the app (``/app/``), with the API and the public pages beside it."""
     tenant = current_tenant()
     with tenant.database.transaction() as conn:
         compiled = tenant.metadata.current(conn)
@@ -29,6 +29,25 @@ def home():
         "home.html",
         objects=sorted(compiled.objects.values(), key=lambda m: m.name),
         base=request.host_url.rstrip("/"),
+        public_pages=_public_pages(tenant),
+    )
+
+
+def _public_pages(tenant) -> list[str]:
+    """The pages packs serve to anybody (e.g. ``/fs/request``): their plain GET addresses."""
+    names = {blueprint.name for blueprint in tenant.routes.blueprints}
+    return sorted(
+        rule.rule
+        for rule in current_app.url_map.iter_rules()
+        if rule.endpoint.split(".")[0] in names and "GET" in rule.methods and not rule.arguments
+    )
+
+
+@ui.get("/favicon.ico")
+def favicon():
+    """The icon browsers ask for by themselves (the pages also link ``favicon.svg``)."""
+    return send_from_directory(
+        ui.static_folder, "favicon.ico", mimetype="image/vnd.microsoft.icon", max_age=86400
     )
 
 

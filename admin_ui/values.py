@@ -5,11 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-import sqlalchemy as sa
-
 from admin_ui.i18n import current_zone, label
-from plinth.runtime import system_tables as st
-from plinth.runtime.field_types.base import escape_like
 from plinth.runtime.model import Field, ObjectModel
 
 LINK_TYPES = frozenset({"lookup", "user"})
@@ -63,27 +59,3 @@ def local_input(value) -> str:
 
 def expand_names(fields: list[Field]) -> list[str]:
     return [f.name for f in fields if f.type.name in LINK_TYPES]
-
-
-def user_names(conn, ids) -> dict[int, str]:
-    """Display names of users by id."""
-    if not ids:
-        return {}
-    u = st.user
-    rows = conn.execute(sa.select(u.c.id, u.c.name, u.c.email).where(u.c.id.in_(set(ids))))
-    return {row.id: row.name or row.email for row in rows}
-
-
-def search_users(conn, text: str, limit: int = 10) -> list[dict]:
-    """Active users whose name or email contains ``text``."""
-    u = st.user
-    query = sa.select(u.c.id, u.c.name, u.c.email).where(u.c.active.is_(True))
-    if text:
-        pattern = f"%{escape_like(text.lower())}%"
-        query = query.where(
-            sa.or_(
-                sa.func.lower(u.c.name).like(pattern, escape="\\"),
-                sa.func.lower(u.c.email).like(pattern, escape="\\"),
-            )
-        )
-    return [dict(r) for r in conn.execute(query.order_by(u.c.name).limit(limit)).mappings()]

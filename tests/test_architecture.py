@@ -178,3 +178,91 @@ def test_every_toolkit_entry_is_documented():
         if callable(getattr(toolkit, n)) and not getattr(toolkit, n).__doc__
     ]
     assert undocumented == []
+
+
+# ---- SQL lives below the HTTP layer ---------------------------------------------------------
+
+HTTP_LAYER = ("plinth/api", "admin_ui")
+SQL_MODULES = ("sqlalchemy", "plinth.runtime.system_tables")
+#: HTTP-layer modules that may still import one of SQL_MODULES, each with the reason. Empty:
+#: the API and the pages call services (plinth/auth, jobs, workflow, metadata, services/…),
+#: which hold the statements.
+SQL_ALLOWED: dict[str, str] = {}
+
+
+def imported_names(path: Path, package: str) -> set[str]:
+    """Every module name a file imports (``from a import b`` counts as a and a.b), with
+    relative imports made absolute against ``package``."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*parts, *([node.module] if node.module else [])])
+            names.add(base)
+            names.update(f"{base}.{alias.name}" for alias in node.names)
+    return names
+
+
+def http_layer_modules() -> dict[str, tuple[Path, set[str]]]:
+    """Each module of the HTTP layer: its path and every name it imports."""
+    found = {}
+    for folder in HTTP_LAYER:
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            parts = path.relative_to(ROOT).with_suffix("").parts
+            name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+            package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+            found[name] = (path, imported_names(path, package))
+    return found
+
+
+def _is_within(name: str, modules: tuple[str, ...]) -> bool:
+    return any(name == m or name.startswith(m + ".") for m in modules)
+
+
+def test_the_http_layer_builds_no_sql():
+    """plinth/api and admin_ui import neither SQLAlchemy nor the system tables: the
+    statements live in services below them (a new one goes there, or into SQL_ALLOWED with
+    the reason it must stay)."""
+    offending = {
+        module: sorted(n for n in names if _is_within(n, SQL_MODULES))
+        for module, (_path, names) in http_layer_modules().items()
+        if module not in SQL_ALLOWED
+    }
+    assert {m: n for m, n in offending.items() if n} == {}
+
+
+def test_the_sql_allow_list_names_modules_that_still_need_it():
+    modules = http_layer_modules()
+    stale = [
+        module
+        for module in SQL_ALLOWED
+        if module not in modules or not any(_is_within(n, SQL_MODULES) for n in modules[module][1])
+    ]
+    assert stale == []
+
+
+def test_the_pages_import_nothing_of_the_api():
+    """admin_ui and plinth/api are siblings: what both need (the request session, CSRF,
+    the client's address) is in plinth.auth.web_session."""
+    using_api = {
+        module: sorted(n for n in names if _is_within(n, ("plinth.api",)))
+        for module, (_path, names) in http_layer_modules().items()
+        if module.startswith("admin_ui")
+    }
+    assert {m: n for m, n in using_api.items() if n} == {}
+
+
+def test_the_import_checks_see_every_form_of_import(tmp_path):
+    path = tmp_path / "views.py"
+    path.write_text(
+        "import sqlalchemy as sa\nfrom plinth.runtime import system_tables as st\n"
+        "from ..api import auth\n"
+    )
+    names = imported_names(path, "admin_ui.pages")
+    assert _is_within("sqlalchemy", SQL_MODULES) and "sqlalchemy" in names
+    assert "plinth.runtime.system_tables" in names
+    assert "admin_ui.api.auth" in names

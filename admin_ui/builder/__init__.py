@@ -44,6 +44,7 @@ def css_id(name: str) -> str:
 
 from admin_ui.builder import (  # noqa: E402,F401  (routes)
     documents,
+    emails,
     home,
     layout_editor,
     objects,

@@ -6,7 +6,7 @@ import contextlib
 from collections.abc import Iterator
 
 from admin_ui.pages.context import page_session
-from plinth.api.auth import require_admin
+from plinth.auth.web_session import require_admin
 from plinth.runtime.session import Session
 
 

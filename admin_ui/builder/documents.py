@@ -6,6 +6,8 @@ expressions with their line included, show on the inputs they belong to."""
 from __future__ import annotations
 
 import copy
+import dataclasses
+from collections.abc import Callable
 
 from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
@@ -79,31 +81,76 @@ def document_list_page(kind: str, rows: list, edit: str, remove_: str):
     return render_template("admin/documents.html", kind=kind, rows=rows, urls=urls)
 
 
+@dataclasses.dataclass(frozen=True)
+class Editor:
+    """What sets one kind's edit page apart; ``edit_page`` does the rest (the form generated
+    from the kind's schema, reading the post, publishing through the review page, errors
+    on the inputs they belong to)."""
+
+    kind: str
+    endpoint: str  # this page's endpoint: where the review page leads back to
+    template: str
+    url_values: dict = dataclasses.field(default_factory=dict)  # the endpoint's other values
+    stay: str | None = None  # a button that redraws the page with the post, saving nothing
+    start: Callable | None = None  # (session, current) -> template values, or a page to answer
+    read: Callable | None = None  # (form, name, document) -> (document, errors)
+    shown: Callable | None = None  # document -> what the form shows
+    extra: Callable | None = None  # document -> template values drawn from it
+
+
+def read_named(form: SchemaForm, name: str | None, document: dict) -> tuple[dict, dict]:
+    """The posted document; an existing one keeps its name."""
+    document, errors = form.read(request.form)
+    if name:
+        document["name"] = name
+    return document, errors
+
+
+def edit_page(editor: Editor, name: str | None):
+    """The edit page of a new (``name`` None) or existing document of ``editor.kind``."""
+    kind = editor.kind
+    with admin_session(write=False) as s:
+        current = current_document(s, kind, name)
+        form = SchemaForm(schema(kind), choices=choices_from(s.compiled))
+        actor, taken = s.actor, set(s.compiled.docs(kind))
+        values = {"name": name, "pack": s.compiled.packs.get((kind, name)) if name else None}
+        document = current or {}
+        if editor.start is not None:
+            started = editor.start(s, current)
+            if not isinstance(started, dict):
+                return started  # a page of its own (the layout editor's first step)
+            document = started.pop("document", document)
+            values.update(started)
+    errors: dict = {}
+    if request.method == "POST":
+        document, errors = (editor.read or read_named)(form, name, document)
+        if not errors and not (editor.stay and editor.stay in request.form):
+            name_ = document.get("name", "_")
+            back = url_for(editor.endpoint, name=name_, **editor.url_values)
+            errors, page = save(actor, kind, name, document, back, taken)
+            if page is not None:
+                return page
+    shown = editor.shown(document) if editor.shown else document
+    widgets, stray = editor_widgets(form, shown, errors, editing=bool(name))
+    if editor.extra is not None:
+        values.update(editor.extra(document))
+    page = render_template(
+        editor.template,
+        kind=kind,
+        document=document,
+        widgets={w.key: w for w in widgets},
+        stray=stray,
+        **values,
+    )
+    return page, 422 if errors else 200
+
+
 @builder.route("/kinds/<kind>/new", methods=["GET", "POST"])
 @builder.route("/kinds/<kind>/<name>", methods=["GET", "POST"])
 def document_edit(kind: str, name: str | None = None):
     kind = _kind(kind)
-    with admin_session(write=False) as s:
-        current = current_document(s, kind, name)
-        form = SchemaForm(schema(kind), choices=choices_from(s.compiled))
-        pack = s.compiled.packs.get((kind, name)) if name else None
-        actor, taken = s.actor, set(s.compiled.docs(kind))
-    errors: dict = {}
-    document = current or {}
-    if request.method == "POST":
-        document, errors = form.read(request.form)
-        if name:
-            document["name"] = name
-        if not errors:
-            back = url_for("builder.document_edit", kind=kind, name=document.get("name", "_"))
-            errors, page = save(actor, kind, name, document, back, taken)
-            if page is not None:
-                return page
-    widgets, stray = editor_widgets(form, document, errors, editing=bool(name))
-    page = render_template(
-        "admin/document.html", kind=kind, name=name, widgets=widgets, stray=stray, pack=pack
-    )
-    return page, 422 if errors else 200
+    editor = Editor(kind, "builder.document_edit", "admin/document.html", {"kind": kind})
+    return edit_page(editor, name)
 
 
 @builder.post("/kinds/<kind>/<name>/remove")

@@ -12,10 +12,10 @@ from flask import abort, render_template, request, url_for
 
 from admin_ui.builder import builder
 from admin_ui.builder.context import admin_session
-from admin_ui.builder.documents import current_document, document_list_page, document_rows, save
+from admin_ui.builder.documents import Editor, document_list_page, document_rows, edit_page
 from admin_ui.builder.documents import remove as remove_document
 from admin_ui.builder.kinds import choices_from
-from admin_ui.builder.schema_form import SchemaForm, editor_widgets
+from admin_ui.builder.schema_form import SchemaForm
 from admin_ui.layouts import form_layout, list_layout
 from plinth.auth.actor import Actor
 from plinth.metadata.kinds import BUILTIN_ROLES, schema
@@ -40,43 +40,28 @@ def layout_remove(name: str):
 @builder.route("/layouts/new", methods=["GET", "POST"])
 @builder.route("/layouts/<name>", methods=["GET", "POST"])
 def layout_edit(name: str | None = None):
-    with admin_session(write=False) as s:
-        current = current_document(s, KIND, name)
-        form = SchemaForm(schema(KIND), choices=choices_from(s.compiled))
-        objects = sorted(s.compiled.objects)
-        roles = sorted(BUILTIN_ROLES | set(s.compiled.docs("roles")))
-        actor, taken = s.actor, set(s.compiled.docs(KIND))
-        document = current or {
-            "object": request.values.get("object", ""),
-            "type": request.values.get("type", ""),
-        }
-        if document["object"] not in s.compiled.objects or document["type"] not in TYPES:
-            return render_template("admin/layout_start.html", objects=objects, types=TYPES)
-        model = s.compiled.objects[document["object"]]
-        roles = sorted(set(roles) | set(document.get("roles") or ()))  # none dropped unseen
-    errors: dict = {}
-    if request.method == "POST":
-        document, errors = _read(form, name, document)
-        if not errors and "add_section" not in request.form:
-            back = url_for("builder.layout_edit", name=document.get("name", "_"))
-            errors, page = save(actor, KIND, name, document, back, taken)
-            if page is not None:
-                return page
-    shown = document
-    if "add_section" in request.form:
-        shown = {**document, "sections": [*document.get("sections", ()), {"fields": []}]}
-    widgets, stray = editor_widgets(form, shown, errors)
-    page = render_template(
-        "admin/layout.html",
-        name=name,
-        document=document,
-        model=model,
-        widgets={w.key: w for w in widgets},
-        stray=stray,
-        roles=roles,
-        placed=_placed(document),
-    )
-    return page, 422 if errors else 200
+    return edit_page(EDITOR, name)
+
+
+def _start(s: Session, current: dict | None):
+    """The layout's object and type (asked for first when a new one has none yet), the
+    object's model and the roles to pick from."""
+    objects = sorted(s.compiled.objects)
+    document = current or {
+        "object": request.values.get("object", ""),
+        "type": request.values.get("type", ""),
+    }
+    if document["object"] not in s.compiled.objects or document["type"] not in TYPES:
+        return render_template("admin/layout_start.html", objects=objects, types=TYPES)
+    roles = BUILTIN_ROLES | set(s.compiled.docs("roles")) | set(document.get("roles") or ())
+    model = s.compiled.objects[document["object"]]
+    return {"document": document, "model": model, "roles": sorted(roles)}  # none dropped unseen
+
+
+def _with_new_section(document: dict) -> dict:
+    if "add_section" not in request.form:
+        return document
+    return {**document, "sections": [*document.get("sections", ()), {"fields": []}]}
 
 
 def _read(form: SchemaForm, name: str | None, started: dict) -> tuple[dict, dict]:
@@ -90,6 +75,18 @@ def _read(form: SchemaForm, name: str | None, started: dict) -> tuple[dict, dict
     if name:
         document["name"] = name
     return document, errors
+
+
+EDITOR = Editor(
+    KIND,
+    "builder.layout_edit",
+    "admin/layout.html",
+    stay="add_section",
+    start=_start,
+    read=_read,
+    shown=_with_new_section,
+    extra=lambda document: {"placed": _placed(document)},
+)
 
 
 def _placed(document: dict) -> set[str]:

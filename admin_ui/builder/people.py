@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from zoneinfo import available_timezones
 
-import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from admin_ui.builder import builder
 from admin_ui.builder.context import admin_session
 from plinth.auth.actor import ADMIN_ROLE
+from plinth.auth.directory import everyone
 from plinth.auth.people import (
     create_user_from,
     describe_team,
@@ -21,7 +21,6 @@ from plinth.auth.people import (
     update_user,
 )
 from plinth.errors import Conflict, ValidationError
-from plinth.runtime import system_tables as st
 
 PAGE_SIZE = 50
 
@@ -33,13 +32,6 @@ def _known_roles(s) -> list[str]:
 def _ids(values: list[str]) -> list[int | str]:
     """Posted ids as numbers (anything else is passed on, and refused by the service)."""
     return [int(v) if v.isdecimal() and v.isascii() else v for v in values if v]
-
-
-def _all_users(conn) -> list[dict]:
-    """Every user's id, email, name and state, for the team members' checkboxes."""
-    u = st.user
-    query = sa.select(u.c.id, u.c.email, u.c.name, u.c.active).order_by(u.c.name, u.c.id)
-    return [dict(row) for row in conn.execute(query).mappings()]
 
 
 def _save(s, call, conflict_field: str, conflict_text: str) -> dict | None:
@@ -145,7 +137,7 @@ def user_edit(user_id: int):
 @builder.get("/teams")
 def team_list():
     with admin_session() as s:
-        users = {u["id"]: u for u in _all_users(s.conn)}
+        users = {u["id"]: u for u in everyone(s.conn)}
         return render_template("admin/teams.html", teams=list_teams(s.conn), users=users)
 
 
@@ -155,7 +147,7 @@ def _team_page(s, team: dict, errors: dict, team_id: int | None):
         team=team,
         team_id=team_id,
         errors=errors,
-        users=_all_users(s.conn),
+        users=everyone(s.conn),
     )
     return page, 422 if errors else 200
 

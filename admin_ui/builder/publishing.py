@@ -11,7 +11,6 @@ import dataclasses
 import json
 from typing import Any
 
-import sqlalchemy as sa
 from flask import g, request
 
 from plinth.auth.actor import Actor
@@ -19,7 +18,7 @@ from plinth.errors import Conflict, DestructiveChange, MetadataInvalid
 from plinth.extension import current_tenant
 from plinth.json_input import loads
 from plinth.metadata.publisher import Publisher, Put, Remove
-from plinth.runtime import system_tables as st
+from plinth.metadata.store import changes_between
 
 Operation = Put | Remove
 MESSAGE_LIMIT = 500
@@ -75,10 +74,7 @@ def _unchanged_since(base: int, operations: list[Operation]):
     targets = {(op.kind, op.name) for op in operations}
 
     def check(conn, revision_id: int | None) -> None:
-        query = sa.select(st.revision.c.id, st.revision.c.changes).where(st.revision.c.id > base)
-        if revision_id is not None:
-            query = query.where(st.revision.c.id < revision_id)
-        for other, changes in conn.execute(query):
+        for other, changes in changes_between(conn, base, revision_id):
             for change in changes:
                 if (change["kind"], change["name"]) in targets:
                     raise Conflict(

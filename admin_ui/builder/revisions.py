@@ -20,7 +20,7 @@ from plinth.errors import NotFound
 from plinth.metadata.documents import read_document
 from plinth.metadata.kinds import KINDS
 from plinth.metadata.publisher import Put, Remove
-from plinth.metadata.store import get_revision, list_revisions, load_documents
+from plinth.metadata.store import get_revision, load_documents, revisions_page
 from plinth.packs.exporter import UNPACKAGED, export_pack
 from plinth.packs.installer import installed_packs
 
@@ -33,8 +33,7 @@ PACK_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 def revision_list():
     before = request.args.get("before", type=int)
     with admin_session() as s:
-        recent = list_revisions(s.conn, PAGE_SIZE, before)
-    older = recent[-1]["id"] if len(recent) == PAGE_SIZE else None
+        recent, older = revisions_page(s.conn, PAGE_SIZE, before)
     return render_template("admin/revisions.html", recent=recent, before=before, older=older)
 
 

@@ -13,17 +13,17 @@ from flask_babel import gettext as _
 from admin_ui.i18n import LANGUAGES, SESSION_KEY
 from admin_ui.pages import pages
 from admin_ui.pages.context import page_session
-from plinth.api.auth import (
+from plinth.auth.browser_sessions import Lifetimes, list_sessions
+from plinth.auth.login import verify_login
+from plinth.auth.people import update_profile
+from plinth.auth.web_session import (
     LOGIN_KEY,
+    client_address,
     csrf_matches,
     csrf_token,
     end_browser_session,
     start_browser_session,
 )
-from plinth.api.responses import client_address
-from plinth.auth.browser_sessions import Lifetimes, list_sessions
-from plinth.auth.login import verify_login
-from plinth.auth.people import update_profile
 from plinth.errors import NotAuthenticated, TooManyRequests, ValidationError
 from plinth.extension import current_tenant
 from plinth.runtime.audit import audit

@@ -9,7 +9,8 @@ from admin_ui.forms import editable_fields, values_from_form
 from admin_ui.layouts import form_layout
 from admin_ui.pages import pages
 from admin_ui.pages.context import page_session
-from admin_ui.values import expand_names, search_users, user_names
+from admin_ui.values import expand_names
+from plinth.auth.directory import search_users, user_names
 from plinth.errors import PermissionDenied, StaleVersion, ValidationError
 from plinth.runtime.query import Filter, ListQuery
 from plinth.workflow import sla_tracking, timeline

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, render_template
+from flask import jsonify, render_template
 
-from plinth.api.auth import api_session
+from plinth.api.endpoints import Endpoint, add_endpoints
+from plinth.api.fixed_endpoints import ENDPOINTS as FIXED
 from plinth.api.openapi.document import openapi_document
+from plinth.auth.web_session import request_session
 
 
-def register(api: Blueprint) -> None:
-    api.add_url_rule("/openapi.json", view_func=openapi_json, methods=["GET"])
-    api.add_url_rule("/docs", view_func=reference, methods=["GET"])
+def register(api) -> None:
+    add_endpoints(api, ENDPOINTS)
 
 
 def _document():
-    with api_session(anonymous=True) as s:
-        return openapi_document(s, authenticated=s.actor.id is not None)
+    with request_session(anonymous=True) as s:
+        return openapi_document(s, s.actor.id is not None, DOCUMENTED)
 
 
 def openapi_json():
@@ -44,3 +45,11 @@ def reference():
         groups={tag: ops for tag, ops in groups.items() if ops},
         schemas=document["components"]["schemas"],
     )
+
+
+ENDPOINTS = (
+    Endpoint("/openapi.json", "GET", openapi_json, "This document", "system",
+             reply={"type": "object"}, public=True),
+    Endpoint("/docs", "GET", reference, documented=False),  # an HTML page of the document
+)  # fmt: skip
+DOCUMENTED = (*FIXED, *ENDPOINTS)

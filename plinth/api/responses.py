@@ -62,8 +62,3 @@ def bool_arg(name: str) -> bool:
     if raw not in ("true", "false", "1", "0"):
         raise QueryInvalid({name: ["must be true or false"]})
     return raw in ("true", "1")
-
-
-def client_address() -> str:
-    """The requesting client's address (as the proxy set-up reports it), for rate limits."""
-    return (request.remote_addr or "")[:64]

@@ -4,75 +4,63 @@ from __future__ import annotations
 
 import datetime as dt
 
-import sqlalchemy as sa
-from flask import Blueprint, g, jsonify
+from flask import g
 
-from plinth.api.auth import api_session, csrf_token, end_browser_session, start_browser_session
-from plinth.api.jsonio import json_body, optional_body
-from plinth.api.responses import client_address, id_arg, listing
+from plinth.api.contract import answer, listed, load_body, load_query
+from plinth.api.endpoints import Endpoint, add_endpoints
+from plinth.api.openapi.parts import listing_of
 from plinth.auth.browser_sessions import Lifetimes
 from plinth.auth.browser_sessions import list_sessions as browser_sessions
 from plinth.auth.login import verify_login
 from plinth.auth.people import describe_user
+from plinth.auth.schemas import (
+    BrowserSession,
+    Credentials,
+    CsrfToken,
+    LoggedIn,
+    Logout,
+    Token,
+    TokenInfo,
+    TokenRequest,
+)
 from plinth.auth.tokens import create_token, revoke_token
-from plinth.errors import NotFound, ValidationError
+from plinth.auth.tokens import list_tokens as tokens_of
+from plinth.auth.web_session import (
+    client_address,
+    csrf_token,
+    end_browser_session,
+    request_session,
+    start_browser_session,
+)
+from plinth.errors import NotFound
 from plinth.extension import current_tenant
-from plinth.runtime import system_tables as st
 from plinth.runtime.audit import audit
-
-MAX_TOKEN_DAYS = 3650
-
-
-def register(api: Blueprint) -> None:
-    api.add_url_rule("/auth/token", view_func=issue_token, methods=["POST"])
-    api.add_url_rule("/auth/token", view_func=revoke_current, methods=["DELETE"])
-    api.add_url_rule("/auth/tokens", view_func=list_tokens, methods=["GET"])
-    api.add_url_rule("/auth/tokens/<id:token_id>", view_func=revoke_one, methods=["DELETE"])
-    api.add_url_rule("/auth/login", view_func=login, methods=["POST"])
-    api.add_url_rule("/auth/logout", view_func=logout, methods=["POST"])
-    api.add_url_rule("/auth/csrf", view_func=csrf, methods=["GET"])
-    api.add_url_rule("/auth/sessions", view_func=list_sessions, methods=["GET"])
+from plinth.schemas import Query, QueryId
 
 
-def _credentials(body: dict) -> tuple[str, str]:
-    email, password = body.get("email"), body.get("password")
-    errors = {}
-    if not isinstance(email, str) or not email.strip():
-        errors["email"] = ["is required"]
-    if not isinstance(password, str) or not password:
-        errors["password"] = ["is required"]
-    if errors:
-        raise ValidationError(errors)
-    return email, password
+class TokenQuery(Query):
+    user_id = QueryId(metadata={"description": "another user's tokens (administrators)"})
+
+
+def register(api) -> None:
+    add_endpoints(api, ENDPOINTS)
 
 
 def issue_token():
     """Exchange email and password for an API token (shown once)."""
-    body = json_body()
-    unknown = sorted(set(body) - {"email", "password", "name", "expires_in_days"})
-    if unknown:
-        raise ValidationError({k: ["unknown field"] for k in unknown})
-    email, password = _credentials(body)
-    days = body.get("expires_in_days")
-    if days is not None and (
-        not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= MAX_TOKEN_DAYS
-    ):
-        raise ValidationError.single("expires_in_days", f"must be from 1 to {MAX_TOKEN_DAYS}")
-    name = body.get("name", "api")
-    if not isinstance(name, str) or len(name) > 100:
-        raise ValidationError.single("name", "must be text of at most 100 characters")
+    body = load_body(TokenRequest)
     tenant = current_tenant()
-    user = verify_login(tenant.database, email, password, client_address())
+    user = verify_login(tenant.database, body["email"], body["password"], client_address())
+    days = body.get("expires_in_days")
     expires = dt.datetime.now(dt.UTC) + dt.timedelta(days=days) if days else None
     with tenant.database.transaction(write=True) as conn:
-        token, row = create_token(conn, user["id"], name, expires)
+        token, row = create_token(conn, user["id"], body.get("name", "api"), expires)
         audit(conn, None, "token.create", user["email"], {"token_id": row["id"]}, client_address())
-    body = {"token": token, "id": row["id"], "name": row["name"], "expires_at": row["expires_at"]}
-    return jsonify(body), 201
+    return answer(Token, {**row, "token": token}, 201)
 
 
 def revoke_current():
-    with api_session() as s:
+    with request_session() as s:
         token_id = getattr(g, "token_id", None)
         if token_id is None:
             raise NotFound("this request was not made with a token")
@@ -82,28 +70,15 @@ def revoke_current():
 
 
 def list_tokens():
-    with api_session() as s:
-        t = st.api_token
-        query = sa.select(
-            t.c.id,
-            t.c.user_id,
-            t.c.name,
-            t.c.prefix,
-            t.c.created_at,
-            t.c.expires_at,
-            t.c.last_used_at,
-            t.c.revoked_at,
-        ).order_by(t.c.id)
-        user_id = id_arg("user_id")
-        if s.actor.is_admin and user_id:
-            query = query.where(t.c.user_id == user_id)
-        else:
-            query = query.where(t.c.user_id == s.actor.id)
-        return listing([dict(r) for r in s.conn.execute(query).mappings()])
+    with request_session() as s:
+        user_id = load_query(TokenQuery).get("user_id")
+        return listed(
+            TokenInfo, tokens_of(s.conn, user_id if s.actor.is_admin and user_id else s.actor.id)
+        )
 
 
 def revoke_one(token_id: int):
-    with api_session() as s:
+    with request_session() as s:
         revoke_token(s.conn, token_id, None if s.actor.is_admin else s.actor.id)
         audit(s.conn, s.actor, "token.revoke", str(token_id))
     return "", 204
@@ -111,23 +86,20 @@ def revoke_one(token_id: int):
 
 def login():
     """Start a browser session (cookie); returns the CSRF token unsafe requests must send."""
-    email, password = _credentials(json_body())
+    body = load_body(Credentials)
     tenant = current_tenant()
-    user = verify_login(tenant.database, email, password, client_address())
+    user = verify_login(tenant.database, body["email"], body["password"], client_address())
     token = start_browser_session(user)
     with tenant.database.transaction() as conn:
         profile = describe_user(conn, user["id"], full=True)
-    return jsonify({"user": profile, "csrf_token": token})
+    return answer(LoggedIn, {"user": profile, "csrf_token": token})
 
 
 def logout():
     """End this browser session on the server (``{"everywhere": true}``: every session of
     the user, on every device)."""
-    body = optional_body(("everywhere",))
-    everywhere = body.get("everywhere", False)
-    if not isinstance(everywhere, bool):
-        raise ValidationError.single("everywhere", "must be true or false")
-    with api_session() as s:
+    everywhere = load_body(Logout, required=False).get("everywhere", False)
+    with request_session() as s:
         end_browser_session(s.conn, everywhere, s.actor)
         audit(s.conn, s.actor, "auth.logout", s.actor.label, {"everywhere": everywhere})
     return "", 204
@@ -135,14 +107,38 @@ def logout():
 
 def list_sessions():
     """The caller's live browser sessions (where and when they were last used)."""
-    with api_session() as s:
+    with request_session() as s:
         if s.actor.id is None:
-            return listing([])
+            return listed(BrowserSession, [])
         now = dt.datetime.now(dt.UTC)
         lifetimes = Lifetimes.from_config(current_tenant().config)
-        return listing(browser_sessions(s.conn, s.actor.id, lifetimes, now))
+        return listed(BrowserSession, browser_sessions(s.conn, s.actor.id, lifetimes, now))
 
 
 def csrf():
-    with api_session():
-        return jsonify({"csrf_token": csrf_token()})
+    with request_session():
+        return answer(CsrfToken, {"csrf_token": csrf_token()})
+
+
+TAG = "auth"
+ENDPOINTS = (
+    Endpoint("/auth/token", "POST", issue_token,
+             "Exchange email and password for an API token (shown once)", TAG,
+             body=TokenRequest, reply=Token, status=201, public=True),
+    Endpoint("/auth/token", "DELETE", revoke_current, "Revoke the token used for this request",
+             TAG),
+    Endpoint("/auth/tokens", "GET", list_tokens, "Your API tokens (admins: ?user_id=)", TAG,
+             query=TokenQuery, reply=listing_of(TokenInfo, paged=False)),
+    Endpoint("/auth/tokens/<id:token_id>", "DELETE", revoke_one, "Revoke a token", TAG),
+    Endpoint("/auth/login", "POST", login,
+             "Start a browser session (cookie); answers the CSRF token", TAG,
+             body=Credentials, reply=LoggedIn, public=True),
+    Endpoint("/auth/logout", "POST", logout,
+             "End the browser session on the server (everywhere: every session of yours)", TAG,
+             body=Logout, body_required=False),
+    Endpoint("/auth/csrf", "GET", csrf, "The CSRF token of this browser session", TAG,
+             reply=CsrfToken),
+    Endpoint("/auth/sessions", "GET", list_sessions,
+             "Your live browser sessions: address, browser, login and last use", TAG,
+             reply=listing_of(BrowserSession, paged=False)),
+)  # fmt: skip

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Response, current_app, request
 
-from plinth.api.auth import api_session
+from plinth.api.answers import FileInfo
+from plinth.api.contract import answer
+from plinth.api.endpoints import Endpoint, add_endpoints
 from plinth.api.jsonio import BadRequest
+from plinth.auth.web_session import request_session
 from plinth.errors import NotFound, ValidationError
 from plinth.runtime.file_access import may_read_file
 from plinth.runtime.file_types import check_upload
@@ -15,9 +18,8 @@ from plinth.runtime.file_types import check_upload
 INLINE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf"})
 
 
-def register(api: Blueprint) -> None:
-    api.add_url_rule("/files", view_func=upload, methods=["POST"])
-    api.add_url_rule("/files/<file_id>", view_func=download, methods=["GET"])
+def register(api) -> None:
+    add_endpoints(api, ENDPOINTS)
 
 
 def _describe(row: dict) -> dict:
@@ -34,7 +36,7 @@ def _describe(row: dict) -> dict:
 
 def upload():
     """multipart/form-data with a ``file`` part, or the raw bytes with ?filename=."""
-    with api_session() as s:
+    with request_session() as s:
         if request.mimetype == "multipart/form-data":
             part = request.files.get("file")
             if part is None:
@@ -53,7 +55,7 @@ def upload():
         )
         if row["size"] == 0:
             raise ValidationError.single("file", "is empty")
-        return jsonify(_describe(row)), 201, {"Location": f"/api/v1/files/{row['id']}"}
+        return answer(FileInfo, _describe(row), 201, {"Location": f"/api/v1/files/{row['id']}"})
 
 
 class _Rejoined:
@@ -70,7 +72,7 @@ class _Rejoined:
 
 
 def download(file_id: str):
-    with api_session() as s:
+    with request_session() as s:
         try:
             row = s.tenant.files.get(s.conn, file_id)
         except NotFound:
@@ -97,3 +99,18 @@ def download(file_id: str):
                 yield chunk
 
     return Response(stream(), mimetype=row["content_type"], headers=headers)
+
+
+UPLOAD = {
+    "multipart/form-data": {
+        "schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}
+    }
+}
+DOWNLOAD = {"*/*": {"schema": {"type": "string", "format": "binary"}}}
+ENDPOINTS = (
+    Endpoint("/files", "POST", upload,
+             "Upload a file (multipart part `file`, or raw bytes with ?filename=)", "files",
+             body_content=UPLOAD, reply=FileInfo, status=201),
+    Endpoint("/files/<file_id>", "GET", download, "Download a file", "files",
+             reply_content=DOWNLOAD),
+)  # fmt: skip

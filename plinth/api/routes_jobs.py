@@ -2,101 +2,106 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from flask import Blueprint, jsonify, request
-
-from plinth.api.auth import api_session, require_admin
-from plinth.api.jsonio import BadRequest
-from plinth.api.responses import bool_arg, int_arg, listing
-from plinth.errors import Conflict, NotFound
+from plinth.api.answers import Marked
+from plinth.api.contract import answer, listed, load_query
+from plinth.api.endpoints import Endpoint, add_endpoints
+from plinth.api.openapi.parts import listing_of
+from plinth.api.queries import page_query
+from plinth.auth.web_session import request_session, require_admin
+from plinth.errors import Conflict
 from plinth.jobs import outbox
-from plinth.rules.notifications import inbox, mark_read
-from plinth.runtime import system_tables as st
+from plinth.jobs.listing import Job, WebhookDelivery, deliveries_page, get_job, jobs_page
+from plinth.rules.notifications import Notification, inbox, mark_read
+from plinth.schemas import Choice, QueryFlag, QueryText
+
+InboxQuery = page_query(50, 200, unread=QueryFlag(metadata={"description": "only unread ones"}))
+JobQuery = page_query(
+    50,
+    500,
+    status=Choice(outbox.STATUSES, metadata={"description": "failed: those that gave up"}),
+    name=QueryText(),
+)
+DeliveryQuery = page_query(50, 500, job_key=QueryText(), automation=QueryText())
 
 
-def register(api: Blueprint) -> None:
-    api.add_url_rule("/notifications", view_func=notifications, methods=["GET"])
-    api.add_url_rule(
-        "/notifications/<id:notification_id>/read", view_func=read_one, methods=["POST"]
-    )
-    api.add_url_rule("/notifications/read_all", view_func=read_all, methods=["POST"])
-    api.add_url_rule("/jobs", view_func=jobs, methods=["GET"])
-    api.add_url_rule("/jobs/<id:job_id>", view_func=job, methods=["GET"])
-    api.add_url_rule("/jobs/<id:job_id>/retry", view_func=retry_job, methods=["POST"])
-    api.add_url_rule("/webhooks/deliveries", view_func=deliveries, methods=["GET"])
+def register(api) -> None:
+    add_endpoints(api, ENDPOINTS)
 
 
 def notifications():
-    with api_session() as s:
+    with request_session() as s:
+        args = load_query(InboxQuery)
         rows, next_cursor, unread = inbox(
-            s.conn,
-            s.actor.id,
-            bool_arg("unread"),
-            int_arg("limit", 50, high=200),
-            int_arg("cursor", None, high=2**62),
+            s.conn, s.actor.id, args.get("unread", False), args["limit"], args.get("cursor")
         )
-        return listing(rows, next_cursor, unread=unread)
+        return listed(Notification, rows, next_cursor, unread=unread)
 
 
 def read_one(notification_id: int):
-    with api_session() as s:
+    with request_session() as s:
         mark_read(s.conn, s.actor.id, notification_id, s.tenant.clock())
     return "", 204
 
 
 def read_all():
-    with api_session() as s:
+    with request_session() as s:
         count = mark_read(s.conn, s.actor.id, None, s.tenant.clock())
-    return jsonify({"marked": count})
+    return answer(Marked, {"marked": count})
 
 
 def jobs():
-    with api_session() as s:
+    with request_session() as s:
         require_admin(s)
-        status = request.args.get("status")
-        if status and status not in outbox.STATUSES:
-            raise BadRequest(f"status must be one of {', '.join(outbox.STATUSES)}")
-        return _newest_first(s.conn, st.job, ("status", "name"))
+        args = load_query(JobQuery)
+        page = jobs_page(
+            s.conn, args["limit"], args.get("cursor"), args.get("status"), args.get("name")
+        )
+        return listed(Job, *page)
 
 
 def job(job_id: int):
-    with api_session() as s:
+    with request_session() as s:
         require_admin(s)
-        row = s.conn.execute(sa.select(st.job).where(st.job.c.id == job_id)).mappings().first()
-        if row is None:
-            raise NotFound(f"no job {job_id}")
-        return jsonify(dict(row))
+        return answer(Job, get_job(s.conn, job_id))
 
 
 def retry_job(job_id: int):
     """Run a failed job again (one more attempt)."""
-    with api_session() as s:
+    with request_session() as s:
         require_admin(s)
         row = outbox.requeue(s.conn, job_id, s.tenant.clock())
         if row is None:
             raise Conflict(f"job {job_id} does not exist or has not failed")
         key = row["key"]
         s.on_commit(lambda: s.tenant.jobs.dispatcher.push([key]))
-    return jsonify(row), 202
+    return answer(Job, row, 202)
 
 
 def deliveries():
-    with api_session() as s:
+    with request_session() as s:
         require_admin(s)
-        return _newest_first(s.conn, st.webhook_delivery, ("job_key", "automation"))
+        args = load_query(DeliveryQuery)
+        page = deliveries_page(
+            s.conn, args["limit"], args.get("cursor"), args.get("job_key"), args.get("automation")
+        )
+        return listed(WebhookDelivery, *page)
 
 
-def _newest_first(conn, table: sa.Table, filter_args: tuple[str, ...]):
-    """A page of ``table`` rows, newest first, filtered by equality on ``filter_args``."""
-    limit = int_arg("limit", 50, high=500)
-    query = sa.select(table).order_by(table.c.id.desc()).limit(limit + 1)
-    for arg in filter_args:
-        if request.args.get(arg):
-            query = query.where(table.c[arg] == request.args[arg])
-    before = int_arg("cursor", None, high=2**62)
-    if before is not None:
-        query = query.where(table.c.id < before)
-    rows = [dict(r) for r in conn.execute(query).mappings()]
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return listing(rows, str(rows[-1]["id"]) if more and rows else None)
+ENDPOINTS = (
+    Endpoint("/notifications", "GET", notifications,
+             "Your in-app notifications, newest first, with the unread count", "users",
+             query=InboxQuery, reply=listing_of(Notification, unread={"type": "integer"})),
+    Endpoint("/notifications/<id:notification_id>/read", "POST", read_one,
+             "Mark one notification read", "users"),
+    Endpoint("/notifications/read_all", "POST", read_all, "Mark all your notifications read",
+             "users", reply=Marked),
+    Endpoint("/jobs", "GET", jobs,
+             "Background jobs (admin); status=failed lists those that gave up", "system",
+             query=JobQuery, reply=listing_of(Job)),
+    Endpoint("/jobs/<id:job_id>", "GET", job, "One job (admin)", "system", reply=Job),
+    Endpoint("/jobs/<id:job_id>/retry", "POST", retry_job, "Run a failed job again (admin)",
+             "system", reply=Job, status=202),
+    Endpoint("/webhooks/deliveries", "GET", deliveries,
+             "Webhook delivery log, newest first (admin)", "system",
+             query=DeliveryQuery, reply=listing_of(WebhookDelivery)),
+)  # fmt: skip

@@ -7,30 +7,39 @@ answers; a destructive change answers 409 with what would be lost unless the req
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+from flask import jsonify
 
-from plinth.api.auth import api_session, require_admin
+from plinth.api.contract import answer, listed, load_query
+from plinth.api.endpoints import Endpoint, add_endpoints
 from plinth.api.jsonio import json_body
-from plinth.api.responses import bool_arg, int_arg, listing
+from plinth.api.openapi.parts import listing_of
+from plinth.api.queries import page_query
+from plinth.api.responses import listing
+from plinth.auth.web_session import request_session, require_admin
 from plinth.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from plinth.extension import current_tenant
 from plinth.metadata import store
 from plinth.metadata.kinds import KINDS
 from plinth.metadata.publisher import Publisher, Put, Remove
+from plinth.metadata.store import Revision, RevisionSummary
 from plinth.metadata.visibility import visible_documents
 from plinth.runtime.session import Session
+from plinth.schemas import Query, QueryFlag, QueryText
 
 READABLE_BY_USERS = frozenset({"objects", "layouts"})
+RevisionQuery = page_query(50, 500)
 
 
-def register(api: Blueprint) -> None:
-    api.add_url_rule("/metadata/revisions", view_func=revisions, methods=["GET"])
-    api.add_url_rule("/metadata/revisions/<id:revision_id>", view_func=revision, methods=["GET"])
-    api.add_url_rule("/metadata/<kind>", view_func=list_documents, methods=["GET"])
-    api.add_url_rule("/metadata/<kind>", view_func=create_document, methods=["POST"])
-    api.add_url_rule("/metadata/<kind>/<name>", view_func=get_document, methods=["GET"])
-    api.add_url_rule("/metadata/<kind>/<name>", view_func=put_document, methods=["PUT"])
-    api.add_url_rule("/metadata/<kind>/<name>", view_func=delete_document, methods=["DELETE"])
+class PublishQuery(Query):
+    confirm_destructive = QueryFlag(metadata={"description": "allow changes that archive data"})
+    dry_run = QueryFlag(metadata={"description": "show the plan without changing anything"})
+    message = QueryText(
+        metadata={"maxLength": 500, "description": "the revision's message (500 characters)"}
+    )
+
+
+def register(api) -> None:
+    add_endpoints(api, ENDPOINTS)
 
 
 def _kind(kind: str) -> str:
@@ -49,14 +58,14 @@ def _documents(s: Session, kind: str) -> dict:
 
 def list_documents(kind: str):
     kind = _kind(kind)
-    with api_session() as s:
+    with request_session() as s:
         documents = _documents(s, kind)
         return listing([documents[name] for name in sorted(documents)])
 
 
 def get_document(kind: str, name: str):
     kind = _kind(kind)
-    with api_session() as s:
+    with request_session() as s:
         document = _documents(s, kind).get(name)
         if document is None:
             raise NotFound(f"no {kind} named {name!r}")
@@ -70,12 +79,13 @@ def get_document(kind: str, name: str):
 def _publish(actor, operations, status: int, location: str | None = None):
     """Publish in the publisher's own locked transaction, after the request's has ended:
     DDL must never wait for locks held by the very request that asked for it."""
+    args = load_query(PublishQuery)
     result = Publisher(current_tenant()).publish(
         operations,
         actor,
-        message=request.args.get("message", "")[:500],
-        confirm_destructive=bool_arg("confirm_destructive"),
-        dry_run=bool_arg("dry_run"),
+        message=args.get("message", "")[:500],
+        confirm_destructive=args.get("confirm_destructive", False),
+        dry_run=args.get("dry_run", False),
     )
     if result.dry_run:
         return jsonify(result.as_dict()), 200
@@ -91,7 +101,7 @@ def _publish(actor, operations, status: int, location: str | None = None):
 
 def create_document(kind: str):
     kind = _kind(kind)
-    with api_session(write=False) as s:
+    with request_session(write=False) as s:
         require_admin(s)
         body = json_body()
         name = body.get("name")
@@ -103,7 +113,7 @@ def create_document(kind: str):
 
 def put_document(kind: str, name: str):
     kind = _kind(kind)
-    with api_session(write=False) as s:
+    with request_session(write=False) as s:
         require_admin(s)
         body = json_body()
         body.setdefault("name", name)
@@ -117,7 +127,7 @@ def put_document(kind: str, name: str):
 
 def delete_document(kind: str, name: str):
     kind = _kind(kind)
-    with api_session(write=False) as s:
+    with request_session(write=False) as s:
         require_admin(s)
         if name not in s.compiled.docs(kind):
             raise NotFound(f"no {kind} named {name!r}")
@@ -126,17 +136,40 @@ def delete_document(kind: str, name: str):
 
 
 def revisions():
-    with api_session() as s:
+    with request_session() as s:
         require_admin(s)
-        limit = int_arg("limit", 50, high=500)
-        before = int_arg("cursor", None, high=2**62)
-        rows = store.list_revisions(s.conn, limit + 1, before)
-        more = len(rows) > limit
-        rows = rows[:limit]
-        return listing(rows, str(rows[-1]["id"]) if more and rows else None)
+        args = load_query(RevisionQuery)
+        return listed(
+            RevisionSummary, *store.revisions_page(s.conn, args["limit"], args.get("cursor"))
+        )
 
 
 def revision(revision_id: int):
-    with api_session() as s:
+    with request_session() as s:
         require_admin(s)
-        return jsonify(store.get_revision(s.conn, revision_id))
+        return answer(Revision, store.get_revision(s.conn, revision_id))
+
+
+TAG = "metadata"
+DOCUMENT = {"type": "object", "description": "A metadata document of the kind"}
+KIND = {"kind": {"type": "string", "enum": list(KINDS)}}
+NAMED = {**KIND, "name": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,62}$"}}
+CREATED = {"201": {"description": "Created", "content": {"application/json": {"schema": DOCUMENT}}}}
+ENDPOINTS = (
+    Endpoint("/metadata/revisions", "GET", revisions, "Metadata revisions, newest first (admin)",
+             TAG, query=RevisionQuery, reply=listing_of(RevisionSummary)),
+    Endpoint("/metadata/revisions/<id:revision_id>", "GET", revision,
+             "One revision with the diff of each change (admin)", TAG, reply=Revision),
+    Endpoint("/metadata/<kind>", "GET", list_documents, "Documents of a kind", TAG,
+             reply=listing_of(DOCUMENT, paged=False), params=KIND),
+    Endpoint("/metadata/<kind>", "POST", create_document,
+             "Create a document (admin); objects sync the schema first", TAG,
+             query=PublishQuery, body=DOCUMENT, reply=DOCUMENT, status=201, params=KIND),
+    Endpoint("/metadata/<kind>/<name>", "GET", get_document, "One document", TAG,
+             reply=DOCUMENT, params=NAMED),
+    Endpoint("/metadata/<kind>/<name>", "PUT", put_document,
+             "Create or replace a document (admin)", TAG,
+             query=PublishQuery, body=DOCUMENT, reply=DOCUMENT, params=NAMED, responses=CREATED),
+    Endpoint("/metadata/<kind>/<name>", "DELETE", delete_document, "Delete a document (admin)",
+             TAG, query=PublishQuery, params=NAMED),
+)  # fmt: skip

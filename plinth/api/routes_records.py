@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
-from plinth.api.auth import api_session
 from plinth.api.jsonio import QueryInvalid, json_body
 from plinth.api.record_responses import etag, expected_version, with_etag
 from plinth.api.responses import int_arg, listing
+from plinth.auth.web_session import request_session
 from plinth.errors import ValidationError
 from plinth.runtime.bulk import bulk_write
 from plinth.runtime.query import parse_list_args
+from plinth.services.id_paging import page_of
 from plinth.workflow.definitions import workflow_for
 from plinth.workflow.transitions import available_on
 
@@ -41,7 +42,7 @@ def _csv_arg(name: str) -> list[str] | None:
 
 
 def list_records(object_name: str):
-    with api_session() as s:
+    with request_session() as s:
         s.compiled.object(object_name)  # 404 for an unknown object before parsing filters
         try:
             query = parse_list_args(_list_args())
@@ -52,7 +53,7 @@ def list_records(object_name: str):
 
 
 def create_record(object_name: str):
-    with api_session() as s:
+    with request_session() as s:
         s.compiled.object(object_name)
         record = s.records.create(object_name, json_body())
         response = with_etag(record, 201)
@@ -64,7 +65,7 @@ def get_record(object_name: str, record_id: str):
     unknown = sorted(set(request.args) - {"fields", "expand"})
     if unknown:
         raise QueryInvalid({k: ["unknown query parameter"] for k in unknown})
-    with api_session() as s:
+    with request_session() as s:
         fields = _csv_arg("fields")
         if fields is not None and "version" not in fields:
             fields.append("version")
@@ -80,7 +81,7 @@ def get_record(object_name: str, record_id: str):
 
 
 def patch_record(object_name: str, record_id: str):
-    with api_session() as s:
+    with request_session() as s:
         s.compiled.object(object_name)
         expected = expected_version()
         record = s.records.update(object_name, record_id, json_body(), expected)
@@ -88,23 +89,21 @@ def patch_record(object_name: str, record_id: str):
 
 
 def delete_record(object_name: str, record_id: str):
-    with api_session() as s:
+    with request_session() as s:
         s.records.delete(object_name, record_id, expected_version())
     return "", 204
 
 
 def history(object_name: str, record_id: str):
-    with api_session() as s:
+    with request_session() as s:
         limit = int_arg("limit", 100)
         before = int_arg("cursor", None, high=2**62)
         entries = s.records.history(object_name, record_id, limit + 1, before)
-        more = len(entries) > limit
-        entries = entries[:limit]
-        return listing(entries, str(entries[-1]["id"]) if more and entries else None)
+        return listing(*page_of(entries, limit))
 
 
 def bulk(object_name: str):
-    with api_session() as s:
+    with request_session() as s:
         s.compiled.object(object_name)
         outcomes, ok = bulk_write(s, object_name, json_body())
         results = [o.as_dict() for o in outcomes]

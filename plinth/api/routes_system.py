@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from flask import Blueprint, jsonify, request
-
-from plinth.api.auth import api_session, require_admin
+from plinth.api.answers import Health
+from plinth.api.contract import answer, listed, load_query
+from plinth.api.endpoints import Endpoint, add_endpoints
 from plinth.api.jsonio import json_body
-from plinth.api.responses import int_arg, listing
+from plinth.api.openapi.parts import listing_of
+from plinth.api.queries import page_query
 from plinth.auth.people import describe_user, update_profile
+from plinth.auth.schemas import ProfileInput, User
+from plinth.auth.web_session import request_session, require_admin
 from plinth.extension import current_tenant
-from plinth.runtime import system_tables as st
+from plinth.schemas import QueryText
+from plinth.services.audit_log import AuditEntry, audit_page
+
+AuditQuery = page_query(100, 1000, event=QueryText(metadata={"example": "auth.login"}))
 
 
-def register(api: Blueprint) -> None:
-    api.add_url_rule("/health", view_func=health, methods=["GET"])
-    api.add_url_rule("/me", view_func=me, methods=["GET"])
-    api.add_url_rule("/me", view_func=update_me, methods=["PATCH"], endpoint="update_me")
-    api.add_url_rule("/audit", view_func=audit_log, methods=["GET"])
+def register(api) -> None:
+    add_endpoints(api, ENDPOINTS)
 
 
 def health():
@@ -26,33 +28,39 @@ def health():
     queue = "redis" if tenant.config["REDIS_URL"] else "inline"
     status = 200 if database == "ok" else 503
     body = {"status": "ok" if status == 200 else "degraded", "database": database, "queue": queue}
-    return jsonify(body), status
+    return answer(Health, body, status)
 
 
 def me():
-    with api_session() as s:
-        return jsonify(describe_user(s.conn, s.actor.id, full=True))
+    with request_session() as s:
+        return answer(User, describe_user(s.conn, s.actor.id, full=True))
 
 
 def update_me():
-    with api_session() as s:
-        body = json_body()
-        update_profile(s.conn, s.actor, body)
-        return jsonify(describe_user(s.conn, s.actor.id, full=True))
+    with request_session() as s:
+        update_profile(s.conn, s.actor, json_body())
+        return answer(User, describe_user(s.conn, s.actor.id, full=True))
 
 
 def audit_log():
-    with api_session() as s:
+    with request_session() as s:
         require_admin(s)
-        limit = int_arg("limit", 100)
-        before = int_arg("cursor", None, high=2**62)
-        a = st.audit
-        query = sa.select(a).order_by(a.c.id.desc()).limit(limit + 1)
-        if before is not None:
-            query = query.where(a.c.id < before)
-        if request.args.get("event"):
-            query = query.where(a.c.event == request.args["event"])
-        rows = [dict(r) for r in s.conn.execute(query).mappings()]
-        more = len(rows) > limit
-        rows = rows[:limit]
-        return listing(rows, str(rows[-1]["id"]) if more else None)
+        args = load_query(AuditQuery)
+        page = audit_page(s.conn, args["limit"], args.get("cursor"), args.get("event"))
+        return listed(AuditEntry, *page)
+
+
+DEGRADED = {
+    "description": "The database is unavailable",
+    "content": {"application/json": {"schema": Health}},
+}
+ENDPOINTS = (
+    Endpoint("/health", "GET", health, "Database and queue state", "system", reply=Health,
+             public=True, responses={"503": DEGRADED}),
+    Endpoint("/me", "GET", me, "Who you are", "users", reply=User),
+    Endpoint("/me", "PATCH", update_me, "Change your name, locale, time zone or password",
+             "users", body=ProfileInput, reply=User),
+    Endpoint("/audit", "GET", audit_log,
+             "Audit log: authentication events and metadata changes (admin)", "system",
+             query=AuditQuery, reply=listing_of(AuditEntry)),
+)  # fmt: skip

@@ -2,47 +2,66 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
-from flask import Blueprint, request
-
-from plinth.api.auth import api_session
-from plinth.api.jsonio import BadRequest, QueryInvalid, optional_body
+from plinth.api.contract import answer, listed, load_body, load_query
+from plinth.api.endpoints import Endpoint, add_endpoints
+from plinth.api.openapi.parts import listing_of
+from plinth.api.queries import page_query
 from plinth.api.record_responses import expected_version, with_etag
-from plinth.api.responses import int_arg, listing
-from plinth.errors import ValidationError
-from plinth.runtime import system_tables as st
+from plinth.auth.web_session import request_session
+from plinth.schemas import Query, QueryInstant, QueryInt, QueryText
 from plinth.workflow import approvals, sla_tracking, timeline
-from plinth.workflow.sla_clocks import public
+from plinth.workflow.schemas import (
+    Approval,
+    Decision,
+    FireRequest,
+    SlaBreach,
+    SlaClock,
+    TimelineEntry,
+    TransitionOption,
+)
 from plinth.workflow.transitions import available_on, fire, require_workflow
 
 RECORD = "/records/<object_name>/<record_id>"
+NAME = {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,62}$"}
 
 
-def register(api: Blueprint) -> None:
-    api.add_url_rule(f"{RECORD}/transitions", view_func=transitions, methods=["GET"])
-    api.add_url_rule(f"{RECORD}/transitions/<name>", view_func=fire_transition, methods=["POST"])
-    api.add_url_rule(f"{RECORD}/timeline", view_func=record_timeline, methods=["GET"])
-    api.add_url_rule(f"{RECORD}/approvals", view_func=record_approvals, methods=["GET"])
-    api.add_url_rule(f"{RECORD}/sla", view_func=record_sla, methods=["GET"])
-    api.add_url_rule("/approvals", view_func=my_approvals, methods=["GET"])
-    api.add_url_rule("/approvals/<id:approval_id>", view_func=one_approval, methods=["GET"])
-    api.add_url_rule("/approvals/<id:approval_id>/approve", view_func=approve, methods=["POST"])
-    api.add_url_rule("/approvals/<id:approval_id>/reject", view_func=reject, methods=["POST"])
-    api.add_url_rule("/sla/breaches", view_func=breaches, methods=["GET"])
+class ApprovalQuery(Query):
+    limit = QueryInt(1, 500, load_default=100, metadata={"description": "at most this many"})
+
+
+BreachQuery = page_query(
+    100,
+    1000,
+    object=QueryText(required=True, metadata={"pattern": NAME["pattern"]}),
+    policy=QueryText(),
+    target=QueryText(),
+    **{
+        "from": QueryInstant(metadata={"description": "ISO 8601 date or instant (inclusive)"}),
+        "to": QueryInstant(metadata={"description": "ISO 8601 date or instant (exclusive)"}),
+    },
+)
+
+
+def register(api) -> None:
+    add_endpoints(api, ENDPOINTS)
 
 
 def transitions(object_name: str, record_id: str):
-    with api_session() as s:
-        return listing(available_on(s, object_name, record_id))
+    with request_session() as s:
+        return listed(TransitionOption, available_on(s, object_name, record_id))
 
 
 def fire_transition(object_name: str, record_id: str, name: str):
-    body = optional_body(("comment", "values"))
-    comment = _comment(body)
-    with api_session() as s:
+    body = load_body(FireRequest, required=False)
+    with request_session() as s:
         record = fire(
-            s, object_name, record_id, name, body.get("values"), comment, expected_version()
+            s,
+            object_name,
+            record_id,
+            name,
+            body.get("values"),
+            body.get("comment"),
+            expected_version(),
         )
         if "version" in record:
             record["_transitions"] = available_on(s, object_name, record["id"])
@@ -50,31 +69,32 @@ def fire_transition(object_name: str, record_id: str, name: str):
 
 
 def record_timeline(object_name: str, record_id: str):
-    with api_session() as s:
+    with request_session() as s:
         require_workflow(s, object_name)
         record = s.records.get(object_name, record_id, fields=["id"])
         entries = timeline.timeline(s.conn, object_name, record["id"], s.tenant.clock())
-        return listing(entries, time_in_states=timeline.time_in_states(entries))
+        return listed(TimelineEntry, entries, time_in_states=timeline.time_in_states(entries))
 
 
 def record_approvals(object_name: str, record_id: str):
-    with api_session() as s:
-        return listing(approvals.for_record(s, object_name, record_id))
+    with request_session() as s:
+        return listed(Approval, approvals.for_record(s, object_name, record_id))
 
 
 def record_sla(object_name: str, record_id: str):
-    with api_session() as s:
-        return listing(sla_tracking.record_clocks(s, object_name, record_id))
+    with request_session() as s:
+        return listed(SlaClock, sla_tracking.record_clocks(s, object_name, record_id))
 
 
 def my_approvals():
-    with api_session() as s:
-        return listing(approvals.waiting_for(s, int_arg("limit", 100, high=500)))
+    with request_session() as s:
+        limit = load_query(ApprovalQuery)["limit"]
+        return listed(Approval, approvals.waiting_for(s, limit))
 
 
 def one_approval(approval_id: int):
-    with api_session() as s:
-        return approvals.approval_detail(s, approval_id)
+    with request_session() as s:
+        return answer(Approval, approvals.approval_detail(s, approval_id))
 
 
 def approve(approval_id: int):
@@ -86,48 +106,49 @@ def reject(approval_id: int):
 
 
 def _decide(approval_id: int, approve_it: bool):
-    comment = _comment(optional_body(("comment",)))
-    with api_session() as s:
-        return approvals.decide(s, approval_id, approve_it, comment)
-
-
-def _comment(body: dict) -> str | None:
-    comment = body.get("comment")
-    if comment is not None and (not isinstance(comment, str) or len(comment) > 4000):
-        raise ValidationError.single("comment", "must be text of at most 4000 characters")
-    return comment
+    comment = load_body(Decision, required=False).get("comment")
+    with request_session() as s:
+        return answer(Approval, approvals.decide(s, approval_id, approve_it, comment))
 
 
 def breaches():
     """Clocks of one object that breached in a period: ``?object=&from=&to=`` (ISO dates or
     instants), newest breach first, paged."""
-    object_name = request.args.get("object")
-    if not object_name:
-        raise BadRequest("object is required")
-    start, end = _instant_arg("from"), _instant_arg("to")
-    limit = int_arg("limit", 100, high=1000)
-    cursor = int_arg("cursor", None, high=2**62)
-    with api_session() as s:
-        query = sla_tracking.breached_between(s, object_name, start, end)
-        C = st.sla_clock
-        for arg in ("policy", "target"):
-            if request.args.get(arg):
-                query = query.where(C.c[arg] == request.args[arg])
-        if cursor is not None:
-            query = query.where(C.c.id < cursor)
-        rows = s.conn.execute(query.order_by(C.c.id.desc()).limit(limit + 1)).mappings().all()
-        more = len(rows) > limit
-        data = [{"id": r["id"], "record_id": r["record_id"], **public(r)} for r in rows[:limit]]
-        return listing(data, str(data[-1]["id"]) if more and data else None)
+    args = load_query(BreachQuery)
+    with request_session() as s:
+        page = sla_tracking.breaches_page(
+            s,
+            args["object"],
+            args.get("from"),
+            args.get("to"),
+            args["limit"],
+            args.get("cursor"),
+            policy=args.get("policy"),
+            target=args.get("target"),
+        )
+        return listed(SlaBreach, *page)
 
 
-def _instant_arg(name: str) -> dt.datetime | None:
-    raw = request.args.get(name)
-    if not raw:
-        return None
-    try:
-        value = dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
-        # In UTC here: 9999-12-31T23:59-14:00 has no UTC instant (OverflowError).
-        return (value if value.tzinfo else value.replace(tzinfo=dt.UTC)).astimezone(dt.UTC)
-    except (ValueError, OverflowError):
-        raise QueryInvalid({name: ["must be an ISO 8601 date or instant"]}) from None
+TAG = "workflow"
+APPROVAL = {"approval_id": {"type": "integer", "minimum": 1}}
+ENDPOINTS = (
+    # documented per object with a workflow or SLA policy (workflow_paths.py)
+    Endpoint(f"{RECORD}/transitions", "GET", transitions, documented=False),
+    Endpoint(f"{RECORD}/transitions/<name>", "POST", fire_transition, documented=False),
+    Endpoint(f"{RECORD}/timeline", "GET", record_timeline, documented=False),
+    Endpoint(f"{RECORD}/approvals", "GET", record_approvals, documented=False),
+    Endpoint(f"{RECORD}/sla", "GET", record_sla, documented=False),
+    # the same for every object
+    Endpoint("/approvals", "GET", my_approvals, "Pending approvals the caller may decide", TAG,
+             query=ApprovalQuery, reply=listing_of(Approval, paged=False)),
+    Endpoint("/approvals/<id:approval_id>", "GET", one_approval, "One approval with its steps",
+             TAG, reply=Approval, params=APPROVAL),
+    Endpoint("/approvals/<id:approval_id>/approve", "POST", approve, "Approve the current level",
+             TAG, body=Decision, body_required=False, reply=Approval, params=APPROVAL),
+    Endpoint("/approvals/<id:approval_id>/reject", "POST", reject,
+             "Reject (a comment is required)", TAG, body=Decision, reply=Approval,
+             params=APPROVAL),
+    Endpoint("/sla/breaches", "GET", breaches,
+             "SLA clocks of an object that breached in a period, newest first", TAG,
+             query=BreachQuery, reply=listing_of(SlaBreach)),
+)  # fmt: skip

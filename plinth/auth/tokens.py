@@ -94,3 +94,23 @@ def revoke_token(conn: Connection, token_id: int, user_id: int | None = None) ->
         query = query.where(st.api_token.c.user_id == user_id)
     if conn.execute(query.values(revoked_at=dt.datetime.now(dt.UTC))).rowcount == 0:
         raise NotFound(f"no active token {token_id}")
+
+
+def list_tokens(conn: Connection, user_id: int) -> list[dict[str, Any]]:
+    """A user's tokens (revoked and expired ones too), oldest first; never the secret."""
+    t = st.api_token
+    query = (
+        sa.select(
+            t.c.id,
+            t.c.user_id,
+            t.c.name,
+            t.c.prefix,
+            t.c.created_at,
+            t.c.expires_at,
+            t.c.last_used_at,
+            t.c.revoked_at,
+        )
+        .where(t.c.user_id == user_id)
+        .order_by(t.c.id)
+    )
+    return [dict(row) for row in conn.execute(query).mappings()]

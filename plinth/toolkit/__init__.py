@@ -9,6 +9,8 @@ Errors (raise them; the API answers each with its status and the pages show its 
     Conflict (409), TooManyRequests (429)
 Acting as someone
     Actor, SYSTEM, ANONYMOUS, Session, act_as, as_system, ensure_user
+Demo data (``plinth demo``)
+    hash_password, demo_account
 Queries (through ``session.records``: permissions apply)
     Filter, ListQuery, MAX_LIMIT
 Workflow, SLA and business time
@@ -23,10 +25,10 @@ Values and words
 Signed links (an evaluation link, a requester's confirmation)
     sign_link, read_link, LinkExpired
 HTTP (API routes registered with ``context.api_route`` and pages of a blueprint)
-    api_session, current_tenant, checked_body, json_body, optional_body, json_props,
-    BadRequest, listing, with_etag, expected_version, bool_arg, int_arg, date_arg,
-    client_address, rate_limit, csrf_token, require_admin, check_upload, request_body,
-    path_param
+    api_session, current_tenant, schemas, load_body, answer, checked_body, json_body,
+    optional_body, json_props, BadRequest, listing, with_etag, expected_version, bool_arg,
+    int_arg, date_arg, client_address, rate_limit, csrf_token, require_admin, check_upload,
+    request_body, path_param
 """
 
 from __future__ import annotations
@@ -44,9 +46,11 @@ from plinth.i18n import localize
 from plinth.packs.settings import get_setting
 from plinth.runtime.jsonable import to_jsonable
 from plinth.runtime.query import MAX_LIMIT, Filter, ListQuery
+from plinth.toolkit.demo import demo_account, hash_password
 from plinth.toolkit.geo import EARTH_RADIUS_KM, distance_km
 from plinth.toolkit.http import (
     BadRequest,
+    answer,
     api_session,
     bool_arg,
     check_upload,
@@ -60,11 +64,13 @@ from plinth.toolkit.http import (
     json_body,
     json_props,
     listing,
+    load_body,
     optional_body,
     path_param,
     rate_limit,
     request_body,
     require_admin,
+    schemas,
     with_etag,
 )
 from plinth.toolkit.sessions import (
@@ -105,6 +111,7 @@ __all__ = [
     "TooManyRequests",
     "ValidationError",
     "act_as",
+    "answer",
     "api_session",
     "as_system",
     "bool_arg",
@@ -117,15 +124,18 @@ __all__ = [
     "csrf_token",
     "current_tenant",
     "date_arg",
+    "demo_account",
     "distance_km",
     "ensure_user",
     "expected_version",
     "fire_transition",
     "get_setting",
+    "hash_password",
     "int_arg",
     "json_body",
     "json_props",
     "listing",
+    "load_body",
     "localize",
     "optional_body",
     "parse_duration",
@@ -134,6 +144,7 @@ __all__ = [
     "read_link",
     "request_body",
     "require_admin",
+    "schemas",
     "sign_link",
     "sla_event",
     "to_jsonable",

@@ -37,15 +37,25 @@ def ensure_user(
     password: str | None = None,
     locale: str = "en",
     time_zone: str = "UTC",
+    password_hash: str | None = None,
 ) -> Actor:
     """Find the user with ``email`` or create them with ``roles``; return who they act as.
 
     Roles must exist (``admin`` or a role of the installed metadata). An existing user keeps
-    their roles and profile; the returned actor carries the ``roles`` asked for.
+    their roles and profile; the returned actor carries the ``roles`` asked for. Many users
+    with one password (demo data) share one ``password_hash`` from ``hash_password``.
     """
     known = ["admin", *session.compiled.docs("roles")]
     user = find_user(session.conn, email) or create_user(
-        session.conn, email, password, name, list(roles), known, locale, time_zone
+        session.conn,
+        email,
+        password,
+        name,
+        list(roles),
+        known,
+        locale,
+        time_zone,
+        password_hash=password_hash,
     )
     return Actor(
         user["id"],

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.api.conftest import PASSWORD, Api
+from plinth.testing import PASSWORD, Api
 
 
 def test_health_is_open_and_reports_database_and_queue(anonymous):

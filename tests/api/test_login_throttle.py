@@ -9,7 +9,7 @@ import pytest
 import time_machine
 
 from plinth.auth.login import ACCOUNT_FREE, ADDRESS_FREE, PAIR_FREE
-from tests.api.conftest import PASSWORD
+from plinth.testing import PASSWORD
 
 TOKEN = "/api/v1/auth/token"
 

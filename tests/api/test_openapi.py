@@ -73,3 +73,29 @@ def test_reference_page_renders_from_the_document(as_admin, client, admin):
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and page.mimetype == "text/html"
     assert "/api/v1/records/site" in html and 'id="schema-site"' in html
+
+
+def test_every_endpoint_is_declared_and_every_declared_one_documented(app, as_admin):
+    """Each API route but the records' and the packs' is an ``Endpoint`` (rule, view and
+    schemas in one place), and each documented one is in the document with its method."""
+    from plinth.api.docs import DOCUMENTED
+
+    spec = as_admin.get("/api/v1/openapi.json").json
+    missing = [
+        f"{e.method} {e.path}"
+        for e in DOCUMENTED
+        if e.documented and e.method.lower() not in spec["paths"].get(e.path, {})
+    ]
+    assert missing == []
+    declared = {("/api/v1" + e.rule, e.method) for e in DOCUMENTED}
+    packs = {"/api/v1" + r.rule for r in app.extensions["plinth"].tenant.routes.api}
+    undeclared = sorted(
+        f"{method} {rule.rule}"
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/api/v1/")
+        and not rule.rule.startswith("/api/v1/records/<object_name>")
+        and rule.rule not in packs
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+        if (rule.rule, method) not in declared
+    )
+    assert undeclared == []

@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 import time_machine
 
-from tests.api.conftest import PASSWORD, Api
+from plinth.testing import PASSWORD, Api
 
 LOGIN = "/api/v1/auth/login"
 
@@ -82,9 +82,9 @@ def test_sessions_end_when_idle_and_after_their_absolute_lifetime(
     plinth_settings, tenant, monkeypatch
 ):
     from plinth.app import create_app
-    from tests.api.conftest import _hash_once
+    from plinth.testing import hash_once
 
-    monkeypatch.setattr("plinth.auth.users.hash_password", _hash_once)
+    monkeypatch.setattr("plinth.auth.users.hash_password", hash_once)
     app = create_app({**plinth_settings, "SESSION_IDLE_MINUTES": 30, "SESSION_MAX_HOURS": 2})
     try:
         _make_admin(app)

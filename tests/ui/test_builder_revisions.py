@@ -9,7 +9,7 @@ import zipfile
 
 import pytest
 
-from tests.api.conftest import Api
+from plinth.testing import Api
 from tests.docs import SITE, doc
 
 OPERATION = re.compile(r'name="operation" value="([^"]*)"')

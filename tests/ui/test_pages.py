@@ -265,7 +265,7 @@ def test_the_login_page_says_how_long_to_wait_in_the_users_language(browser, adm
     import time_machine
 
     from plinth.auth.login import PAIR_FREE
-    from tests.api.conftest import PASSWORD
+    from plinth.testing import PASSWORD
 
     with time_machine.travel(dt.datetime.now(dt.UTC), tick=False):
         for _ in range(PAIR_FREE):

@@ -1,11 +1,12 @@
 """OpenAPI parts of assignment: per object with assignment rules, running them on a record
-and its assignment log; per object with pool rules, the pool and claiming."""
+and its assignment log; per object with pool rules, the pool and claiming. The schemas they
+refer to are components from ``plinth.rules.assignment.schemas`` (see ``fixed.py``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from plinth.api.openapi.static_parts import (
+from plinth.api.openapi.parts import (
     CURSOR,
     LIMIT,
     body,
@@ -15,50 +16,10 @@ from plinth.api.openapi.static_parts import (
     path_param,
     ref,
 )
-from plinth.api.openapi.workflow_paths import MAYBE_INT, TAG, TIME
+from plinth.api.openapi.workflow_paths import TAG, TIME
 from plinth.rules.assignment.definitions import rules_for
 from plinth.runtime.model import ObjectModel
 from plinth.runtime.session import Session
-
-ASSIGN_REQUEST = {
-    "type": "object",
-    "additionalProperties": False,
-    "properties": {
-        "rule": {"type": "string", "description": "one rule; default: all by priority"},
-        "dry_run": {"type": "boolean", "description": "only say what would happen"},
-    },
-}
-ASSIGN_RESULT = {
-    "type": "object",
-    "required": ["rule", "method", "field", "assignee", "pool", "detail", "dry_run"],
-    "properties": {
-        "rule": {"type": "string"},
-        "method": {"type": "string"},
-        "field": {"type": "string"},
-        "assignee": MAYBE_INT,
-        "pool": {"type": "array", "items": {"type": "integer"}, "nullable": True},
-        "detail": {"type": "object", "description": "scores, exclusions and timings"},
-        "dry_run": {"type": "boolean"},
-    },
-}
-ASSIGNMENT = {
-    "type": "object",
-    "required": ["id", "field", "rule", "method", "assignee", "actor_id", "at", "detail"],
-    "properties": {
-        "id": {"type": "integer"},
-        "field": {"type": "string"},
-        "rule": {"type": "string", "nullable": True},
-        "method": {"type": "string"},
-        "assignee": MAYBE_INT,
-        "actor_id": MAYBE_INT,
-        "at": TIME,
-        "detail": {"type": "object", "nullable": True},
-    },
-}
-
-
-def assignment_schemas() -> dict[str, Any]:
-    return {"AssignResult": ASSIGN_RESULT, "Assignment": ASSIGNMENT}
 
 
 def assignment_object_paths(model: ObjectModel, session: Session) -> dict[str, Any]:
@@ -75,7 +36,7 @@ def assignment_object_paths(model: ObjectModel, session: Session) -> dict[str, A
                 "Run assignment rules on the record (422 when none can assign)",
                 TAG,
                 ok(ref("AssignResult")),
-                requestBody=body(ASSIGN_REQUEST, False),
+                requestBody=body(ref("AssignRequest"), False),
             ),
         },
         f"{base}/assignments": {

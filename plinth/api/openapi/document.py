@@ -1,6 +1,7 @@
-"""Assemble the OpenAPI document: static endpoints plus, per readable object, its schemas
-and record endpoints (list with every filter parameter, create, get, patch, delete,
-history, bulk)."""
+"""Assemble the OpenAPI document: the fixed endpoints and the packs' (``fixed.py``, from
+their marshmallow schemas) plus, per readable object, its schemas and record endpoints (list
+with every filter parameter, create, get, patch, delete, history, bulk), generated from the
+compiled metadata, and its workflow and assignment endpoints."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ from collections import OrderedDict
 from typing import Any
 
 import plinth
-from plinth.api.openapi.assignment_paths import assignment_object_paths, assignment_schemas
+from plinth.api.endpoints import Endpoint
+from plinth.api.openapi.assignment_paths import assignment_object_paths
 from plinth.api.openapi.fields import field_schema
-from plinth.api.openapi.static_parts import (
+from plinth.api.openapi.fixed import fixed_parts
+from plinth.api.openapi.parts import (
     CURSOR,
     LIMIT,
     NO_CONTENT,
@@ -24,14 +27,8 @@ from plinth.api.openapi.static_parts import (
     path_param,
     query,
     ref,
-    static_paths,
-    static_schemas,
 )
-from plinth.api.openapi.workflow_paths import (
-    workflow_object_paths,
-    workflow_schemas,
-    workflow_static_paths,
-)
+from plinth.api.openapi.workflow_paths import workflow_object_paths
 from plinth.errors import PermissionDenied
 from plinth.runtime.model import ObjectModel
 from plinth.runtime.session import Session
@@ -41,8 +38,11 @@ _LOCK = threading.Lock()
 CACHE_SIZE = 64
 
 
-def openapi_document(session: Session, authenticated: bool) -> dict[str, Any]:
-    """The document for this caller (objects and fields they may read), cached."""
+def openapi_document(
+    session: Session, authenticated: bool, endpoints: tuple[Endpoint, ...]
+) -> dict[str, Any]:
+    """The document for this caller (objects and fields they may read), cached; ``endpoints``
+    are the fixed ones (``plinth.api.fixed_endpoints``)."""
     actor = session.actor
     audience = "anonymous" if not authenticated else "admin" if actor.is_admin else actor.roles
     key = (id(session.tenant), session.compiled.revision_id, audience)
@@ -51,7 +51,7 @@ def openapi_document(session: Session, authenticated: bool) -> dict[str, Any]:
         if cached is not None:
             _CACHE.move_to_end(key)
             return cached
-    document = _build(session, authenticated)
+    document = _build(session, authenticated, endpoints)
     with _LOCK:
         _CACHE[key] = document
         while len(_CACHE) > CACHE_SIZE:
@@ -59,9 +59,11 @@ def openapi_document(session: Session, authenticated: bool) -> dict[str, Any]:
     return document
 
 
-def _build(session: Session, authenticated: bool) -> dict[str, Any]:
-    paths = {**static_paths(), **workflow_static_paths(), **session.tenant.routes.openapi_paths()}
-    schemas = {**static_schemas(), **workflow_schemas(), **assignment_schemas()}
+def _build(
+    session: Session, authenticated: bool, endpoints: tuple[Endpoint, ...]
+) -> dict[str, Any]:
+    fixed_paths, fixed_schemas = fixed_parts(endpoints, session.tenant.routes)
+    paths, schemas = dict(fixed_paths), dict(fixed_schemas)
     if authenticated:
         for name in sorted(session.compiled.objects):
             model = session.compiled.objects[name]

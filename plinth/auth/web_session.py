@@ -1,4 +1,9 @@
-"""Who is calling: a bearer token, or a browser session cookie guarded by a CSRF token."""
+"""Who is calling over HTTP: a bearer token, or a browser session cookie guarded by a CSRF
+token; and the request's session (one transaction, as that actor).
+
+Both the API (``plinth/api``) and the pages (``admin_ui``) work through this module: the
+pages' ``page_session`` is ``request_session`` with the actor remembered for language and
+time zone; packs get it as ``plinth.toolkit.api_session``."""
 
 from __future__ import annotations
 
@@ -11,7 +16,6 @@ from collections.abc import Iterator
 from flask import g, request, session
 from sqlalchemy.engine import Connection
 
-from plinth.api.responses import client_address
 from plinth.auth.actor import Actor
 from plinth.auth.browser_sessions import (
     Lifetimes,
@@ -31,6 +35,11 @@ from plinth.runtime.session import Session
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_HEADER = "X-CSRF-Token"
 LOGIN_KEY = "sid"  # the cookie's name for the server-side session's key
+
+
+def client_address() -> str:
+    """The requesting client's address (as the proxy set-up reports it), for rate limits."""
+    return (request.remote_addr or "")[:64]
 
 
 def _lifetimes() -> Lifetimes:
@@ -124,8 +133,10 @@ def authenticate(conn: Connection, writing: bool = False) -> Actor | None:
 
 
 @contextlib.contextmanager
-def api_session(write: bool | None = None, anonymous: bool = False) -> Iterator[Session]:
-    """One transaction for the whole request: authenticate, then work as that actor."""
+def request_session(write: bool | None = None, anonymous: bool = False) -> Iterator[Session]:
+    """One transaction for the whole request: authenticate, then work as that actor
+    (``write`` defaults to the HTTP method; ``anonymous`` lets a caller without a login in
+    as the anonymous actor)."""
     if write is None:
         write = request.method not in SAFE_METHODS
 
