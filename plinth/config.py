@@ -7,6 +7,7 @@ Values come, in order of precedence, from explicit overrides (``create_app(confi
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import tomllib
@@ -133,8 +134,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "DEMO_SCALE",
         _parse_float,
-        1.0,
-        "Size of generated demo data relative to the full demo city (tests use a fraction).",
+        0.5,
+        "Size of generated demo data relative to the full demo city: 0.5 (the default) is "
+        "quick to make, 1 the full city; tests use a small fraction.",
     ),
     Setting(
         "JOB_QUEUE",
@@ -250,7 +252,7 @@ def load_config(
 
     instance_dir = overrides.get("INSTANCE_DIR") or environ.get(ENV_PREFIX + "INSTANCE_DIR")
     instance_dir = instance_dir or raw["INSTANCE_DIR"]
-    file_path = environ.get(ENV_PREFIX + "CONFIG_FILE") or str(Path(instance_dir) / "plinth.toml")
+    file_path = config_file_path(instance_dir, environ)
     for key, value in _read_config_file(Path(file_path)).items():
         raw[key] = value
         sources[key] = f"file {file_path}"
@@ -275,6 +277,24 @@ def load_config(
             raise ConfigError(f"{ENV_PREFIX}{setting.name}: {exc}") from None
     _fill_derived_defaults(values, sources)
     return Config(values, sources)
+
+
+def config_file_path(instance_dir: str | Path, environ: Mapping[str, str] | None = None) -> Path:
+    """The TOML config file: ``PLINTH_CONFIG_FILE``, else ``<instance>/plinth.toml``."""
+    environ = os.environ if environ is None else environ
+    return Path(environ.get(ENV_PREFIX + "CONFIG_FILE") or Path(instance_dir) / "plinth.toml")
+
+
+def add_to_config_file(path: Path, name: str, value: str) -> None:
+    """Add the setting ``name`` (as in ``PLINTH_<NAME>``) with a text value to a TOML config
+    file, made when missing (``plinth demo`` sets the demo's time zone this way)."""
+    if name not in _BY_NAME:
+        raise ConfigError(f"unknown setting {name!r}")
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    if text and not text.endswith("\n"):
+        text += "\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"{text}{name.lower()} = {json.dumps(value)}\n", encoding="utf-8")
 
 
 def _read_config_file(path: Path) -> dict[str, Any]:

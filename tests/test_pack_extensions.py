@@ -6,14 +6,13 @@ import datetime as dt
 
 import pytest
 
-from plinth.api.rate_limit import hit
 from plinth.auth.signed_links import LinkExpired, read_link, sign_link
 from plinth.errors import PermissionDenied, TooManyRequests
 from plinth.metadata.documents import write_document
 from plinth.packs.installer import PackInstaller
 from plinth.packs.loader import load_pack
 from plinth.packs.routes import PackRoutes
-from tests.api.conftest import Api, admin, as_admin, as_user, people  # noqa: F401
+from plinth.services.rate_limits import hit
 from tests.docs import SITE, doc
 from tests.packs_helpers import make_pack
 

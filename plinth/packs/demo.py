@@ -17,6 +17,7 @@ from plinth.runtime import system_tables as st
 
 REF_KEY = "_ref"
 REFS_KEY = "demo:refs"
+ACCOUNTS_KEY = "demo:accounts"
 
 
 def demo_loaded(conn, pack_name: str) -> bool:
@@ -79,6 +80,21 @@ def _resolve(value: Any, refs, path, index) -> Any:
             )
         return refs[ref][1]
     return value
+
+
+def add_demo_account(conn, email: str, role: str, password: str) -> None:
+    """Name an account, with its password, for the banner of ``plinth run`` to show.
+
+    For demo data only: the password is kept as it is, so that a newcomer can read it.
+    """
+    accounts = [a for a in demo_accounts(conn) if a["email"] != email.strip().lower()]
+    accounts.append({"email": email.strip().lower(), "role": role, "password": password})
+    _write_setting(conn, ACCOUNTS_KEY, accounts)
+
+
+def demo_accounts(conn) -> list[dict[str, str]]:
+    """The accounts ``add_demo_account`` named, in the order they were named."""
+    return list(_read_setting(conn, ACCOUNTS_KEY) or [])
 
 
 def _mark_loaded(conn, pack_name: str, count: int) -> None:

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from plinth.errors import NotFound, ValidationError
 from plinth.runtime import system_tables as st
+from plinth.schemas import Answer, Anything, Choice, ListOf, Text
 
 if TYPE_CHECKING:
     from plinth.runtime.session import Session
@@ -61,6 +62,21 @@ class SettingDeclaration:
             elif self.options and set(value) - set(self.options):
                 problems.append(f"items must be among {', '.join(self.options)}")
         return problems
+
+
+class Setting(Answer):
+    """A setting with its value and declaration (as ``all_settings`` lists it)."""
+
+    name = Text(required=True, metadata={"example": "field_service.require_check_in"})
+    pack = Text(required=True)
+    type = Choice(PYTHON_TYPES, required=True)
+    value = Anything(required=True, allow_none=True)
+    default = Anything(required=True, allow_none=True)
+    label = Anything(allow_none=True, metadata={"description": "text, or text by locale"})
+    description = Text(allow_none=True)
+    options = ListOf(Text())
+    minimum = Anything(metadata={"type": "number"})
+    maximum = Anything(metadata={"type": "number"})
 
 
 def declarations(conn) -> dict[str, SettingDeclaration]:

@@ -6,6 +6,7 @@ import datetime as dt
 import re
 
 from plinth.auth.signed_links import sign_link
+from plinth.rules import email_outbox
 
 LINK = re.compile(r"http://127\.0\.0\.1:5000/fs/evaluate/([A-Za-z0-9_.\-]+)")
 GOOD = {"punctuality": 5, "professionalism": 4, "quality": 4}
@@ -92,6 +93,20 @@ def test_completing_a_work_order_e_mails_one_evaluation_link(city, as_admin):
     assert len(evaluation_emails(as_admin)) == 1
     unchanged = city.dispatcher.get(f"/api/v1/records/work_order/{wo['id']}").json
     assert unchanged["evaluation_sent_at"] == sent["evaluation_sent_at"]
+
+
+def test_without_smtp_the_invitation_waits_in_the_outbox_with_a_working_link(
+    city, as_admin, anonymous
+):
+    wo = complete_work_order(city)
+    with city.app_tenant.database.transaction() as conn:
+        kept, _ = email_outbox.newest(conn, 50)
+    key = f"rules.email:field_service.evaluation:{wo['id']}"
+    [invitation] = [e for e in kept if e["job_key"] == key]
+    assert invitation["recipient"] == "carl@acme.example"
+    assert wo["number"] in invitation["subject"]
+    token = LINK.search(invitation["body"]).group(1)
+    assert anonymous.get(f"/api/v1/fs/evaluations/{token}").status == 200
 
 
 def test_no_invitation_without_a_contact_email(city, as_admin):

@@ -1,12 +1,13 @@
 """Generated demo data: a service organisation in Shanghai (``plinth demo``).
 
-Deterministic (one seeded random generator): 4 service groups over real districts, 40
-engineers with skills, bags and working hours, 3 warehouses with stock, 200 customers
-with sites at real-looking coordinates, 500 work orders across every state (driven
-through the real workflows on a simulated clock, so timelines, SLA clocks, check-ins,
-parts and expenses are all genuine), a week of location tracks, and 80 field tasks
-booked for the next working day, waiting to be dispatched. ``PLINTH_DEMO_SCALE``
-shrinks it (the tests use a small city).
+Deterministic (one seeded random generator). The full city (``PLINTH_DEMO_SCALE=1``): 4
+service groups over real districts, 40 engineers with skills, bags and working hours, 3
+warehouses with stock, 200 customers with sites at real-looking coordinates, 500 work
+orders across every state (driven through the real workflows on a simulated clock, so
+timelines, SLA clocks, check-ins, parts and expenses are all genuine), a week of location
+tracks, and 80 field tasks booked for the next working day, waiting to be dispatched.
+``PLINTH_DEMO_SCALE`` sizes it: the default 0.5 (20 engineers, about 250 work orders, 40
+tasks to dispatch) keeps ``make demo`` quick; the tests use a small city.
 """
 
 from __future__ import annotations
@@ -19,7 +20,14 @@ from collections.abc import Callable
 from packs.field_service.demo import backlog as demo_backlog
 from packs.field_service.demo import tracks as demo_tracks
 from packs.field_service.demo import work as demo_work
-from plinth.toolkit import Actor, act_as, ensure_user, fire_transition
+from plinth.toolkit import (
+    Actor,
+    act_as,
+    demo_account,
+    ensure_user,
+    fire_transition,
+    hash_password,
+)
 
 SEED = 20261124
 ZONE = "Asia/Shanghai"
@@ -176,6 +184,7 @@ class City:
     sites: list[dict] = dataclasses.field(default_factory=list)
     dispatcher: Actor | None = None
     keeper: Actor | None = None
+    password_hash: str | None = None  # every demo user's: Argon2 is slow, hashed once
 
     def count(self, full: int, least: int = 1) -> int:
         return max(least, round(full * self.scale))
@@ -201,8 +210,12 @@ def load(session, progress: Callable[[str], None]) -> int:
     return count
 
 
-def _user(session, email: str, name: str, role: str, locale: str) -> Actor:
-    return ensure_user(session, email, name, [role], PASSWORD, locale, ZONE)
+def _user(session, city: City, email: str, name: str, role: str, locale: str) -> Actor:
+    if city.password_hash is None:
+        city.password_hash = hash_password(PASSWORD)
+    return ensure_user(
+        session, email, name, [role], None, locale, ZONE, password_hash=city.password_hash
+    )
 
 
 def _near(rng: random.Random, centre: tuple[float, float], km: float) -> dict:
@@ -216,9 +229,18 @@ def _near(rng: random.Random, centre: tuple[float, float], km: float) -> dict:
 def _people_and_places(session, city: City, progress) -> int:
     rng, create = city.rng, session.records.create
     count = 0
-    city.dispatcher = _user(session, "dispatcher@example.com", "Dora Dispatch", "dispatcher", "en")
-    _user(session, "manager@example.com", "Max Manager", "service_manager", "en")
-    city.keeper = _user(session, "keeper@example.com", "库管 孙", "warehouse_keeper", "zh-CN")
+    city.dispatcher = _user(
+        session, city, "dispatcher@example.com", "Dora Dispatch", "dispatcher", "en"
+    )
+    _user(session, city, "manager@example.com", "Max Manager", "service_manager", "en")
+    city.keeper = _user(session, city, "keeper@example.com", "库管 孙", "warehouse_keeper", "zh-CN")
+    for email, role in (
+        ("dispatcher@example.com", "dispatcher"),
+        ("manager@example.com", "service_manager"),
+        ("keeper@example.com", "warehouse_keeper"),
+        ("engineer01@example.com", "engineer"),
+    ):
+        demo_account(session, email, role, PASSWORD)  # shown by `plinth run`
     for code, name in SKILLS.items():
         city.skills[code] = create("skill", {"code": code, "name": name})["id"]
     for code, (name, districts) in GROUPS.items():
@@ -233,7 +255,8 @@ def _people_and_places(session, city: City, progress) -> int:
     for index in range(engineers):
         group = group_codes[index % len(group_codes)]
         name = rng.choice(SURNAMES) + rng.choice(GIVEN)
-        actor = _user(session, f"engineer{index + 1:02d}@example.com", name, "engineer", "zh-CN")
+        email = f"engineer{index + 1:02d}@example.com"
+        actor = _user(session, city, email, name, "engineer", "zh-CN")
         home = _near(rng, rng.choice(list(GROUPS[group][1].values())), 3)
         resource = create(
             "service_resource",

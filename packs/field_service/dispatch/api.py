@@ -13,63 +13,68 @@ from packs.field_service.dispatch.data import DEFAULT_CALENDAR, NEW, Scope, load
 from packs.field_service.dispatch.insertion import NoSlot
 from plinth.toolkit import (
     Conflict,
-    ValidationError,
+    answer,
     api_session,
     calendar_for,
-    checked_body,
     fire_transition,
-    json_props,
+    load_body,
     path_param,
     request_body,
+    schemas,
 )
 
 TAG = ["dispatch"]
-ID = {"type": "integer", "minimum": 1, "maximum": json_props.MAX_ID}
-OPTIMIZE_BODY = {
-    "type": "object",
-    "required": ["date"],
-    "additionalProperties": False,
-    "properties": {
-        "date": {"type": "string", "format": "date", "description": "The day to plan"},
-        "service_group": {**ID, "description": "Only this service group"},
-        "move": {
-            "enum": ["unassigned", "unstarted"],
+
+
+class OptimizeBody(schemas.Body):
+    date = schemas.Day(required=True, metadata={"description": "The day to plan"})
+    service_group = schemas.Id("service group", metadata={"description": "Only this group"})
+    move = schemas.Choice(
+        ["unassigned", "unstarted"],
+        metadata={
             "default": "unassigned",
             "description": "unassigned: only new tasks are placed; unstarted: dispatched "
             "tasks not yet accepted may move too",
         },
-        "tasks": {
-            "type": "array",
-            "items": ID,
-            "maxItems": 5000,
-            "description": "Only these tasks may move (default every task in scope)",
-        },
-        "seconds": {"type": "integer", "minimum": 1, "maximum": 300, "default": 10},
-    },
-}
-INSERT_BODY = {
-    "type": "object",
-    "required": ["task"],
-    "additionalProperties": False,
-    "properties": {
-        "task": {**ID, "description": "A new (undispatched) field task"},
-        "date": {"type": "string", "format": "date", "description": "Default: the task's day"},
-        "limit": {"type": "integer", "minimum": 1, "maximum": 20, "default": 5},
-        "commit": {
-            "type": "boolean",
-            "default": False,
-            "description": "Dispatch the task into the best slot at once",
-        },
-    },
-}
+    )
+    tasks = schemas.ListOf(
+        schemas.Id("field task"),
+        5000,
+        metadata={"description": "Only these tasks may move (default every task in scope)"},
+    )
+    seconds = schemas.Whole(1, 300, metadata={"default": 10})
+
+
+class InsertBody(schemas.Body):
+    task = schemas.Id("field task", required=True, metadata={"description": "A new task"})
+    date = schemas.Day(metadata={"description": "Default: the task's day"})
+    limit = schemas.Whole(1, 20, metadata={"default": 5})
+    commit = schemas.Flag(
+        metadata={"default": False, "description": "Dispatch the task into the best slot at once"}
+    )
+
+
+class Queued(schemas.Answer):
+    """An optimisation on its way: poll the proposal (url) for its progress."""
+
+    id = schemas.Whole(required=True)
+    number = schemas.Text(required=True, allow_none=True)
+    status = schemas.Text(required=True)
+    job_id = schemas.Text(required=True, allow_none=True, metadata={"description": "its job key"})
+    url = schemas.Text(required=True)
+
+
 PROPOSAL_ID = path_param("proposal_id", {"type": "integer"})
 OPTIMIZE_OPENAPI = {
     "post": {
         "summary": "Optimise a day's schedule (runs as a job; poll the proposal for progress)",
         "tags": TAG,
-        "requestBody": request_body(OPTIMIZE_BODY),
+        "requestBody": request_body(OptimizeBody),
         "responses": {
-            "202": {"description": "The queued proposal with its id and job id"},
+            "202": {
+                "description": "The queued proposal with its id and job id",
+                "content": {"application/json": {"schema": Queued}},
+            },
             "403": {"description": "Only dispatchers and service managers may optimise"},
             "422": {"description": "Invalid scope"},
         },
@@ -99,7 +104,7 @@ INSERT_OPENAPI = {
     "post": {
         "summary": "The best engineers and slots for one new task in the committed schedule",
         "tags": TAG,
-        "requestBody": request_body(INSERT_BODY),
+        "requestBody": request_body(InsertBody),
         "responses": {
             "200": {"description": "best, alternatives (or reason when there is no slot)"},
             "409": {"description": "The task is not new, or commit asked and no slot"},
@@ -118,26 +123,18 @@ def register(context) -> None:
 
 def optimize_day():
     """Queue an optimisation of a day; answers at once with the proposal and job ids."""
-    body = checked_body(OPTIMIZE_BODY)
+    body = load_body(OptimizeBody)
     scope = Scope(
-        _date(body),
+        body["date"],
         body.get("service_group"),
         body.get("move", "unassigned"),
         tuple(body["tasks"]) if body.get("tasks") else None,
     )
     with api_session() as s:
         proposal = dispatch_proposals.start(s, scope, body.get("seconds", 10))
-    answer = {
-        "id": proposal["id"],
-        "number": proposal["number"],
-        "status": proposal["status"],
-        "job_id": proposal["job"],
-        "url": f"/api/v1/dispatch/proposals/{proposal['id']}",
-    }
-    response = jsonify(answer)
-    response.status_code = 202
-    response.headers["Location"] = answer["url"]
-    return response
+    url = f"/api/v1/dispatch/proposals/{proposal['id']}"
+    queued = {**proposal, "job_id": proposal["job"], "url": url}
+    return answer(Queued, queued, 202, {"Location": url})
 
 
 def get_proposal(proposal_id: int):
@@ -152,40 +149,31 @@ def commit_proposal(proposal_id: int):
 
 def insert_task():
     """Rank every qualified engineer's best gap for the task; optionally dispatch it there."""
-    body = checked_body(INSERT_BODY)
+    body = load_body(InsertBody)
     with api_session() as s:
         row = s.records.get("field_task", body["task"])
         if row["status"] != NEW:
             raise Conflict(f"task {row['number']} is {row['status']}, not new", state=row["status"])
         task = task_from(row)
-        day = _date(body) if body.get("date") else _day_of(s, task)
+        day = body.get("date") or _day_of(s, task)
         schedule = load_day(s, Scope(day, move="none"), s.tenant.clock()).problem
         schedule.tasks = [t for t in schedule.tasks if t.id != task.id]
-        answer = {"task": task.id, "date": day.isoformat(), "best": None, "alternatives": []}
+        result = {"task": task.id, "date": day.isoformat(), "best": None, "alternatives": []}
         try:
             slots = best_insertions(schedule, task, body.get("limit", 5))
         except NoSlot as exc:
             if body.get("commit"):
                 raise Conflict(f"no slot for task {row['number']}: {exc}") from None
-            return jsonify({**answer, "reason": str(exc)})
-        answer["best"] = slots[0].as_dict()
-        answer["alternatives"] = [slot.as_dict() for slot in slots[1:]]
+            return jsonify({**result, "reason": str(exc)})
+        result["best"] = slots[0].as_dict()
+        result["alternatives"] = [slot.as_dict() for slot in slots[1:]]
         if body.get("commit"):
             values = {"assigned_resource": slots[0].engineer_id, "assigned_start": slots[0].start}
             fire_transition(
                 s, "field_task", task.id, "dispatch", values, expected_version=row["version"]
             )
-            answer["committed"] = True
-        return jsonify(answer)
-
-
-def _date(body: dict) -> dt.date:
-    """The body's date; the schema checked its form, this its range (9999-12-31 has no
-    next day to end it)."""
-    day = json_props.date_from_text(body["date"])
-    if day is None:
-        raise ValidationError.single("date", "must be a date from 0001-01-02 to 9999-12-30")
-    return day
+            result["committed"] = True
+        return jsonify(result)
 
 
 def _day_of(session, task) -> dt.date:
