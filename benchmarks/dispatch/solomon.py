@@ -22,6 +22,7 @@ import csv
 import multiprocessing
 import os
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -36,8 +37,37 @@ DATA_ENV = "PLINTH_BENCHMARK_DATA"
 
 def benchmark_data() -> Path:
     """The shared benchmark data: ``$PLINTH_BENCHMARK_DATA`` if set, else the folder
-    ``shared/benchmarks`` next to the repository (``../shared/benchmarks`` from its root)."""
-    return Path(os.environ.get(DATA_ENV) or REPOSITORY.parent / "shared" / "benchmarks")
+    ``shared/benchmarks`` next to the repository (``../shared/benchmarks`` from its root).
+
+    A clean clone made elsewhere (CI clones into a scratch folder) looks next to the
+    repository it was cloned from when that is a local folder."""
+    if os.environ.get(DATA_ENV):
+        return Path(os.environ[DATA_ENV])
+    beside = REPOSITORY.parent / "shared" / "benchmarks"
+    if beside.exists():
+        return beside
+    origin = _local_origin()
+    if origin is not None and (origin.parent / "shared" / "benchmarks").exists():
+        return origin.parent / "shared" / "benchmarks"
+    return beside
+
+
+def _local_origin() -> Path | None:
+    """The folder this clone was cloned from, when its ``origin`` is a local path."""
+    try:
+        url = subprocess.run(
+            ["git", "-C", str(REPOSITORY), "remote", "get-url", "origin"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    url = url.removeprefix("file://")
+    if not url or "://" in url or ":" in url.split("/")[0]:
+        return None
+    path = Path(url).resolve()
+    return path if path.is_dir() else None
 
 
 def solomon_dir() -> Path:
