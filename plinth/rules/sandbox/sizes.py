@@ -208,7 +208,7 @@ _DATES = frozenset({dt.date, dt.datetime, dt.time, dt.timedelta})
 _INT = frozenset({int})
 _STR = frozenset({str})
 _BYTES = frozenset({bytes})
-_FIXED_TEXT = {bool: 5, float: 25, NONE: 4, **dict.fromkeys(_DATES, 120)}
+_FIXED_TEXT: dict[Any, int] = {bool: 5, float: 25, NONE: 4, **dict.fromkeys(_DATES, 120)}
 
 
 def text_size(value: Any, cap: int, quoted: bool = False) -> int:
