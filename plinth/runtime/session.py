@@ -216,17 +216,13 @@ class Session:
         the transaction commits."""
         clone = Session(self.tenant, self.conn, actor, self._revision_id)
         clone.__dict__["compiled"] = self.compiled
-        clone.after_commit = self.after_commit
+        clone.after_commit = self.after_commit  # the same transaction: the same callbacks
         clone.after_end = self.after_end
         clone.inherited = dict(self.inherited)
         return clone
 
     def with_full_access(self) -> Session:
         """The same transaction, bypassing role checks (for cascades done on the user's behalf)."""
-        clone = Session(self.tenant, self.conn, self.actor)
-        clone.__dict__["compiled"] = self.compiled
+        clone = self.acting_as(self.actor)
         clone.__dict__["guard"] = FULL_ACCESS
-        clone.after_commit = self.after_commit  # the same transaction: the same callbacks
-        clone.after_end = self.after_end
-        clone.inherited = dict(self.inherited)
         return clone
