@@ -5,10 +5,16 @@ Both work through the same record service, metadata store and permission checks 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 from flask import Blueprint, Flask, current_app, render_template, request, send_from_directory
+from werkzeug import Response
 
 from admin_ui.i18n import init_babel
 from plinth.extension import current_tenant
+
+if TYPE_CHECKING:
+    from plinth.tenant import Tenant
 
 ui = Blueprint(
     "ui",
@@ -20,7 +26,7 @@ ui = Blueprint(
 
 
 @ui.get("/")
-def home():
+def home() -> str:
     """The way into the app (``/app/``), with the API and the public pages beside it."""
     tenant = current_tenant()
     with tenant.database.transaction() as conn:
@@ -33,21 +39,24 @@ def home():
     )
 
 
-def _public_pages(tenant) -> list[str]:
+def _public_pages(tenant: Tenant) -> list[str]:
     """The pages packs serve to anybody (e.g. ``/fs/request``): their plain GET addresses."""
     names = {blueprint.name for blueprint in tenant.routes.blueprints}
     return sorted(
         rule.rule
         for rule in current_app.url_map.iter_rules()
-        if rule.endpoint.split(".")[0] in names and "GET" in rule.methods and not rule.arguments
+        if rule.endpoint.split(".")[0] in names
+        and "GET" in (rule.methods or ())
+        and not rule.arguments
     )
 
 
 @ui.get("/favicon.ico")
-def favicon():
+def favicon() -> Response:
     """The icon browsers ask for by themselves (the pages also link ``favicon.svg``)."""
+    folder = cast(str, ui.static_folder)  # set: the blueprint is made with one
     return send_from_directory(
-        ui.static_folder, "favicon.ico", mimetype="image/vnd.microsoft.icon", max_age=86400
+        folder, "favicon.ico", mimetype="image/vnd.microsoft.icon", max_age=86400
     )
 
 

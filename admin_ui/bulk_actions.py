@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from admin_ui.forms import editable_fields
 from admin_ui.i18n import current_locale, field_label, label
 from plinth.errors import NotFound, PlinthError, ValidationError
-from plinth.runtime.model import ObjectModel
+from plinth.runtime.model import Field, ObjectModel
 from plinth.runtime.session import Session
 from plinth.workflow.definitions import workflow_for
 from plinth.workflow.transitions import fire, may_fire
@@ -31,12 +31,12 @@ class Choice:
 class BatchFailed(Exception):
     """Some records refused the action; ``problems`` maps record ids to messages."""
 
-    def __init__(self, problems: dict[int, str]):
+    def __init__(self, problems: dict[int, str]) -> None:
         super().__init__(f"{len(problems)} record(s) refused")
         self.problems = problems
 
 
-def choices(session: Session, model: ObjectModel, fields) -> list[Choice]:
+def choices(session: Session, model: ObjectModel, fields: list[Field]) -> list[Choice]:
     """What the user may do to a selection, for the list's bulk menu."""
     out: list[Choice] = []
     for field in editable_fields(session, model, fields):
@@ -60,7 +60,9 @@ def choices(session: Session, model: ObjectModel, fields) -> list[Choice]:
     return out
 
 
-def apply(session: Session, model: ObjectModel, ids: list[int], action: str, fields) -> int:
+def apply(
+    session: Session, model: ObjectModel, ids: list[int], action: str, fields: list[Field]
+) -> int:
     """Apply ``action`` (one of ``choices``) to the records ``ids``; returns how many."""
     if not ids:
         raise ValidationError.single("ids", "select at least one record")
@@ -82,7 +84,9 @@ def apply(session: Session, model: ObjectModel, ids: list[int], action: str, fie
     return len(ids)
 
 
-def _one(session: Session, model: ObjectModel, record_id: int, action: str, fields) -> None:
+def _one(
+    session: Session, model: ObjectModel, record_id: int, action: str, fields: list[Field]
+) -> None:
     if action == "delete":
         session.records.delete(model.name, record_id)
         return

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from flask import Response
 from openpyxl import Workbook
@@ -11,12 +13,15 @@ from openpyxl import Workbook
 from admin_ui.i18n import field_label
 from admin_ui.values import local_time, option_label, title_of
 from plinth.runtime.model import Field, ObjectModel
+from plinth.runtime.session import Session
 
 EXPORT_LIMIT = 10_000
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+#: What a spreadsheet cell holds (a bool is an int).
+Cell = str | int | float
 
 
-def cell(session, field: Field, value):
+def cell(session: Session, field: Field, value: Any) -> Cell:
     """A value as plain text or number for a spreadsheet cell."""
     kind = field.type.name
     if value is None:
@@ -44,7 +49,7 @@ FORMULA_STARTS = frozenset("=+-@＝＋－＠")
 LEADING_BLANKS = " \t\r\n\u00a0\u3000\ufeff"
 
 
-def _safe_text(value):
+def _safe_text(value: Cell) -> Cell:
     """Text a spreadsheet would run as a formula gets a leading apostrophe (CSV injection):
     a formula sign first, after leading blanks or newlines, or a leading tab or newline."""
     if not isinstance(value, str) or not value:
@@ -55,7 +60,13 @@ def _safe_text(value):
     return value
 
 
-def export_response(session, model: ObjectModel, columns: list[Field], records, kind: str):
+def export_response(
+    session: Session,
+    model: ObjectModel,
+    columns: list[Field],
+    records: Iterable[Mapping[str, Any]],
+    kind: str,
+) -> Response:
     header = [field_label(f) for f in columns]
     rows = [[_safe_text(cell(session, f, r.get(f.name))) for f in columns] for r in records]
     filename = f"{model.name}.{kind}"

@@ -7,10 +7,12 @@ local date-times in the user's time zone), so a page and the API give the same m
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
 from plinth.json_input import JsonInputError, loads
+from plinth.runtime.field_types.references import AttachmentType
 from plinth.runtime.model import Field, ObjectModel
 from plinth.runtime.session import Session
 from plinth.workflow.definitions import workflow_for
@@ -35,7 +37,9 @@ def editable_fields(session: Session, model: ObjectModel, fields: list[Field]) -
     ]
 
 
-def values_from_form(fields: list[Field], form: MultiDict, creating: bool) -> dict:
+def values_from_form(
+    fields: list[Field], form: MultiDict[str, str], creating: bool
+) -> dict[str, Any]:
     """Record values for ``fields`` from ``form``; a field missing from the form is left out."""
     values = {}
     for field in fields:
@@ -45,7 +49,7 @@ def values_from_form(fields: list[Field], form: MultiDict, creating: bool) -> di
     return values
 
 
-def _read(field: Field, form: MultiDict, creating: bool):
+def _read(field: Field, form: MultiDict[str, str], creating: bool) -> tuple[bool, Any]:
     name, kind = field.name, field.type.name
     if kind == "boolean":
         return f"{name}__shown" in form, form.get(name) in ("on", "true", "1")
@@ -79,7 +83,7 @@ def _read(field: Field, form: MultiDict, creating: bool):
         return True, int(raw) if raw.isdigit() else (raw or None)
     if kind == "attachment":
         ids = [v for v in form.getlist(name) if v.strip()]
-        if field.type.multiple(field):
+        if isinstance(field.type, AttachmentType) and field.type.multiple(field):
             return True, ids
         return True, ids[0] if ids else None
     if raw.strip() == "":
@@ -87,7 +91,7 @@ def _read(field: Field, form: MultiDict, creating: bool):
     return True, raw
 
 
-def _number(text):
+def _number(text: str | None) -> float | str | None:
     if text is not None and NUMBER.fullmatch(text):
         return float(text)
     return text

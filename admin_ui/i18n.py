@@ -8,12 +8,18 @@ use the same choice through ``label()``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flask import Flask, g, request, session
 from flask_babel import Babel
 
 from plinth.i18n import DEFAULT_LOCALE, SUPPORTED_LOCALES, localize
+
+if TYPE_CHECKING:
+    from plinth.auth.actor import Actor
+    from plinth.runtime.model import Field, ObjectModel
 
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 LANGUAGES = {"en": "English", "zh-CN": "简体中文"}
@@ -28,11 +34,11 @@ def babel_name(locale: str) -> str:
 
 def current_locale() -> str:
     """The UI language of this request, as a Plinth locale name (``en``, ``zh-CN``)."""
-    cached = g.get("ui_locale")
+    cached: str | None = g.get("ui_locale")
     if cached:
         return cached
-    actor = g.get("ui_actor")
-    chosen = actor.locale if actor is not None and actor.id is not None else None
+    actor: Actor | None = g.get("ui_actor")
+    chosen: str | None = actor.locale if actor is not None and actor.id is not None else None
     if chosen not in SUPPORTED_LOCALES:
         chosen = session.get(SESSION_KEY)
     if chosen not in SUPPORTED_LOCALES:
@@ -42,23 +48,23 @@ def current_locale() -> str:
 
 
 def current_zone() -> str:
-    actor = g.get("ui_actor")
+    actor: Actor | None = g.get("ui_actor")
     return actor.time_zone if actor is not None and actor.id is not None else "UTC"
 
 
-def label(text) -> str:
+def label(text: str | Mapping[str, str] | None) -> str:
     """A metadata label in the UI language."""
     return localize(text, current_locale()) or ""
 
 
-def object_label(model, plural: bool = False) -> str:
+def object_label(model: ObjectModel, plural: bool = False) -> str:
     """An object's (plural) label in the UI language, falling back to its singular label."""
     spec = model.spec
     text = label(spec.get("label_plural")) if plural else ""
     return text or label(spec.get("label")) or model.name.replace("_", " ").capitalize()
 
 
-def field_label(field) -> str:
+def field_label(field: Field) -> str:
     """A field's label in the UI language, or its name made readable."""
     return label(field.spec.get("label")) or field.name.replace("_", " ").capitalize()
 

@@ -9,6 +9,8 @@ look it up as related lists).
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from plinth.runtime.model import Field, ObjectModel
 from plinth.runtime.session import Session
@@ -56,7 +58,7 @@ class ListLayout:
     page_size: int
 
 
-def _pick(session: Session, model: ObjectModel, kind: str) -> dict | None:
+def _pick(session: Session, model: ObjectModel, kind: str) -> Mapping[str, Any] | None:
     candidates = sorted(
         (
             doc
@@ -78,7 +80,7 @@ def readable_fields(session: Session, model: ObjectModel) -> list[Field]:
     return [f for f in model.user_fields if readable is None or f.name in readable]
 
 
-def _known(session: Session, model: ObjectModel, names) -> list[Field]:
+def _known(session: Session, model: ObjectModel, names: Iterable[str] | None) -> list[Field]:
     readable = session.guard.readable(model)
     out = []
     for name in names or ():
@@ -118,7 +120,7 @@ def form_layout(session: Session, model: ObjectModel) -> FormLayout:
     return FormLayout(None, [Section(None, 2, fields)], _derived_related(session, model))
 
 
-def _related(session: Session, spec: dict) -> Related | None:
+def _related(session: Session, spec: Mapping[str, Any]) -> Related | None:
     target = session.compiled.objects.get(spec["object"])
     if target is None or not session.guard.allows(target, "read"):
         return None  # an unreadable related object is left out

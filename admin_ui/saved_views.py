@@ -3,6 +3,7 @@ are kept by ``plinth.services.saved_views``; this module checks what a view keep
 
 from __future__ import annotations
 
+from typing import cast
 from urllib.parse import parse_qsl, urlencode
 
 from admin_ui.list_args import NOT_KEPT, list_args
@@ -35,5 +36,6 @@ def save_view(session: Session, model: ObjectModel, name: str, raw: str) -> str:
     """Save (or replace) the actor's view ``name`` of ``model``'s list; returns the query
     string it keeps."""
     query = clean_query(raw, session, model)
-    store_view(session.conn, session.actor.id, model.name, name, query)
+    user_id = cast(int, session.actor.id)  # a page session has a logged-in user
+    store_view(session.conn, user_id, model.name, name, query)
     return query

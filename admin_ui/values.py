@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from admin_ui.i18n import current_zone, label
@@ -11,7 +13,7 @@ from plinth.runtime.model import Field, ObjectModel
 LINK_TYPES = frozenset({"lookup", "user"})
 
 
-def title_of(model: ObjectModel | None, record: dict | None) -> str:
+def title_of(model: ObjectModel | None, record: Mapping[str, Any] | None) -> str:
     """The text a record is known by: its title field, else its number, else ``#id``."""
     if not record:
         return ""
@@ -26,14 +28,14 @@ def title_of(model: ObjectModel | None, record: dict | None) -> str:
     return f"#{record.get('id')}"
 
 
-def option_label(field: Field, value) -> str:
+def option_label(field: Field, value: Any) -> str:
     for option in field.spec.get("options", ()):
         if option["value"] == value:
             return label(option.get("label")) or str(value)
     return "" if value is None else str(value)
 
 
-def local_time(value) -> str:
+def local_time(value: Any) -> str:
     """An ISO instant (or datetime) in the user's time zone, to the minute."""
     if value in (None, ""):
         return ""
@@ -43,7 +45,7 @@ def local_time(value) -> str:
     return instant.astimezone(ZoneInfo(current_zone())).strftime("%Y-%m-%d %H:%M")
 
 
-def local_input(value) -> str:
+def local_input(value: Any) -> str:
     """A ``datetime-local`` input value: an instant in the user's time zone; a time without
     a zone (what the user typed) as it is."""
     if value in (None, ""):

@@ -13,7 +13,7 @@ from plinth.config import Config
 from plinth.packs.plugins import load_plugins
 from plinth.rules.assignment.engine import AssignmentEngine
 from plinth.rules.engine import RulesEngine
-from plinth.tenant import Tenant
+from plinth.tenant import Tenant, as_context
 from plinth.workflow.engine import WorkflowEngine
 
 
@@ -21,9 +21,10 @@ def build_tenant(config: Config, name: str = "default", plugins: bool = True) ->
     """A tenant with its engines subscribed and (unless ``plugins`` is False) the installed
     packs' plug-ins registered."""
     tenant = Tenant(config, name)
-    WorkflowEngine(tenant)
-    AssignmentEngine(tenant)
-    RulesEngine(tenant)
+    context = as_context(tenant)
+    WorkflowEngine(context)
+    AssignmentEngine(context)
+    RulesEngine(context)
     if plugins:
         load_plugins(tenant)
     return tenant

@@ -6,6 +6,7 @@ User mistakes print one ``Error:`` line and exit non-zero; tracebacks are for bu
 from __future__ import annotations
 
 from importlib.metadata import entry_points
+from typing import Any
 
 import click
 import sqlalchemy as sa
@@ -32,7 +33,7 @@ def _database_reason(exc: sa.exc.DBAPIError) -> str:
 class PlinthGroup(click.Group):
     """Turns core errors into one-line CLI errors (exit status 1)."""
 
-    def invoke(self, ctx: click.Context):
+    def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except PlinthError as exc:

@@ -11,7 +11,7 @@ import json
 import os
 import secrets
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -191,7 +191,7 @@ class Config(Mapping[str, Any]):
     def __getitem__(self, key: str) -> Any:
         return self._values[key]
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[str]:
         return iter(self._values)
 
     def __len__(self) -> int:
@@ -335,8 +335,9 @@ def _fill_derived_defaults(values: dict[str, Any], sources: dict[str, str]) -> N
 
 def ensure_secret_key(config: Config) -> str:
     """Return the configured secret key, or one generated once and kept in the instance folder."""
-    if config["SECRET_KEY"]:
-        return config["SECRET_KEY"]
+    configured: str | None = config["SECRET_KEY"]
+    if configured:
+        return configured
     path = config.instance_dir / "secret_key"
     if path.is_file():
         return path.read_text(encoding="utf-8").strip()

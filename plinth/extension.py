@@ -12,7 +12,7 @@ from plinth.tenant import Tenant
 class PlinthExtension:
     """Holds the tenant; ``init_app`` wires it into a Flask app."""
 
-    def __init__(self, config: Config):
+    def __init__(self, config: Config) -> None:
         self.config = config
         self.tenant: Tenant | None = None
 
@@ -23,4 +23,5 @@ class PlinthExtension:
 
 def current_tenant() -> Tenant:
     """The tenant of the running app (inside a request or app context)."""
-    return current_app.extensions["plinth"].tenant
+    tenant: Tenant = current_app.extensions["plinth"].tenant
+    return tenant

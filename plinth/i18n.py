@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
 
 DEFAULT_LOCALE = "en"
 SUPPORTED_LOCALES = ("en", "zh-CN")
 
 
-def localize(label: Any, locale: str = DEFAULT_LOCALE) -> str | None:
+def localize(label: str | Mapping[str, str] | None, locale: str = DEFAULT_LOCALE) -> str | None:
     """Pick the best text for ``locale`` from a label (exact, then language, then English)."""
     if label is None or isinstance(label, str):
         return label

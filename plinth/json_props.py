@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from typing import Any, NoReturn
 
 from plinth.errors import ValidationError
@@ -57,7 +58,11 @@ def _fail(key: str, message: str) -> NoReturn:
 
 
 def text(
-    body: dict, key: str, max_length: int, default: Any = MISSING, nullable: bool = False
+    body: Mapping[str, Any],
+    key: str,
+    max_length: int,
+    default: Any = MISSING,
+    nullable: bool = False,
 ) -> Any:
     """A string of at most ``max_length`` characters (``default`` when absent)."""
     value = body.get(key, MISSING)
@@ -71,7 +76,11 @@ def text(
 
 
 def record_id(
-    body: dict, key: str, what: str = "record", default: Any = MISSING, nullable: bool = False
+    body: Mapping[str, Any],
+    key: str,
+    what: str = "record",
+    default: Any = MISSING,
+    nullable: bool = False,
 ) -> Any:
     """An id (1 to 2^63-1); ``what`` names the kind of thing in the message."""
     value = body.get(key, MISSING)
@@ -84,7 +93,9 @@ def record_id(
     return value
 
 
-def listing(body: dict, key: str, max_items: int = 1000, default: Any = MISSING) -> Any:
+def listing(
+    body: Mapping[str, Any], key: str, max_items: int = 1000, default: Any = MISSING
+) -> Any:
     """A JSON array of at most ``max_items`` items (their type is the caller's to check)."""
     value = body.get(key, MISSING)
     if value is MISSING:
@@ -96,7 +107,7 @@ def listing(body: dict, key: str, max_items: int = 1000, default: Any = MISSING)
     return value
 
 
-def id_list(body: dict, key: str, what: str = "record", max_items: int = 1000) -> Any:
+def id_list(body: Mapping[str, Any], key: str, what: str = "record", max_items: int = 1000) -> Any:
     """A list of ids; MISSING when absent."""
     value = listing(body, key, max_items, default=MISSING)
     if value is not MISSING and not all(is_id(item) for item in value):

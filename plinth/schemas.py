@@ -15,11 +15,12 @@ Fields refuse what JSON would coerce elsewhere: ``true`` is no integer, ``"1"`` 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import marshmallow
 from marshmallow import fields, validate
+from marshmallow.types import ErrorMessages
 
 from plinth.errors import ValidationError
 from plinth.json_props import MAX_ID, date_from_text, int_from_text
@@ -50,7 +51,7 @@ __all__ = [
     "load",
 ]
 
-_MESSAGES = {
+_MESSAGES: ErrorMessages = {
     "required": "is required",
     "null": "must not be null",
     "validator_failed": "is not valid",
@@ -60,14 +61,14 @@ _MESSAGES = {
 class _Plain:
     """Messages in the API's words (marshmallow merges these along the MRO)."""
 
-    default_error_messages = _MESSAGES
+    default_error_messages: ErrorMessages = _MESSAGES
 
 
 class Text(_Plain, fields.String):
     """Text of at most ``max_length`` characters (and at least ``min_length``);
     ``blank=False`` refuses text of only spaces as missing."""
 
-    default_error_messages = {"invalid": "must be text"}
+    default_error_messages: ErrorMessages = {"invalid": "must be text"}
 
     def __init__(
         self,
@@ -100,9 +101,9 @@ def _not_blank(value: str) -> None:
 class Choice(_Plain, fields.String):
     """One of ``choices`` (an enum in the document)."""
 
-    default_error_messages = {"invalid": "must be text"}
+    default_error_messages: ErrorMessages = {"invalid": "must be text"}
 
-    def __init__(self, choices, **kwargs: Any):
+    def __init__(self, choices: Iterable[str], **kwargs: Any):
         choices = list(choices)
         error = f"must be one of {', '.join(map(str, choices))}"
         super().__init__(validate=validate.OneOf(choices, error=error), **kwargs)
@@ -111,7 +112,10 @@ class Choice(_Plain, fields.String):
 class Whole(_Plain, fields.Integer):
     """A whole number (not a boolean, not text) from ``low`` to ``high``."""
 
-    default_error_messages = {"invalid": "must be a whole number", "too_large": "is too large"}
+    default_error_messages: ErrorMessages = {
+        "invalid": "must be a whole number",
+        "too_large": "is too large",
+    }
 
     def __init__(self, low: int | None = None, high: int | None = None, **kwargs: Any):
         checks = list(_as_list(kwargs.pop("validate", None)))
@@ -137,7 +141,7 @@ def _range_message(low: int | None, high: int | None) -> str:
 class Number(_Plain, fields.Float):
     """A number (not a boolean, not text)."""
 
-    default_error_messages = {"invalid": "must be a number"}
+    default_error_messages: ErrorMessages = {"invalid": "must be a number"}
 
     def _validated(self, value: Any) -> Any:
         if isinstance(value, (bool, str)):
@@ -158,9 +162,11 @@ class Id(Whole):
 class Flag(_Plain, fields.Boolean):
     """``true`` or ``false``, nothing else (no ``"yes"``, no ``1``)."""
 
-    default_error_messages = {"invalid": "must be true or false"}
+    default_error_messages: ErrorMessages = {"invalid": "must be true or false"}
 
-    def _deserialize(self, value: Any, attr, data, **kwargs: Any) -> bool:
+    def _deserialize(
+        self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any
+    ) -> bool:
         if not isinstance(value, bool):
             raise self.make_error("invalid")
         return value
@@ -170,16 +176,18 @@ class Instant(_Plain, fields.DateTime):
     """An instant: answered in ISO 8601 UTC with ``Z``, read from ISO 8601 (UTC when it
     names no zone)."""
 
-    default_error_messages = {"invalid": "must be an ISO 8601 instant"}
+    default_error_messages: ErrorMessages = {"invalid": "must be an ISO 8601 instant"}
 
-    def _serialize(self, value: Any, attr, obj, **kwargs: Any) -> str | None:
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
         if value is None:
             return None
         if isinstance(value, str):
             return value
         return format_instant(value)
 
-    def _deserialize(self, value: Any, attr, data, **kwargs: Any) -> dt.datetime:
+    def _deserialize(
+        self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any
+    ) -> dt.datetime:
         if not isinstance(value, str) or len(value) > 40:
             raise self.make_error("invalid")
         try:
@@ -193,27 +201,29 @@ class Instant(_Plain, fields.DateTime):
 class Day(_Plain, fields.Date):
     """A date (YYYY-MM-DD) from 0001-01-02 to 9999-12-30, so the days around it exist."""
 
-    default_error_messages = {
+    default_error_messages: ErrorMessages = {
         "invalid": "must be a date (YYYY-MM-DD) from 0001-01-02 to 9999-12-30"
     }
 
-    def _serialize(self, value: Any, attr, obj, **kwargs: Any) -> str | None:
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
         return None if value is None else value.isoformat()
 
-    def _deserialize(self, value: Any, attr, data, **kwargs: Any) -> dt.date:
+    def _deserialize(
+        self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any
+    ) -> dt.date:
         day = date_from_text(value)
         if day is None:
             raise self.make_error("invalid")
         return day
 
 
-class ListOf(_Plain, fields.List):
+class ListOf(_Plain, fields.List[Any]):
     """A JSON array of ``item`` (at most ``max_items`` of them when given); an item's
     problem is named ``<property>.<index>``."""
 
-    default_error_messages = {"invalid": "must be a list"}
+    default_error_messages: ErrorMessages = {"invalid": "must be a list"}
 
-    def __init__(self, item: fields.Field, max_items: int | None = None, **kwargs: Any):
+    def __init__(self, item: fields.Field[Any], max_items: int | None = None, **kwargs: Any):
         checks = list(_as_list(kwargs.pop("validate", None)))
         if max_items is not None:
             error = f"holds at most {max_items} items"
@@ -224,7 +234,7 @@ class ListOf(_Plain, fields.List):
 class Object(_Plain, fields.Dict):
     """A JSON object whose properties the schema does not describe."""
 
-    default_error_messages = {"invalid": "must be a JSON object"}
+    default_error_messages: ErrorMessages = {"invalid": "must be a JSON object"}
 
 
 class Anything(_Plain, fields.Raw):
@@ -234,7 +244,7 @@ class Anything(_Plain, fields.Raw):
 class Nested(_Plain, fields.Nested):
     """Another schema's object (or a list of them with ``many=True``)."""
 
-    default_error_messages = {"type": "must be a JSON object"}
+    default_error_messages: ErrorMessages = {"type": "must be a JSON object"}
 
 
 # ---- query strings ------------------------------------------------------------------------
@@ -247,7 +257,9 @@ class QueryInt(_Plain, fields.Integer):
         kwargs.setdefault("validate", validate.Range(min=low, max=high))  # for the document
         super().__init__(**kwargs)
 
-    def _deserialize(self, value: Any, attr, data, **kwargs: Any) -> int:
+    def _deserialize(
+        self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any
+    ) -> int:
         number = int_from_text(value, self.low, self.high)
         if number is None:
             raise marshmallow.ValidationError(
@@ -262,7 +274,9 @@ class QueryId(QueryInt):
     def __init__(self, **kwargs: Any):
         super().__init__(1, MAX_ID, **kwargs)
 
-    def _deserialize(self, value: Any, attr, data, **kwargs: Any) -> int:
+    def _deserialize(
+        self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any
+    ) -> int:
         number = int_from_text(value, 1, MAX_ID)
         if number is None:
             raise marshmallow.ValidationError(f"must be an id (a whole number from 1 to {MAX_ID})")
@@ -277,7 +291,10 @@ class QueryInstant(QueryText):
     """An ISO 8601 date or instant query argument, as a UTC instant (a date is its
     midnight in UTC)."""
 
-    def _deserialize(self, value: Any, attr, data, **kwargs: Any) -> dt.datetime:
+    # A String field (the document shows a string argument) that loads as an instant.
+    def _deserialize(  # type: ignore[override]
+        self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any
+    ) -> dt.datetime:
         message = "must be an ISO 8601 date or instant"
         if not isinstance(value, str) or len(value) > 40:
             raise marshmallow.ValidationError(message)
@@ -293,7 +310,9 @@ class QueryInstant(QueryText):
 class QueryFlag(_Plain, fields.Boolean):
     """A boolean query argument: true, false, 1 or 0."""
 
-    def _deserialize(self, value: Any, attr, data, **kwargs: Any) -> bool:
+    def _deserialize(
+        self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any
+    ) -> bool:
         lowered = value.lower() if isinstance(value, str) else None
         if lowered not in ("true", "false", "1", "0"):
             raise marshmallow.ValidationError("must be true or false")
@@ -346,7 +365,8 @@ def load(
     """``data`` loaded by ``schema``; ``error`` (a 422 ValidationError unless told) with a
     message per offending property otherwise. Absent properties stay absent."""
     try:
-        return instance(schema).load(data, partial=partial)
+        loaded: dict[str, Any] = instance(schema).load(data, partial=partial)
+        return loaded
     except marshmallow.ValidationError as exc:
         raise error(errors_of(exc.messages)) from None
 
@@ -365,7 +385,7 @@ def errors_of(messages: Any, prefix: str = "") -> dict[str, list[str]]:
     return found
 
 
-def _as_list(value: Any) -> list:
+def _as_list(value: Any) -> list[Any]:
     if value is None:
         return []
     return list(value) if isinstance(value, (list, tuple)) else [value]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 from collections.abc import Callable, Iterator
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Connection
@@ -23,7 +24,7 @@ from plinth.runtime.event_bus import EventBus
 from plinth.runtime.files import FileStore
 from plinth.runtime.metadata_cache import MetadataCache
 from plinth.runtime.record_service import RecordService
-from plinth.runtime.session import Session
+from plinth.runtime.session import Session, TenantContext
 
 # Who is acting, found once the transaction has begun (an API request authenticates in the
 # transaction it then works in): the actor and the newest metadata revision it saw.
@@ -43,7 +44,7 @@ class Tenant:
         self.routes = PackRoutes()  # HTTP endpoints packs add
         self.plugins: set[str] = set()  # packs whose register(context) has run
         self.clock: Callable[[], dt.datetime] = _utc_now
-        self.jobs = JobService(self)
+        self.jobs = JobService(as_context(self))
         try:
             self.zone = ZoneInfo(config["DEFAULT_TIME_ZONE"])
         except (KeyError, ValueError):
@@ -61,7 +62,7 @@ class Tenant:
                 revision = None
                 if identify is not None:
                     actor, revision = identify(conn)
-                session = Session(self, conn, actor, revision)
+                session = Session(as_context(self), conn, actor, revision)
                 yield session
         finally:
             if session is not None:
@@ -77,6 +78,14 @@ class Tenant:
 
     def dispose(self) -> None:
         self.database.dispose()
+
+
+def as_context(tenant: Tenant) -> TenantContext:
+    """The tenant as the engines below it take it. It is a TenantContext in all but one
+    respect mypy checks: the protocol declares ``jobs: Jobs`` as a settable attribute, which
+    mypy matches invariantly, while a tenant's ``jobs`` is the whole JobService (the worker
+    and the scheduler use more of it than ``Jobs`` names)."""
+    return cast(TenantContext, tenant)
 
 
 def _utc_now() -> dt.datetime:

@@ -17,18 +17,27 @@ import os
 import re
 import shutil
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import sqlalchemy as sa
 
 from plinth.bootstrap import build_tenant
 from plinth.config import load_config
-from plinth.metadata.publisher import Publisher, Put
+from plinth.metadata.publisher import Publisher, PublishResult, Put
 from plinth.runtime import migrate
-from plinth.tenant import Tenant
+from plinth.tenant import Tenant, as_context
+
+if TYPE_CHECKING:
+    import time_machine
+    from flask import Flask
+    from flask.testing import FlaskClient
+    from playwright.sync_api import Browser
+
+    from plinth.auth.actor import Actor
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
@@ -103,6 +112,7 @@ def _require(name: str, url: str, problem: str | None) -> None:
 
 FAKE_NOW_ENV = "PLINTH_TEST_NOW"
 _TRAVELLING: list[str] = []  # the instant this process's clock was moved to, if it was
+_TRAVEL = pytest.StashKey["time_machine.travel"]()  # stopped in pytest_unconfigure
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -121,16 +131,16 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "sqlite_only: needs SQLite (skipped on PostgreSQL)")
     when = config.getoption("--fake-now", None)
     if when:
-        config._plinth_travel = _travel_to(when)  # stopped in pytest_unconfigure
+        config.stash[_TRAVEL] = _travel_to(when)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    travel = getattr(config, "_plinth_travel", None)
+    travel = config.stash.get(_TRAVEL, None)
     if travel is not None:
         travel.stop()
 
 
-def _travel_to(when: str):
+def _travel_to(when: str) -> time_machine.travel:
     """Move this process's clock (datetime.now, time.time; not monotonic timers) to ``when``
     and let it tick on from there."""
     import datetime as dt
@@ -170,7 +180,7 @@ def _clock_offset() -> float:
     return time.time() - time_machine.escape_hatch.time.time()
 
 
-def _travel_by(offset: float):
+def _travel_by(offset: float) -> time_machine.travel:
     """Move this process's clock ``offset`` seconds from the real one, ticking on."""
     import datetime as dt
     import time
@@ -241,9 +251,9 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
 
 @pytest.fixture(params=BACKENDS)
-def backend(request) -> str:
+def backend(request: pytest.FixtureRequest) -> str:
     """The database backend of this test run: each test using it runs on both."""
-    kind = request.param
+    kind: str = request.param
     if kind == "postgresql":
         require_postgres()
     if request.node.get_closest_marker("postgres_only") and kind != "postgresql":
@@ -347,7 +357,7 @@ def _prepare_template(url: str, instance: Path, template: DatabaseTemplate) -> N
 
 
 @pytest.fixture(scope="session")
-def _database_templates(tmp_path_factory) -> Iterator[_Templates]:
+def _database_templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Templates]:
     templates = _Templates(tmp_path_factory)
     yield templates
     templates.drop()
@@ -355,7 +365,10 @@ def _database_templates(tmp_path_factory) -> Iterator[_Templates]:
 
 @pytest.fixture
 def database_settings(
-    backend, tmp_path, database_template, _database_templates
+    backend: str,
+    tmp_path: Path,
+    database_template: DatabaseTemplate | None,
+    _database_templates: _Templates,
 ) -> Iterator[dict[str, Any]]:
     """Settings for this test's own database: a SQLite file or a new PostgreSQL schema, empty;
     or, when ``database_template`` names one, a copy of that template database."""
@@ -384,7 +397,7 @@ def database_settings(
 
 
 @pytest.fixture
-def plinth_settings(database_settings, tmp_path) -> dict[str, Any]:
+def plinth_settings(database_settings: dict[str, Any], tmp_path: Path) -> dict[str, Any]:
     """All overrides for an isolated instance (database, instance folder, files)."""
     return {
         **database_settings,
@@ -396,7 +409,7 @@ def plinth_settings(database_settings, tmp_path) -> dict[str, Any]:
 
 
 @pytest.fixture
-def tenant(plinth_settings) -> Iterator[Tenant]:
+def tenant(plinth_settings: dict[str, Any]) -> Iterator[Tenant]:
     """An initialised tenant on its own database."""
     tenant = build_tenant(load_config(plinth_settings, environ={}))
     migrate.upgrade(tenant.database)
@@ -405,15 +418,19 @@ def tenant(plinth_settings) -> Iterator[Tenant]:
 
 
 @pytest.fixture
-def publish(tenant):
+def publish(tenant: Tenant) -> Callable[..., PublishResult]:
     """Publish object documents (or (kind, document) pairs): ``publish(doc, ...)``."""
 
-    def do_publish(*documents, confirm_destructive: bool = False, **kwargs):
+    def do_publish(
+        *documents: dict[str, Any] | tuple[str, dict[str, Any]],
+        confirm_destructive: bool = False,
+        **kwargs: Any,
+    ) -> PublishResult:
         operations = []
         for item in documents:
             kind, document = item if isinstance(item, tuple) else ("objects", item)
             operations.append(Put(kind, document))
-        return Publisher(tenant).publish(
+        return Publisher(as_context(tenant)).publish(
             operations, confirm_destructive=confirm_destructive, **kwargs
         )
 
@@ -421,10 +438,10 @@ def publish(tenant):
 
 
 @pytest.fixture
-def records(tenant):
+def records(tenant: Tenant) -> Callable[..., Any]:
     """Run one record-service call in its own committed session: ``records("create", ...)``."""
 
-    def call(method: str, *args, actor=None, **kwargs):
+    def call(method: str, *args: Any, actor: Actor | None = None, **kwargs: Any) -> Any:
         from plinth.auth.actor import SYSTEM
 
         with tenant.session(actor or SYSTEM) as session:
@@ -434,7 +451,7 @@ def records(tenant):
 
 
 @pytest.fixture
-def app(plinth_settings, tenant):
+def app(plinth_settings: dict[str, Any], tenant: Tenant) -> Iterator[Flask]:
     """A Flask app on the test tenant's database."""
     from plinth.app import create_app
 
@@ -444,7 +461,7 @@ def app(plinth_settings, tenant):
 
 
 @pytest.fixture
-def client(app):
+def client(app: Flask) -> FlaskClient:
     return app.test_client()
 
 
@@ -461,19 +478,27 @@ class Reply:
     headers: Any
 
     @property
-    def problem(self) -> dict:
+    def problem(self) -> dict[str, Any]:
         assert self.headers.get("Content-Type") == "application/problem+json", self.json
-        return self.json
+        problem: dict[str, Any] = self.json
+        return problem
 
 
 class Api:
     """A test client speaking JSON with one user's bearer token (None: anonymous)."""
 
-    def __init__(self, client, token: str | None):
+    def __init__(self, client: FlaskClient, token: str | None) -> None:
         self.client = client
         self.token = token
 
-    def request(self, method: str, path: str, json=None, headers=None, **kwargs) -> Reply:
+    def request(
+        self,
+        method: str,
+        path: str,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+        **kwargs: Any,
+    ) -> Reply:
         all_headers = dict(headers or {})
         if self.token:
             all_headers.setdefault("Authorization", f"Bearer {self.token}")
@@ -483,19 +508,19 @@ class Api:
         body = response.get_json(silent=True)
         return Reply(response.status_code, body, response.headers)
 
-    def get(self, path, **kw):
+    def get(self, path: str, **kw: Any) -> Reply:
         return self.request("GET", path, **kw)
 
-    def post(self, path, json=None, **kw):
+    def post(self, path: str, json: Any = None, **kw: Any) -> Reply:
         return self.request("POST", path, json=json, **kw)
 
-    def put(self, path, json=None, **kw):
+    def put(self, path: str, json: Any = None, **kw: Any) -> Reply:
         return self.request("PUT", path, json=json, **kw)
 
-    def patch(self, path, json=None, **kw):
+    def patch(self, path: str, json: Any = None, **kw: Any) -> Reply:
         return self.request("PATCH", path, json=json, **kw)
 
-    def delete(self, path, **kw):
+    def delete(self, path: str, **kw: Any) -> Reply:
         return self.request("DELETE", path, **kw)
 
 
@@ -508,7 +533,7 @@ def hash_once(password: str) -> str:
 
 
 @pytest.fixture
-def people(app, monkeypatch):
+def people(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Callable[..., dict[str, Any]]:
     """Create users (with tokens) on demand: ``people("ann", roles=["engineer"])``, with
     optional ``teams`` (made when missing). Each has ``PASSWORD`` and a ``token``.
 
@@ -521,9 +546,9 @@ def people(app, monkeypatch):
     from plinth.runtime import system_tables as st
 
     monkeypatch.setattr("plinth.auth.users.hash_password", hash_once)
-    tenant = app.extensions["plinth"].tenant
+    tenant: Tenant = app.extensions["plinth"].tenant
 
-    def make(name: str, roles=(), teams=()) -> dict:
+    def make(name: str, roles: Iterable[str] = (), teams: Iterable[str] = ()) -> dict[str, Any]:
         with tenant.database.transaction(write=True) as conn:
             known = ["admin", *tenant.metadata.current(conn).docs("roles")]
             user = create_user(conn, f"{name}@example.com", PASSWORD, name.title(), roles, known)
@@ -540,28 +565,28 @@ def people(app, monkeypatch):
 
 
 @pytest.fixture
-def admin(people) -> dict:
+def admin(people: Callable[..., dict[str, Any]]) -> dict[str, Any]:
     """A user with the admin role."""
     return people("admin", roles=["admin"])
 
 
 @pytest.fixture
-def as_admin(client, admin) -> Api:
+def as_admin(client: FlaskClient, admin: dict[str, Any]) -> Api:
     """The API as the admin."""
     return Api(client, admin["token"])
 
 
 @pytest.fixture
-def anonymous(client) -> Api:
+def anonymous(client: FlaskClient) -> Api:
     """The API without a token."""
     return Api(client, None)
 
 
 @pytest.fixture
-def as_user(client):
+def as_user(client: FlaskClient) -> Callable[[dict[str, Any]], Api]:
     """``as_user(user)``: the API as a user ``people`` made."""
 
-    def make(user: dict) -> Api:
+    def make(user: dict[str, Any]) -> Api:
         return Api(client, user["token"])
 
     return make
@@ -581,13 +606,13 @@ CHROMIUM_ARGS = [
 ]
 
 
-def require_browser():
+def require_browser() -> ModuleType:
     """Playwright's sync API, or a skip (a failure under PLINTH_REQUIRE_SERVICES=1) when
     playwright or chromium is missing."""
     import shutil
     from pathlib import Path
 
-    sync_api = pytest.importorskip("playwright.sync_api")
+    sync_api: ModuleType = pytest.importorskip("playwright.sync_api")
     if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
         if services_required():
             pytest.fail(f"chromium is required but missing at {CHROMIUM}")
@@ -596,7 +621,7 @@ def require_browser():
 
 
 @pytest.fixture
-def server(app):
+def server(app: Flask) -> Iterator[str]:
     """The app served on a free local port in a thread: ``http://127.0.0.1:<port>``."""
     import threading
 
@@ -610,7 +635,7 @@ def server(app):
 
 
 @pytest.fixture
-def browser_page(request):
+def browser_page(request: pytest.FixtureRequest) -> Iterator[Browser]:
     """A headless chromium (Playwright); screenshots go to ``test-artifacts/screenshots/``."""
     sync_api = require_browser()
     (request.config.rootpath / "test-artifacts" / "screenshots").mkdir(parents=True, exist_ok=True)

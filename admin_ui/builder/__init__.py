@@ -8,6 +8,7 @@ plan, revision); users and teams through the same services as the users API.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from flask import Blueprint
 from flask_babel import lazy_gettext as _l
@@ -25,7 +26,7 @@ ACTIONS = {"create": _l("created"), "update": _l("changed"), "delete": _l("delet
 
 
 @builder.context_processor
-def _builder_helpers():
+def _builder_helpers() -> dict[str, Any]:
     return {
         "property_label": property_label,
         "field_type_label": field_type_label,

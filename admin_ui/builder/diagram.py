@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import deque
+from typing import Any
 
 NODE_WIDTH = 150
 NODE_HEIGHT = 44
@@ -82,7 +83,7 @@ class Diagram:
     height: int
 
 
-def _ranks(states: list[dict], transitions: list[dict]) -> dict[str, int]:
+def _ranks(states: list[dict[str, Any]], transitions: list[dict[str, Any]]) -> dict[str, int]:
     names = [s["name"] for s in states]
     following: dict[str, list[str]] = {n: [] for n in names}
     for t in transitions:
@@ -105,7 +106,7 @@ def _ranks(states: list[dict], transitions: list[dict]) -> dict[str, int]:
     return ranks
 
 
-def draw(workflow: dict) -> Diagram:
+def draw(workflow: dict[str, Any]) -> Diagram:
     """Positions of the states and transitions of a workflow document."""
     states = [s for s in workflow.get("states", ()) if isinstance(s, dict) and s.get("name")]
     transitions = [t for t in workflow.get("transitions", ()) if isinstance(t, dict)]
@@ -124,7 +125,8 @@ def draw(workflow: dict) -> Diagram:
     edges, entries = [], []
     pairs: dict[tuple[str, str], int] = {}
     for t in transitions:
-        target = nodes.get(t.get("to"))
+        to: Any = t.get("to")  # a draft's value: a state's name, or anything typed
+        target = nodes.get(to)
         sources = list(nodes) if t.get("from") == ANY else t.get("from") or []
         if target is None:
             continue

@@ -31,7 +31,7 @@ def linkify(text: str | None) -> Markup:
 
 
 @builder.get("/emails")
-def email_list():
+def email_list() -> str:
     before = request.args.get("before", type=int)
     with admin_session() as s:
         emails, older = email_outbox.newest(s.conn, email_outbox.PAGE_SIZE, before)

@@ -12,7 +12,7 @@ from plinth.metadata import store
 
 
 @builder.get("/")
-def builder_home():
+def builder_home() -> str:
     with admin_session() as s:
         kinds = ("objects", "layouts", "workflows", *DOCUMENT_KINDS)
         counts = {kind: len(s.compiled.docs(kind)) for kind in kinds}

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 from flask_babel import lazy_gettext as _l
+
+if TYPE_CHECKING:
+    from plinth.runtime.compiler import CompiledMetadata
 
 KIND_LABELS = {
     "objects": _l("Objects"),
@@ -30,7 +36,7 @@ CHOICE_SOURCES = {"object": "objects", "target": "objects", "calendar": "calenda
 """Properties whose value names a document of another kind: offered as a list to pick."""
 
 
-def choices_from(compiled):
+def choices_from(compiled: CompiledMetadata) -> Callable[[str], list[str] | None]:
     """For a property name, the names it may take (None when any text goes)."""
 
     def choices(key: str) -> list[str] | None:

@@ -8,7 +8,10 @@ and without JavaScript.
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import abort, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 
 from admin_ui.builder import builder
 from admin_ui.builder.context import admin_session
@@ -19,6 +22,7 @@ from admin_ui.builder.schema_form import SchemaForm
 from admin_ui.layouts import form_layout, list_layout
 from plinth.auth.actor import Actor
 from plinth.metadata.kinds import BUILTIN_ROLES, schema
+from plinth.runtime.model import ObjectModel
 from plinth.runtime.session import Session
 
 KIND = "layouts"
@@ -26,24 +30,24 @@ TYPES = ("form", "list")
 
 
 @builder.get("/layouts")
-def layout_list():
+def layout_list() -> str:
     with admin_session() as s:
         rows = document_rows(s, KIND)
         return document_list_page(KIND, rows, "builder.layout_edit", "builder.layout_remove")
 
 
 @builder.post("/layouts/<name>/remove")
-def layout_remove(name: str):
+def layout_remove(name: str) -> ResponseReturnValue:
     return remove_document(KIND, name, url_for("builder.layout_list"))
 
 
 @builder.route("/layouts/new", methods=["GET", "POST"])
 @builder.route("/layouts/<name>", methods=["GET", "POST"])
-def layout_edit(name: str | None = None):
+def layout_edit(name: str | None = None) -> ResponseReturnValue:
     return edit_page(EDITOR, name)
 
 
-def _start(s: Session, current: dict | None):
+def _start(s: Session, current: dict[str, Any] | None) -> dict[str, Any] | str:
     """The layout's object and type (asked for first when a new one has none yet), the
     object's model and the roles to pick from."""
     objects = sorted(s.compiled.objects)
@@ -58,13 +62,15 @@ def _start(s: Session, current: dict | None):
     return {"document": document, "model": model, "roles": sorted(roles)}  # none dropped unseen
 
 
-def _with_new_section(document: dict) -> dict:
+def _with_new_section(document: dict[str, Any]) -> dict[str, Any]:
     if "add_section" not in request.form:
         return document
     return {**document, "sections": [*document.get("sections", ()), {"fields": []}]}
 
 
-def _read(form: SchemaForm, name: str | None, started: dict) -> tuple[dict, dict]:
+def _read(
+    form: SchemaForm, name: str | None, started: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, list[str]]]:
     document, errors = form.read(request.form)
     document["object"], document["type"] = started["object"], started["type"]
     picked = request.form.getlist("roles_picked")
@@ -89,7 +95,7 @@ EDITOR = Editor(
 )
 
 
-def _placed(document: dict) -> set[str]:
+def _placed(document: dict[str, Any]) -> set[str]:
     names = set(document.get("columns", ())) | set(document.get("filters", ()))
     for section in document.get("sections", ()):
         names.update(section.get("fields", ()))
@@ -97,7 +103,7 @@ def _placed(document: dict) -> set[str]:
 
 
 @builder.post("/layouts/preview")
-def layout_preview():
+def layout_preview() -> str:
     """The layout being edited, as a user with the chosen role would see it (htmx partial)."""
     role = request.form.get("preview_role") or ""
     with admin_session(write=False) as s:
@@ -129,7 +135,7 @@ def _viewer(s: Session, role: str) -> Session:
     return viewer
 
 
-def _layout_for(viewer: Session, model, type_name: str) -> str | None:
+def _layout_for(viewer: Session, model: ObjectModel, type_name: str) -> str | None:
     """The name of the published layout that user gets today (None: a derived one)."""
     if type_name == "form":
         return form_layout(viewer, model).name

@@ -5,8 +5,10 @@ per field type's options), each change reviewed (schema change, data lost) befor
 from __future__ import annotations
 
 import copy
+from typing import TYPE_CHECKING, Any
 
 from flask import abort, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from admin_ui.builder import builder
@@ -19,6 +21,9 @@ from admin_ui.builder.schema_form import SchemaForm, editor_widgets
 from plinth.metadata.kinds import schema
 from plinth.metadata.publisher import Put
 
+if TYPE_CHECKING:
+    from plinth.runtime.compiler import CompiledMetadata
+
 FIELD_TYPES = tuple(schema("objects")["$defs"]["field_common"]["properties"]["type"]["enum"])
 OBJECT_ONLY = ("fields",)  # edited on their own pages
 FIELD_HIDDEN = ("type",)  # chosen with the type picker
@@ -29,18 +34,18 @@ TEXT_DEFAULTS = frozenset(
 """Types whose default is kept as typed (``007`` stays text, not the number 7)."""
 
 
-def object_form(compiled) -> SchemaForm:
+def object_form(compiled: CompiledMetadata) -> SchemaForm:
     return SchemaForm(schema("objects"), choices=choices_from(compiled))
 
 
-def field_form(compiled, type_name: str) -> SchemaForm:
+def field_form(compiled: CompiledMetadata, type_name: str) -> SchemaForm:
     """The form of one field type: the common options and that type's own."""
     root = schema("objects")
     return SchemaForm(root, root["$defs"][f"{type_name}_field"], choices_from(compiled))
 
 
 @builder.get("/objects")
-def object_list():
+def object_list() -> str:
     with admin_session() as s:
         documents = s.compiled.docs("objects")
         rows = [(documents[name], s.compiled.packs.get(("objects", name))) for name in documents]
@@ -49,7 +54,7 @@ def object_list():
 
 @builder.route("/objects/new", methods=["GET", "POST"])
 @builder.route("/objects/<name>", methods=["GET", "POST"])
-def object_edit(name: str | None = None):
+def object_edit(name: str | None = None) -> ResponseReturnValue:
     with admin_session(write=False) as s:
         current = current_document(s, "objects", name)
         form = object_form(s.compiled)
@@ -68,11 +73,18 @@ def object_edit(name: str | None = None):
         outcome, page = review_page(actor, [Put("objects", document)], back, title)
         if page is not None:
             return page
-        errors = outcome.errors or {"/": [outcome.refusal]}
+        errors = outcome.errors or {"/": [outcome.refusal or ""]}
     return _object_page(compiled, form, current, name, document, errors), 422
 
 
-def _object_page(compiled, form, current, name, document, errors):
+def _object_page(
+    compiled: CompiledMetadata,
+    form: SchemaForm,
+    current: dict[str, Any] | None,
+    name: str | None,
+    document: dict[str, Any],
+    errors: dict[str, list[str]],
+) -> str:
     widgets, stray = editor_widgets(form, document, errors, OBJECT_ONLY, editing=bool(name))
     return render_template(
         "admin/object.html",
@@ -87,7 +99,7 @@ def _object_page(compiled, form, current, name, document, errors):
 
 @builder.route("/objects/<name>/fields/new", methods=["GET", "POST"])
 @builder.route("/objects/<name>/fields/<field_name>", methods=["GET", "POST"])
-def field_edit(name: str, field_name: str | None = None):
+def field_edit(name: str, field_name: str | None = None) -> ResponseReturnValue:
     with admin_session(write=False) as s:
         document = current_document(s, "objects", name)
         index = _field_index(document, field_name)
@@ -118,11 +130,11 @@ def field_edit(name: str, field_name: str | None = None):
         outcome, page = review_page(actor, [Put("objects", document)], back, title)
         if page is not None:
             return page
-        errors = _field_errors(outcome.errors, index) or {"/": [outcome.refusal]}
+        errors = _field_errors(outcome.errors, index) or {"/": [outcome.refusal or ""]}
     return _field_page(document, form, field_name, type_name, field, errors), 422
 
 
-def _field_index(document: dict, field_name: str | None) -> int | None:
+def _field_index(document: dict[str, Any], field_name: str | None) -> int | None:
     if field_name is None:
         return None
     for index, field in enumerate(document.get("fields", ())):
@@ -131,10 +143,10 @@ def _field_index(document: dict, field_name: str | None) -> int | None:
     abort(404)
 
 
-def _field_errors(errors: dict, index: int) -> dict:
+def _field_errors(errors: dict[str, list[str]], index: int) -> dict[str, list[str]]:
     """The publisher's problems for the object, as pointers inside the field's form."""
     prefix = f"/fields/{index}"
-    mine = {}
+    mine: dict[str, list[str]] = {}
     for pointer, messages in errors.items():
         if pointer == prefix:
             mine.setdefault("/", []).extend(messages)
@@ -145,7 +157,14 @@ def _field_errors(errors: dict, index: int) -> dict:
     return mine
 
 
-def _field_page(document, form, field_name, type_name, field, errors):
+def _field_page(
+    document: dict[str, Any],
+    form: SchemaForm,
+    field_name: str | None,
+    type_name: str,
+    field: dict[str, Any],
+    errors: dict[str, list[str]],
+) -> str:
     widgets, stray = editor_widgets(form, field, errors, FIELD_HIDDEN, editing=bool(field_name))
     return render_template(
         "admin/field.html",
@@ -159,7 +178,7 @@ def _field_page(document, form, field_name, type_name, field, errors):
 
 
 @builder.post("/objects/<name>/fields/<field_name>/remove")
-def field_remove(name: str, field_name: str):
+def field_remove(name: str, field_name: str) -> ResponseReturnValue:
     with admin_session(write=False) as s:
         document = current_document(s, "objects", name)
         index = _field_index(document, field_name)
@@ -172,5 +191,5 @@ def field_remove(name: str, field_name: str):
 
 
 @builder.post("/objects/<name>/remove")
-def object_remove(name: str):
+def object_remove(name: str) -> ResponseReturnValue:
     return remove_document("objects", name, url_for("builder.object_list"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Callable
 from typing import Any
 
 from flask import g, request
@@ -19,8 +20,12 @@ from plinth.extension import current_tenant
 from plinth.json_input import loads
 from plinth.metadata.publisher import Publisher, Put, Remove
 from plinth.metadata.store import changes_between
+from plinth.tenant import as_context
 
 Operation = Put | Remove
+#: Run by the publisher inside its transaction, with its connection (a SQLAlchemy
+#: ``Connection``, which the HTTP layer does not name) and the new revision's id.
+BeforeCommit = Callable[[Any, int | None], None]
 MESSAGE_LIMIT = 500
 
 
@@ -65,15 +70,16 @@ def base_revision() -> int | None:
         return int(sent)
     session = g.get("plinth_session")
     compiled = session.__dict__.get("compiled") if session is not None else None
-    return compiled.revision_id if compiled is not None else None
+    revision_id: int | None = compiled.revision_id if compiled is not None else None
+    return revision_id
 
 
-def _unchanged_since(base: int, operations: list[Operation]):
+def _unchanged_since(base: int, operations: list[Operation]) -> BeforeCommit:
     """A check, inside the publish's transaction, that no revision after ``base`` touched
     the documents these operations change (two admins editing the same document)."""
     targets = {(op.kind, op.name) for op in operations}
 
-    def check(conn, revision_id: int | None) -> None:
+    def check(conn: Any, revision_id: int | None) -> None:
         for other, changes in changes_between(conn, base, revision_id):
             for change in changes:
                 if (change["kind"], change["name"]) in targets:
@@ -86,9 +92,16 @@ def _unchanged_since(base: int, operations: list[Operation]):
     return check
 
 
-def _run(actor, operations, dry_run: bool, confirm: bool, message: str = "", check=None) -> Outcome:
+def _run(
+    actor: Actor,
+    operations: list[Operation],
+    dry_run: bool,
+    confirm: bool,
+    message: str = "",
+    check: BeforeCommit | None = None,
+) -> Outcome:
     try:
-        result = Publisher(current_tenant()).publish(
+        result = Publisher(as_context(current_tenant())).publish(
             operations,
             actor,
             message=message[:MESSAGE_LIMIT],

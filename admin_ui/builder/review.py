@@ -8,7 +8,9 @@ would not fit) is listed with its row count and needs an explicit confirmation.
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from werkzeug import Response
 
 from admin_ui.builder import builder
 from admin_ui.builder.context import admin_session
@@ -22,10 +24,13 @@ from admin_ui.builder.publishing import (
     publish,
 )
 from admin_ui.pages.account import safe_next
+from plinth.auth.actor import Actor
 from plinth.errors import ValidationError
 
 
-def review_page(actor, operations: list[Operation], back: str, title: str, always: bool = True):
+def review_page(
+    actor: Actor, operations: list[Operation], back: str, title: str, always: bool = True
+) -> tuple[Outcome, str | Response | None]:
     """Plan ``operations``; show the review page, or publish at once when nothing in the
     database changes and ``always`` is false. Returns (outcome, response or None): a
     refused plan gives no response, so the caller shows the form again with its errors."""
@@ -49,7 +54,7 @@ def review_page(actor, operations: list[Operation], back: str, title: str, alway
     return outcome, page
 
 
-def refused_page(outcome: Outcome, back: str):
+def refused_page(outcome: Outcome, back: str) -> tuple[str, int]:
     """A change the publisher refused outright (another document still uses it, say)."""
     messages = [f"{p}: {' '.join(m)}" for p, m in outcome.errors.items()]
     if outcome.refusal:
@@ -65,7 +70,7 @@ def _flash_published(outcome: Outcome) -> None:
 
 
 @builder.post("/publish")
-def publish_reviewed():
+def publish_reviewed() -> ResponseReturnValue:
     """Publish what a review page showed (confirmation required if it loses data)."""
     with admin_session(write=False) as s:
         actor = s.actor

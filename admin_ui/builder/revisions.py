@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import flash, redirect, render_template, request, send_file, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from admin_ui.builder import builder
@@ -20,7 +21,7 @@ from plinth.errors import NotFound
 from plinth.metadata.documents import read_document
 from plinth.metadata.kinds import KINDS
 from plinth.metadata.publisher import Put, Remove
-from plinth.metadata.store import get_revision, load_documents, revisions_page
+from plinth.metadata.store import StoredDocument, get_revision, load_documents, revisions_page
 from plinth.packs.exporter import UNPACKAGED, export_pack
 from plinth.packs.installer import installed_packs
 
@@ -30,7 +31,7 @@ PACK_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
 
 @builder.get("/revisions")
-def revision_list():
+def revision_list() -> str:
     before = request.args.get("before", type=int)
     with admin_session() as s:
         recent, older = revisions_page(s.conn, PAGE_SIZE, before)
@@ -42,9 +43,10 @@ def _as_json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, indent=2, sort_keys=False, default=str)
 
 
-def _where(path: str, document: dict | None) -> str:
+def _where(path: str, document: dict[str, Any] | None) -> str:
     """A pointer with list indices named after their item (``fields › serial › max``)."""
-    parts, node = [], document
+    parts: list[str] = []
+    node: Any = document
     for raw in path.split("/")[1:]:
         step = raw.replace("~1", "/").replace("~0", "~")
         if isinstance(node, list) and step.isdigit() and int(step) < len(node):
@@ -57,7 +59,7 @@ def _where(path: str, document: dict | None) -> str:
     return " › ".join(parts) or "/"
 
 
-def _readable(change: dict) -> list[dict[str, Any]]:
+def _readable(change: dict[str, Any]) -> list[dict[str, Any]]:
     """A change's diff as rows: operation, where, old and new value as JSON text."""
     rows = []
     for op in change["diff"]:
@@ -75,7 +77,11 @@ def _readable(change: dict) -> list[dict[str, Any]]:
     return rows
 
 
-def _revision_page(revision: dict, errors=None, refusal=None):
+def _revision_page(
+    revision: dict[str, Any],
+    errors: dict[str, list[str]] | None = None,
+    refusal: str | None = None,
+) -> str:
     changes = [{**change, "rows": _readable(change)} for change in revision["changes"]]
     return render_template(
         "admin/revision.html",
@@ -87,13 +93,15 @@ def _revision_page(revision: dict, errors=None, refusal=None):
 
 
 @builder.get("/revisions/<int:revision_id>")
-def revision_view(revision_id: int):
+def revision_view(revision_id: int) -> str:
     with admin_session() as s:
         revision = get_revision(s.conn, revision_id)
     return _revision_page(revision)
 
 
-def undo_operations(changes: list[dict], stored: dict) -> list[Put | Remove]:
+def undo_operations(
+    changes: list[dict[str, Any]], stored: dict[str, dict[str, StoredDocument]]
+) -> list[Put | Remove]:
     """What restores each change's ``before`` (skipping what already is as it was then):
     removes in reverse dependency order, then puts in dependency order."""
     order = {kind: index for index, kind in enumerate(KINDS)}
@@ -113,7 +121,7 @@ def undo_operations(changes: list[dict], stored: dict) -> list[Put | Remove]:
 
 
 @builder.post("/revisions/<int:revision_id>/revert")
-def revision_revert(revision_id: int):
+def revision_revert(revision_id: int) -> ResponseReturnValue:
     with admin_session(write=False) as s:
         revision = get_revision(s.conn, revision_id)
         operations = undo_operations(revision["changes"], load_documents(s.conn))
@@ -131,7 +139,12 @@ def revision_revert(revision_id: int):
 
 
 # ---- pack export ----------------------------------------------------------------------------
-def _export_form(packs: dict, values: dict, errors: dict, status: int = 200):
+def _export_form(
+    packs: dict[str, dict[str, Any]],
+    values: dict[str, str],
+    errors: dict[str, list[str]],
+    status: int = 200,
+) -> tuple[str, int]:
     page = render_template(
         "admin/pack_export.html", packs=packs, values=values, errors=errors, custom=UNPACKAGED
     )
@@ -139,13 +152,13 @@ def _export_form(packs: dict, values: dict, errors: dict, status: int = 200):
 
 
 @builder.get("/packs/export")
-def pack_export_page():
+def pack_export_page() -> tuple[str, int]:
     with admin_session() as s:
         packs = installed_packs(s.conn)
     return _export_form(packs, {"pack": UNPACKAGED}, {})
 
 
-def _check(values: dict, packs: dict) -> dict[str, list[str]]:
+def _check(values: dict[str, str], packs: dict[str, dict[str, Any]]) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     if values["pack"] != UNPACKAGED and values["pack"] not in packs:
         errors["pack"] = [_("Choose an installed pack.")]
@@ -159,7 +172,7 @@ def _check(values: dict, packs: dict) -> dict[str, list[str]]:
 
 
 @builder.post("/packs/export")
-def pack_export():
+def pack_export() -> ResponseReturnValue:
     form = request.form
     values = {key: (form.get(key) or "").strip() for key in ("pack", "version", "new_name")}
     with admin_session(write=False) as s:

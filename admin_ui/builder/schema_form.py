@@ -13,8 +13,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, NoReturn
 
 from werkzeug.datastructures import MultiDict
 
@@ -41,6 +41,10 @@ class Raw:
 
 
 Choices = Callable[[str], list[str] | None]
+#: A JSON Schema node, or a document being edited.
+Node = dict[str, Any]
+#: Problems with what was typed, by JSON pointer.
+Errors = dict[str, list[str]]
 
 
 @dataclasses.dataclass
@@ -94,14 +98,16 @@ class Row:
 class SchemaForm:
     """The form of one schema (a kind's, or a part of it such as a field type's)."""
 
-    def __init__(self, root: dict, node: dict | None = None, choices: Choices | None = None):
+    def __init__(
+        self, root: Node, node: Node | None = None, choices: Choices | None = None
+    ) -> None:
         self.root = root
         self.node = node if node is not None else root
         self.choices = choices or (lambda key: None)
 
     # -- schema -----------------------------------------------------------------------------
 
-    def resolve(self, node: dict) -> tuple[dict, str | None]:
+    def resolve(self, node: Node) -> tuple[Node, str | None]:
         """The node with its ``$ref`` merged in, and the name of the definition it uses."""
         ref_name = None
         while isinstance(node, dict) and "$ref" in node:
@@ -116,7 +122,7 @@ class SchemaForm:
             node = merged
         return node, ref_name
 
-    def classify(self, node: dict, key: str) -> str:
+    def classify(self, node: Node, key: str) -> str:
         """The widget a schema node calls for."""
         node, ref = self.resolve(node)
         if ref in ("label", "text"):
@@ -139,7 +145,7 @@ class SchemaForm:
         if kind == "boolean":
             return "checkbox"
         if kind in ("integer", "number"):
-            return kind
+            return str(kind)
         if kind == "string":
             return "text"
         if kind == "array":
@@ -151,12 +157,12 @@ class SchemaForm:
                 return "map"
         return "json"
 
-    def _one_of_kind(self, options: list) -> str:
+    def _one_of_kind(self, options: list[Node]) -> str:
         consts = [o for o in options if "const" in o]
         lists = [o for o in options if o.get("type") == "array"]
         return "list_or_const" if consts and lists and len(options) == 2 else "json"
 
-    def _array_kind(self, node: dict) -> str:
+    def _array_kind(self, node: Node) -> str:
         if "prefixItems" in node:
             return "json"
         items, ref = self.resolve(node.get("items", {}))
@@ -168,13 +174,13 @@ class SchemaForm:
             return "table"
         return "json"
 
-    def properties(self, node: dict) -> tuple[dict, set]:
+    def properties(self, node: Node) -> tuple[dict[str, Node], set[str]]:
         node, _ = self.resolve(node)
         return node.get("properties", {}), set(node.get("required", ()))
 
     # -- building widgets -------------------------------------------------------------------
 
-    def widgets(self, document: dict | None, prefix: str = "") -> list[Widget]:
+    def widgets(self, document: Node | None, prefix: str = "") -> list[Widget]:
         """The widgets of every property of the form's node, filled from ``document``."""
         props, required = self.properties(self.node)
         document = document or {}
@@ -183,7 +189,7 @@ class SchemaForm:
             for key, sub in props.items()
         ]
 
-    def widget(self, node: dict, key: str, name: str, value: Any, required: bool) -> Widget:
+    def widget(self, node: Node, key: str, name: str, value: Any, required: bool) -> Widget:
         kind = self.classify(node, key)
         resolved, ref = self.resolve(node)
         widget = Widget(
@@ -212,10 +218,11 @@ class SchemaForm:
             self._fill_rows(widget, resolved, value)
         return widget
 
-    def _row_schema(self, widget: Widget, node: dict) -> dict:
-        return node["items"] if widget.kind == "table" else node["additionalProperties"]
+    def _row_schema(self, widget: Widget, node: Node) -> Node:
+        item: Node = node["items"] if widget.kind == "table" else node["additionalProperties"]
+        return item
 
-    def _fill_rows(self, widget: Widget, node: dict, value: Any) -> None:
+    def _fill_rows(self, widget: Widget, node: Node, value: Any) -> None:
         item = self._row_schema(widget, node)
         if widget.kind == "table":
             entries = [(str(i), v) for i, v in enumerate(value if isinstance(value, list) else [])]
@@ -233,7 +240,7 @@ class SchemaForm:
                 cell.pointer = row_pointer + cell.pointer[len(row_name) :]
             widget.rows.append(Row(row_name, row_pointer, key, cells, blank))
 
-    def _cells(self, item: dict, row_name: str, value: Any) -> list[Widget]:
+    def _cells(self, item: Node, row_name: str, value: Any) -> list[Widget]:
         item_node, _ = self.resolve(item)
         if item_node.get("type") == "object" and item_node.get("properties"):
             props, needed = self.properties(item_node)
@@ -251,23 +258,25 @@ class SchemaForm:
 
     # -- reading the form back --------------------------------------------------------------
 
-    def read(self, form: MultiDict, prefix: str = "") -> tuple[dict, dict[str, list[str]]]:
+    def read(self, form: MultiDict[str, str], prefix: str = "") -> tuple[Node, Errors]:
         """The document the form describes, and problems with what was typed, by pointer."""
-        errors: dict[str, list[str]] = {}
+        errors: Errors = {}
         props, _ = self.properties(self.node)
-        document = {}
+        document: Node = {}
         for key, sub in props.items():
             value = self.read_value(sub, key, f"{prefix}/{key}", form, errors)
             if value is not MISSING:
                 document[key] = value
         return document, errors
 
-    def read_value(self, node: dict, key: str, name: str, form: MultiDict, errors) -> Any:
+    def read_value(
+        self, node: Node, key: str, name: str, form: MultiDict[str, str], errors: Errors
+    ) -> Any:
         kind = self.classify(node, key)
         resolved, _ = self.resolve(node)
         if kind == "fieldset":
             props, _ = self.properties(resolved)
-            result = {}
+            result: Node = {}
             for sub_key, sub in props.items():
                 value = self.read_value(sub, sub_key, f"{name}/{sub_key}", form, errors)
                 if value is not MISSING:
@@ -290,11 +299,13 @@ class SchemaForm:
             return values or MISSING
         return _read_text(kind, resolved, name, form.get(name, ""), errors)
 
-    def _read_rows(self, kind, node, name, form, errors) -> Any:
+    def _read_rows(
+        self, kind: str, node: Node, name: str, form: MultiDict[str, str], errors: Errors
+    ) -> Any:
         item = node["items"] if kind == "table" else node["additionalProperties"]
         count = _int(form.get(f"{name}#rows")) or 0
-        table: list = []
-        mapping: dict = {}
+        table: list[Any] = []
+        mapping: dict[str, Any] = {}
         for index in range(min(count, 1000)):
             row = f"{name}/{index}"
             if form.get(f"{row}#remove") == "on":
@@ -317,11 +328,11 @@ class SchemaForm:
             return table or MISSING
         return mapping or MISSING
 
-    def _read_row(self, item: dict, row: str, form: MultiDict, errors) -> Any:
+    def _read_row(self, item: Node, row: str, form: MultiDict[str, str], errors: Errors) -> Any:
         item_node, _ = self.resolve(item)
         if item_node.get("type") == "object" and item_node.get("properties"):
             props, _ = self.properties(item_node)
-            result = {}
+            result: Node = {}
             for key, sub in props.items():
                 cell_name = f"{row}/{key}"
                 kind = self.classify(sub, key)
@@ -340,7 +351,7 @@ class SchemaForm:
         return _read_text(kind if kind in CELL_KINDS else "json", resolved, row, raw, errors)
 
 
-def _polymorphic(node: dict) -> bool:
+def _polymorphic(node: Node) -> bool:
     return any(k in node for k in ("oneOf", "anyOf", "allOf", "if"))
 
 
@@ -369,7 +380,7 @@ def _as_text(kind: str, value: Any, const: Any = None) -> str:
     return str(value)
 
 
-def _read_label(name: str, form: MultiDict) -> Any:
+def _read_label(name: str, form: MultiDict[str, str]) -> Any:
     texts = {loc: (form.get(f"{name}#{loc}") or "").strip() for loc in LOCALES}
     result = _other_locales(form.get(f"{name}#others") or "")
     result.update({k: v for k, v in texts.items() if v})
@@ -380,7 +391,7 @@ def _read_label(name: str, form: MultiDict) -> Any:
     return result
 
 
-def _not_json(constant: str):
+def _not_json(constant: str) -> NoReturn:
     raise ValueError(f"{constant} is not a JSON value")
 
 
@@ -395,7 +406,7 @@ def _other_locales(text: str) -> dict[str, str]:
     return {k: v for k, v in value.items() if isinstance(k, str) and isinstance(v, str)}
 
 
-def _read_text(kind: str, node: dict, name: str, raw: str, errors) -> Any:
+def _read_text(kind: str, node: Node, name: str, raw: str, errors: Errors) -> Any:
     text = raw.strip() if kind not in ("code", "json") else raw.strip("\n\r ")
     if not text:
         return MISSING
@@ -445,7 +456,11 @@ def _read_text(kind: str, node: dict, name: str, raw: str, errors) -> Any:
 
 
 def editor_widgets(
-    form: SchemaForm, document: dict, errors: dict, hidden=(), editing: bool = False
+    form: SchemaForm,
+    document: Node,
+    errors: Errors,
+    hidden: Iterable[str] = (),
+    editing: bool = False,
 ) -> tuple[list[Widget], list[tuple[str, str]]]:
     """The widgets of an edit page (without ``hidden`` keys, and without the name of a
     document that already has one), and the problems no widget holds."""

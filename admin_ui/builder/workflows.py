@@ -4,6 +4,7 @@ schema's own form) and drawn as a diagram of the document being edited."""
 from __future__ import annotations
 
 from flask import url_for
+from flask.typing import ResponseReturnValue
 
 from admin_ui.builder import builder
 from admin_ui.builder.context import admin_session
@@ -15,20 +16,20 @@ KIND = "workflows"
 
 
 @builder.get("/workflows")
-def workflow_list():
+def workflow_list() -> str:
     with admin_session() as s:
         rows = document_rows(s, KIND)
         return document_list_page(KIND, rows, "builder.workflow_edit", "builder.workflow_remove")
 
 
 @builder.post("/workflows/<name>/remove")
-def workflow_remove(name: str):
+def workflow_remove(name: str) -> ResponseReturnValue:
     return remove_document(KIND, name, url_for("builder.workflow_list"))
 
 
 @builder.route("/workflows/new", methods=["GET", "POST"])
 @builder.route("/workflows/<name>", methods=["GET", "POST"])
-def workflow_edit(name: str | None = None):
+def workflow_edit(name: str | None = None) -> ResponseReturnValue:
     return edit_page(EDITOR, name)
 
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from typing import cast
 from urllib.parse import urlsplit
 from zoneinfo import available_timezones
 
 from flask import g, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from werkzeug import Response
 
 from admin_ui.i18n import LANGUAGES, SESSION_KEY
 from admin_ui.pages import pages
@@ -51,11 +54,13 @@ def _back() -> str | None:
 
 
 @pages.get("/login")
-def login():
+def login() -> str:
     return render_template("app/login.html", csrf=csrf_token(), next=request.args.get("next"))
 
 
-def _login_again(message: str, email: str, status: int, headers=None):
+def _login_again(
+    message: str, email: str, status: int, headers: dict[str, str] | None = None
+) -> tuple[str, int, dict[str, str]]:
     """The login form again, with what was typed and why it did not work."""
     page = render_template(
         "app/login.html",
@@ -68,7 +73,7 @@ def _login_again(message: str, email: str, status: int, headers=None):
 
 
 @pages.post("/login")
-def login_submit():
+def login_submit() -> ResponseReturnValue:
     form = request.form
     if not csrf_matches(form.get("csrf_token")):
         message = _("The form expired; please try again.")
@@ -91,7 +96,7 @@ def login_submit():
 
 
 @pages.post("/logout")
-def logout():
+def logout() -> Response:
     everywhere = request.form.get("everywhere") == "1"
     with page_session(write=True) as s:  # checks the login and the form's CSRF token
         end_browser_session(s.conn, everywhere, s.actor)
@@ -101,11 +106,11 @@ def logout():
 
 
 @pages.post("/preferences")
-def preferences():
+def preferences() -> ResponseReturnValue:
     """Switch language (and time zone); kept in the user's profile when logged in."""
     locale = request.form.get("locale")
     zone = request.form.get("time_zone")
-    changes = {}
+    changes: dict[str, str] = {}
     if locale in LANGUAGES:
         changes["locale"] = locale
     if zone:
@@ -125,12 +130,13 @@ def preferences():
 
 
 @pages.get("/preferences")
-def preferences_page():
+def preferences_page() -> str:
     with page_session() as s:
         zones = sorted(available_timezones())
         now = dt.datetime.now(dt.UTC)
         lifetimes = Lifetimes.from_config(current_tenant().config)
-        sessions = list_sessions(s.conn, s.actor.id, lifetimes, now)
+        user_id = cast(int, s.actor.id)  # a page session has a logged-in user
+        sessions = list_sessions(s.conn, user_id, lifetimes, now)
         for item in sessions:
             item["device"] = device_name(item["user_agent"])
             item["current"] = item["id"] == g.get("browser_session_id")

@@ -3,13 +3,17 @@ keyset paging and export of the current filter."""
 
 from __future__ import annotations
 
+from typing import cast
+
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from werkzeug import Response
 
 from admin_ui import bulk_actions
 from admin_ui.exports import EXPORT_LIMIT, export_response
 from admin_ui.i18n import object_label
-from admin_ui.layouts import list_layout
+from admin_ui.layouts import ListLayout, list_layout
 from admin_ui.list_args import PAGE_ONLY, list_args
 from admin_ui.pages import pages
 from admin_ui.pages.context import page_session
@@ -20,14 +24,14 @@ from plinth.runtime.query import parse_list_args
 
 
 @pages.get("/")
-def home():
+def home() -> str:
     with page_session() as s:
         models = sorted(s.compiled.objects.values(), key=lambda m: m.name)
         objects = [model for model in models if s.guard.allows(model, "read")]
         return render_template("app/home.html", objects=objects)
 
 
-def _query_args(layout) -> dict[str, list[str]]:
+def _query_args(layout: ListLayout) -> dict[str, list[str]]:
     args = list_args(request.args.items(multi=True), PAGE_ONLY)
     args.setdefault("sort", [layout.default_sort])
     args.setdefault("limit", [str(layout.page_size)])
@@ -35,7 +39,7 @@ def _query_args(layout) -> dict[str, list[str]]:
 
 
 @pages.get("/<object_name>")
-def list_view(object_name: str):
+def list_view(object_name: str) -> ResponseReturnValue:
     with page_session() as s:
         model = s.compiled.object(object_name)
         s.guard.check(model, "read")
@@ -76,7 +80,7 @@ def list_view(object_name: str):
 
 
 @pages.post("/<object_name>/bulk")
-def bulk(object_name: str):
+def bulk(object_name: str) -> Response:
     with page_session() as s:
         model = s.compiled.object(object_name)
         layout = list_layout(s, model)
@@ -96,7 +100,7 @@ def bulk(object_name: str):
 
 
 @pages.post("/<object_name>/views")
-def save_list_view(object_name: str):
+def save_list_view(object_name: str) -> Response:
     with page_session() as s:
         model = s.compiled.object(object_name)
         query = request.form.get("query", "")
@@ -110,9 +114,10 @@ def save_list_view(object_name: str):
 
 
 @pages.post("/<object_name>/views/<int:view_id>/delete")
-def delete_list_view(object_name: str, view_id: int):
+def delete_list_view(object_name: str, view_id: int) -> Response:
     with page_session() as s:
-        delete_view(s.conn, s.actor.id, view_id)
+        user_id = cast(int, s.actor.id)  # a page session has a logged-in user
+        delete_view(s.conn, user_id, view_id)
         flash(_("View deleted."))
         return redirect(url_for("pages.list_view", object_name=object_name))
 

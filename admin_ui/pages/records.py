@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from werkzeug import Response
 
 from admin_ui.forms import editable_fields, values_from_form
-from admin_ui.layouts import form_layout
+from admin_ui.layouts import FormLayout, Related, form_layout
 from admin_ui.pages import pages
 from admin_ui.pages.context import page_session
 from admin_ui.values import expand_names
 from plinth.auth.directory import search_users, user_names
 from plinth.errors import PermissionDenied, StaleVersion, ValidationError
+from plinth.runtime.model import Field, ObjectModel
 from plinth.runtime.query import Filter, ListQuery
+from plinth.runtime.session import Session
 from plinth.workflow import sla_tracking, timeline
 from plinth.workflow.definitions import workflow_for
 from plinth.workflow.transitions import available_on, fire
@@ -20,12 +26,12 @@ from plinth.workflow.transitions import available_on, fire
 HISTORY_ROWS = 50
 
 
-def _layout_fields(layout) -> list:
+def _layout_fields(layout: FormLayout) -> list[Field]:
     return [f for section in layout.sections for f in section.fields]
 
 
 @pages.get("/<object_name>/<int:record_id>")
-def record_view(object_name: str, record_id: int):
+def record_view(object_name: str, record_id: int) -> str:
     with page_session() as s:
         model = s.compiled.object(object_name)
         layout = form_layout(s, model)
@@ -58,18 +64,19 @@ def record_view(object_name: str, record_id: int):
         )
 
 
-def _related_rows(s, related, record_id: int) -> list[dict]:
+def _related_rows(s: Session, related: Related, record_id: int) -> list[dict[str, Any]]:
     query = ListQuery(
         filters=[Filter(related.via, "eq", record_id)],
         sort=["-id"],
         limit=related.limit,
         expand=expand_names(related.columns),
     )
-    return s.records.list(related.model.name, query).data
+    rows: list[dict[str, Any]] = s.records.list(related.model.name, query).data
+    return rows
 
 
 @pages.route("/<object_name>/new", methods=["GET", "POST"])
-def record_new(object_name: str):
+def record_new(object_name: str) -> ResponseReturnValue:
     with page_session() as s:
         model = s.compiled.object(object_name)
         s.guard.check(model, "create")
@@ -92,7 +99,7 @@ def record_new(object_name: str):
 
 
 @pages.route("/<object_name>/<int:record_id>/edit", methods=["GET", "POST"])
-def record_edit(object_name: str, record_id: int):
+def record_edit(object_name: str, record_id: int) -> ResponseReturnValue:
     with page_session() as s:
         model = s.compiled.object(object_name)
         layout = form_layout(s, model)
@@ -123,14 +130,25 @@ def record_edit(object_name: str, record_id: int):
         return page, status
 
 
-def _changes_since(s, object_name: str, record_id: int, version: int | None) -> list[dict]:
+def _changes_since(
+    s: Session, object_name: str, record_id: int, version: int | None
+) -> list[dict[str, Any]]:
     """Who changed which fields after the version the user started from."""
     entries = s.records.history(object_name, record_id, HISTORY_ROWS)
     newer = [e for e in entries if version is None or e["version"] > version]
     return [e for e in newer if e["field"]]
 
 
-def _form(s, model, layout, editable, values, errors, record, conflict=None):
+def _form(
+    s: Session,
+    model: ObjectModel,
+    layout: FormLayout,
+    editable: list[Field],
+    values: dict[str, Any],
+    errors: dict[str, list[str]],
+    record: dict[str, Any] | None,
+    conflict: list[dict[str, Any]] | None = None,
+) -> str:
     return render_template(
         "app/form.html",
         model=model,
@@ -144,14 +162,14 @@ def _form(s, model, layout, editable, values, errors, record, conflict=None):
     )
 
 
-def _user_titles(s, conflict) -> dict:
+def _user_titles(s: Session, conflict: list[dict[str, Any]] | None) -> dict[int, str]:
     if not conflict:
         return {}
     return user_names(s.conn, {e["by"] for e in conflict if e["by"]})
 
 
 @pages.post("/<object_name>/<int:record_id>/transitions/<name>")
-def record_transition(object_name: str, record_id: int, name: str):
+def record_transition(object_name: str, record_id: int, name: str) -> Response:
     with page_session() as s:
         model = s.compiled.object(object_name)
         editable = editable_fields(s, model, list(model.user_fields))
@@ -179,7 +197,7 @@ def record_transition(object_name: str, record_id: int, name: str):
 
 
 @pages.get("/_users")
-def user_search():
+def user_search() -> str:
     """Type-ahead for a user picker: active users whose name or email matches ``q``."""
     with page_session() as s:
         q = (request.args.get("q") or "").strip()[:100]
@@ -190,7 +208,7 @@ def user_search():
 
 
 @pages.get("/_lookup/<object_name>")
-def lookup_search(object_name: str):
+def lookup_search(object_name: str) -> str:
     """Type-ahead for a lookup widget: the first matches of ``q`` as buttons (htmx)."""
     with page_session() as s:
         model = s.compiled.object(object_name)

@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 from collections.abc import Callable
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 
 from plinth.auth.actor import SYSTEM
 from plinth.errors import ValidationError
@@ -15,18 +17,22 @@ from plinth.metadata.documents import read_document
 from plinth.packs.loader import Pack
 from plinth.runtime import system_tables as st
 
+if TYPE_CHECKING:
+    from plinth.runtime.session import Session
+    from plinth.tenant import Tenant
+
 REF_KEY = "_ref"
 REFS_KEY = "demo:refs"
 ACCOUNTS_KEY = "demo:accounts"
 
 
-def demo_loaded(conn, pack_name: str) -> bool:
+def demo_loaded(conn: Connection, pack_name: str) -> bool:
     key = f"demo:{pack_name}"
     return conn.scalar(sa.select(st.setting.c.key).where(st.setting.c.key == key)) is not None
 
 
 def load_demo(
-    tenant, pack: Pack, progress: Callable[[str], None] | None = None, force: bool = False
+    tenant: Tenant, pack: Pack, progress: Callable[[str], None] | None = None, force: bool = False
 ) -> int | None:
     """Create the pack's demo records once (None when already loaded); returns how many."""
     progress = progress or (lambda _m: None)
@@ -45,7 +51,9 @@ def load_demo(
     return count
 
 
-def _load_files(session, pack: Pack, progress, refs: dict[str, list]) -> int:
+def _load_files(
+    session: Session, pack: Pack, progress: Callable[[str], None], refs: dict[str, list[Any]]
+) -> int:
     """Create records from the pack's files; ``_ref`` names persist across packs."""
     count = 0
     for path in pack.demo_files():
@@ -71,7 +79,7 @@ def _load_files(session, pack: Pack, progress, refs: dict[str, list]) -> int:
     return count
 
 
-def _resolve(value: Any, refs, path, index) -> Any:
+def _resolve(value: Any, refs: dict[str, list[Any]], path: Path, index: int) -> Any:
     if isinstance(value, dict) and set(value) == {REF_KEY}:
         ref = value[REF_KEY]
         if ref not in refs:
@@ -82,7 +90,7 @@ def _resolve(value: Any, refs, path, index) -> Any:
     return value
 
 
-def add_demo_account(conn, email: str, role: str, password: str) -> None:
+def add_demo_account(conn: Connection, email: str, role: str, password: str) -> None:
     """Name an account, with its password, for the banner of ``plinth run`` to show.
 
     For demo data only: the password is kept as it is, so that a newcomer can read it.
@@ -92,20 +100,20 @@ def add_demo_account(conn, email: str, role: str, password: str) -> None:
     _write_setting(conn, ACCOUNTS_KEY, accounts)
 
 
-def demo_accounts(conn) -> list[dict[str, str]]:
+def demo_accounts(conn: Connection) -> list[dict[str, str]]:
     """The accounts ``add_demo_account`` named, in the order they were named."""
     return list(_read_setting(conn, ACCOUNTS_KEY) or [])
 
 
-def _mark_loaded(conn, pack_name: str, count: int) -> None:
+def _mark_loaded(conn: Connection, pack_name: str, count: int) -> None:
     _write_setting(conn, f"demo:{pack_name}", {"records": count})
 
 
-def _read_setting(conn, key: str) -> Any:
+def _read_setting(conn: Connection, key: str) -> Any:
     return conn.scalar(sa.select(st.setting.c.value).where(st.setting.c.key == key))
 
 
-def _write_setting(conn, key: str, value: Any) -> None:
+def _write_setting(conn: Connection, key: str, value: Any) -> None:
     now = dt.datetime.now(dt.UTC)
     conn.execute(st.setting.delete().where(st.setting.c.key == key))
     conn.execute(st.setting.insert(), {"key": key, "value": value, "updated_at": now})

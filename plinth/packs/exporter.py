@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Protocol
 
 import sqlalchemy as sa
 
@@ -12,12 +13,21 @@ from plinth.metadata.kinds import KINDS
 from plinth.metadata.store import load_documents
 from plinth.packs.installer import installed_packs
 from plinth.runtime import system_tables as st
+from plinth.runtime.database import Database
 
 UNPACKAGED = "custom"
 
 
+class Tenant(Protocol):
+    """What an export needs of a tenant (``plinth.tenant.Tenant``, or a session's): its
+    database."""
+
+    @property
+    def database(self) -> Database: ...
+
+
 def export_pack(
-    tenant,
+    tenant: Tenant,
     name: str,
     to: Path,
     version: str | None = None,

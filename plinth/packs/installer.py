@@ -5,19 +5,24 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
+from packaging.specifiers import SpecifierSet
 from packaging.version import InvalidVersion, Version
 from sqlalchemy.engine import Connection
 
 from plinth.auth.actor import SYSTEM, Actor
 from plinth.errors import Conflict, NotFound, ValidationError
 from plinth.metadata.publisher import Publisher, Put, Remove
-from plinth.metadata.store import load_documents
+from plinth.metadata.store import StoredDocument, load_documents
 from plinth.packs.loader import Pack
 from plinth.packs.plugins import load_plugins
 from plinth.runtime import system_tables as st
+from plinth.tenant import as_context
+
+if TYPE_CHECKING:
+    from plinth.tenant import Tenant
 
 Progress = Callable[[str], None]
 
@@ -37,7 +42,7 @@ def installed_packs(conn: Connection) -> dict[str, dict[str, Any]]:
     return {row["name"]: dict(row) for row in rows}
 
 
-def install_order(packs: list[Pack], installed: dict[str, dict]) -> list[Pack]:
+def install_order(packs: list[Pack], installed: dict[str, dict[str, Any]]) -> list[Pack]:
     """Packs sorted so each comes after its dependencies; missing or cyclic ones fail."""
     by_name = {p.name: p for p in packs}
     if len(by_name) != len(packs):
@@ -71,7 +76,7 @@ def install_order(packs: list[Pack], installed: dict[str, dict]) -> list[Pack]:
     return ordered
 
 
-def _check_version(pack: Pack, dep: str, spec, version: str) -> None:
+def _check_version(pack: Pack, dep: str, spec: SpecifierSet, version: str) -> None:
     if spec and Version(version) not in spec:
         raise ValidationError.single(
             "depends_on", f"pack {pack.name} needs {dep} {spec}, but {dep} is {version}"
@@ -79,11 +84,13 @@ def _check_version(pack: Pack, dep: str, spec, version: str) -> None:
 
 
 class PackInstaller:
-    def __init__(self, tenant, actor: Actor = SYSTEM, progress: Progress | None = None):
+    def __init__(
+        self, tenant: Tenant, actor: Actor = SYSTEM, progress: Progress | None = None
+    ) -> None:
         self.tenant = tenant
         self.actor = actor
         self.progress = progress or (lambda _message: None)
-        self.publisher = Publisher(tenant)
+        self.publisher = Publisher(as_context(tenant))
 
     def install(
         self, packs: list[Pack], confirm_destructive: bool = False, force: bool = False
@@ -115,13 +122,17 @@ class PackInstaller:
             self.progress(
                 f"installing {pack.name} {pack.version} ({len(pack.documents)} documents)"
             )
+
+            def record(conn: Connection, _revision: int | None, pack: Pack = pack) -> None:
+                _record_pack(conn, pack)
+
             result = self.publisher.publish(
                 ops,
                 self.actor,
                 message=f"pack {pack.name} {pack.version}",
                 pack=pack.name,
                 confirm_destructive=confirm_destructive,
-                before_commit=lambda conn, _rev, pack=pack: _record_pack(conn, pack),
+                before_commit=record,
             )
             action = "upgraded" if previous else "installed"
             load_plugins(self.tenant)  # the pack's hooks apply from now on in this process
@@ -137,7 +148,13 @@ class PackInstaller:
             )
         return outcomes
 
-    def _operations(self, pack: Pack, installed, stored, force: bool) -> list | None:
+    def _operations(
+        self,
+        pack: Pack,
+        installed: dict[str, dict[str, Any]],
+        stored: dict[str, dict[str, StoredDocument]],
+        force: bool,
+    ) -> list[Put | Remove] | None:
         """Puts and Removes that make the tenant hold exactly this pack's documents."""
         current = installed.get(pack.name)
         if current is not None and not force:
@@ -153,14 +170,14 @@ class PackInstaller:
         shipped = set()
         for doc in pack.documents:
             name = doc.document.get("name") if isinstance(doc.document, dict) else None
-            owner = stored.get(doc.kind, {}).get(name)
+            owner = stored.get(doc.kind, {}).get(name) if name is not None else None
             if owner is not None and owner.pack not in (None, pack.name):
                 raise Conflict(f"{doc.kind}/{name} from {doc.path} belongs to pack {owner.pack!r}")
             shipped.add((doc.kind, name))
             ops.append(Put(doc.kind, doc.document, pack.name))
         for kind, by_name in stored.items():
-            for name, doc in by_name.items():
-                if doc.pack == pack.name and (kind, name) not in shipped:
+            for name, stored_doc in by_name.items():
+                if stored_doc.pack == pack.name and (kind, name) not in shipped:
                     ops.append(Remove(kind, name))
         return ops
 

@@ -7,10 +7,11 @@ import functools
 import importlib
 import json
 import logging
+from collections.abc import Iterable, Mapping
 from importlib import metadata as importlib_metadata
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from jsonschema import Draft202012Validator
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -60,7 +61,7 @@ def _manifest_validator() -> Draft202012Validator:
     return Draft202012Validator(json.loads(text))
 
 
-def engine_problem(manifest: dict) -> str | None:
+def engine_problem(manifest: Mapping[str, Any]) -> str | None:
     """Why this engine cannot run a pack, by its manifest's ``engine`` range (None: it can)."""
     wanted = manifest.get("engine")
     if not isinstance(wanted, str):
@@ -118,7 +119,7 @@ def load_pack(root: Path) -> Pack:
     return Pack(manifest["name"], manifest["version"], root, manifest, tuple(documents))
 
 
-def _expand(root: Path, patterns) -> list[Path]:
+def _expand(root: Path, patterns: Iterable[str]) -> list[Path]:
     found: dict[Path, None] = {}
     for pattern in patterns:
         matches = sorted(p for p in root.glob(pattern) if p.is_file() and p.suffix in SUFFIXES)
@@ -138,7 +139,8 @@ def discovered_packs() -> dict[str, Path]:
                 "pack entry point %s (%s) cannot be imported: %s", entry.name, entry.value, exc
             )
             continue
-        result[entry.name] = Path(module.__file__).parent
+        # A pack is a regular package: its module has a file (a namespace package has none).
+        result[entry.name] = Path(cast(str, module.__file__)).parent
     return result
 
 

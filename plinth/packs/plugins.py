@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import logging
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import sqlalchemy as sa
 from flask import Blueprint
@@ -14,32 +16,42 @@ from plinth.packs.loader import engine_problem
 from plinth.runtime import system_tables as st
 from plinth.runtime.event_bus import EventBus
 
+if TYPE_CHECKING:
+    from plinth.jobs.service import JobService
+    from plinth.tenant import Tenant
+
 log = logging.getLogger(__name__)
+View = TypeVar("View", bound=Callable[..., Any])
 
 
 @dataclasses.dataclass
 class PackContext:
     """What a pack's ``register(context)`` may use: documented extension points only."""
 
-    tenant: object
+    tenant: Tenant
     pack: str
-    manifest: dict = dataclasses.field(default_factory=dict)
+    manifest: dict[str, Any] = dataclasses.field(default_factory=dict)
 
     @property
     def hooks(self) -> EventBus:
         return self.tenant.events
 
     @property
-    def jobs(self):
+    def jobs(self) -> JobService:
         """Register background jobs: ``context.jobs.register(name, handler)``."""
         return self.tenant.jobs
 
-    def api_route(self, rule: str, methods=("GET",), openapi: dict | None = None):
+    def api_route(
+        self,
+        rule: str,
+        methods: Iterable[str] = ("GET",),
+        openapi: dict[str, Any] | None = None,
+    ) -> Callable[[View], View]:
         """Decorator adding an API endpoint at ``/api/v1<rule>``; ``rule`` starts with
         ``/<api_prefix>/`` (the manifest's, one of them when it lists several, or the pack
         name); ``openapi`` maps methods to OpenAPI operations for the document."""
 
-        def decorate(view):
+        def decorate(view: View) -> View:
             prefixes = self.manifest.get("api_prefix", self.pack)
             if isinstance(prefixes, str):
                 prefixes = [prefixes]
@@ -55,7 +67,7 @@ class PackContext:
         return blueprint
 
 
-def load_plugins(tenant) -> list[str]:
+def load_plugins(tenant: Tenant) -> list[str]:
     """Import the ``python`` module of each installed pack and call its ``register`` (once
     per tenant: packs installed later are loaded by a later call).
 
@@ -63,7 +75,8 @@ def load_plugins(tenant) -> list[str]:
     """
     try:
         with tenant.database.transaction() as conn:
-            rows = conn.execute(sa.select(st.pack.c.name, st.pack.c.manifest)).all()
+            query = sa.select(st.pack.c.name, st.pack.c.manifest)
+            rows: Sequence[tuple[str, dict[str, Any]]] = conn.execute(query).all()
     except sa.exc.SQLAlchemyError:
         return []  # not initialised yet: `plinth init` has not run
     loaded = []

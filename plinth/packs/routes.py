@@ -22,7 +22,7 @@ _CONVERTER = re.compile(r"<(?:[a-z_]+:)?([a-z_][a-z0-9_]*)>")
 class ApiRoute:
     pack: str
     rule: str
-    view: Callable
+    view: Callable[..., Any]
     methods: tuple[str, ...]
     openapi: dict[str, Any] | None
 
@@ -38,7 +38,7 @@ class ApiRoute:
 class PackRoutes:
     """What the tenant's packs serve over HTTP."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.api: list[ApiRoute] = []
         self.blueprints: list[Blueprint] = []
 
@@ -47,7 +47,7 @@ class PackRoutes:
         pack: str,
         prefix: str,
         rule: str,
-        view: Callable,
+        view: Callable[..., Any],
         methods: Iterable[str],
         openapi: dict[str, Any] | None,
     ) -> None:

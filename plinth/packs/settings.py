@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 
 from plinth.errors import NotFound, ValidationError
 from plinth.runtime import system_tables as st
@@ -22,7 +24,7 @@ if TYPE_CHECKING:
     from plinth.runtime.session import Session
 
 KEY_PREFIX = "setting:"
-PYTHON_TYPES = {
+PYTHON_TYPES: dict[str, tuple[type[Any], ...]] = {
     "boolean": (bool,),
     "integer": (int,),
     "number": (int, float),
@@ -79,10 +81,12 @@ class Setting(Answer):
     maximum = Anything(metadata={"type": "number"})
 
 
-def declarations(conn) -> dict[str, SettingDeclaration]:
+def declarations(conn: Connection) -> dict[str, SettingDeclaration]:
     """Every setting declared by an installed pack, by full name."""
     result = {}
-    for pack, manifest in conn.execute(sa.select(st.pack.c.name, st.pack.c.manifest)):
+    query = sa.select(st.pack.c.name, st.pack.c.manifest)
+    rows: Iterable[tuple[str, dict[str, Any]]] = conn.execute(query)
+    for pack, manifest in rows:
         for name, spec in ((manifest or {}).get("settings") or {}).items():
             full = f"{pack}.{name}"
             result[full] = SettingDeclaration(
@@ -99,9 +103,9 @@ def declarations(conn) -> dict[str, SettingDeclaration]:
     return result
 
 
-def _stored(conn, names) -> dict[str, Any]:
+def _stored(conn: Connection, names: Iterable[str]) -> dict[str, Any]:
     keys = [KEY_PREFIX + n for n in names]
-    rows = conn.execute(
+    rows: Iterable[tuple[str, Any]] = conn.execute(
         sa.select(st.setting.c.key, st.setting.c.value).where(st.setting.c.key.in_(keys))
     )
     return {key[len(KEY_PREFIX) :]: value for key, value in rows}

@@ -43,7 +43,7 @@ def page_of(rows: Sequence[T], limit: int, key: Callable[[T], Any] | None = None
 
 def id_page(
     conn: Connection,
-    query: sa.Select,
+    query: sa.Select[Any],
     id_column: sa.ColumnElement[Any],
     limit: int,
     cursor: int | None,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -16,8 +17,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from plinth.errors import TooManyRequests
 from plinth.runtime import system_tables as st
 
+if TYPE_CHECKING:
+    from plinth.tenant import Tenant
 
-def hit(tenant, bucket: str, client: str, limit: int, window_seconds: int) -> int:
+
+def hit(tenant: Tenant, bucket: str, client: str, limit: int, window_seconds: int) -> int:
     """Count one request of ``client`` in ``bucket``; 429 with Retry-After past ``limit``
     in the current window. Returns how many requests the client has left."""
     now = tenant.clock()
@@ -31,7 +35,7 @@ def hit(tenant, bucket: str, client: str, limit: int, window_seconds: int) -> in
             index_elements=[table.c.key], set_={"hits": table.c.hits + 1}
         )
         conn.execute(statement)
-        hits = conn.scalar(sa.select(table.c.hits).where(table.c.key == key))
+        hits: int = conn.execute(sa.select(table.c.hits).where(table.c.key == key)).scalar_one()
         if hits == 1:  # first hit of a window: forget windows that have ended
             conn.execute(table.delete().where(table.c.window_end < now))
     if hits > limit:

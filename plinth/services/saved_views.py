@@ -4,6 +4,7 @@ view keeps (the query string) is checked by the page that saves it."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -16,7 +17,7 @@ MAX_VIEWS = 50  # per user and object
 V = st.saved_view
 
 
-def views_of(conn: Connection, user_id: int, object_name: str) -> list[dict]:
+def views_of(conn: Connection, user_id: int, object_name: str) -> list[dict[str, Any]]:
     """The user's views of an object's list (id, name, query), by name."""
     query = (
         sa.select(V.c.id, V.c.name, V.c.query)
@@ -37,7 +38,7 @@ def store_view(conn: Connection, user_id: int, object_name: str, name: str, quer
     if existing is not None:
         conn.execute(V.update().where(V.c.id == existing).values(query=query))
         return
-    if conn.scalar(sa.select(sa.func.count()).where(*mine)) >= MAX_VIEWS:
+    if conn.execute(sa.select(sa.func.count()).where(*mine)).scalar_one() >= MAX_VIEWS:
         raise ValidationError.single("name", f"you have {MAX_VIEWS} views here; delete one first")
     values = {"user_id": user_id, "object": object_name, "name": name, "query": query,
               "created_at": dt.datetime.now(dt.UTC)}  # fmt: skip
