@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask
 
+from plinth.auth.cookie_session import LazyCookieSessionInterface
 from plinth.config import ensure_secret_key, load_config
 from plinth.extension import PlinthExtension
 from plinth.http_security import init_app as init_http_security
@@ -27,6 +28,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         TESTING=settings["TESTING"],
         JSON_SORT_KEYS=False,
     )
+    app.session_interface = LazyCookieSessionInterface()
     PlinthExtension(settings).init_app(app)
     init_http_security(app, settings)
     from admin_ui import init_app as init_ui

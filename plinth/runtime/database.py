@@ -55,9 +55,7 @@ class Database:
             sa.event.listen(engine, "connect", _sqlite_on_connect)
             sa.event.listen(engine, "begin", _sqlite_on_begin)
             return engine
-        connect_args = {}
-        if self.schema:
-            connect_args["options"] = f"-csearch_path={self.schema}"
+        connect_args = {"options": self._session_options()}
         return sa.create_engine(
             self.url,
             echo=echo,
@@ -66,6 +64,15 @@ class Database:
             max_overflow=20,
             connect_args=connect_args,
         )
+
+    def _session_options(self) -> str:
+        """PostgreSQL session settings: the tenant's schema first on the search path, and
+        UTC as the session time zone, so instants arrive already in UTC (no conversion per
+        value read) and SQL date functions work in UTC whatever the server's default."""
+        options = "-cTimeZone=UTC"
+        if self.schema:
+            options += f" -csearch_path={self.schema}"
+        return options
 
     @contextlib.contextmanager
     def transaction(self, write: bool = False) -> Iterator[Connection]:
@@ -124,7 +131,7 @@ class Database:
                 max_overflow=8,
                 pool_pre_ping=True,
                 isolation_level="AUTOCOMMIT",
-                connect_args=({"options": f"-csearch_path={self.schema}"} if self.schema else {}),
+                connect_args={"options": self._session_options()},
             )
         return self._sequence_engine.connect()
 

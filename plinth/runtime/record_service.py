@@ -92,7 +92,7 @@ class RecordService:
         visible = guard.row_filter(model, "read")
         if visible is not None:
             query = query.where(visible)
-        records = [reader.to_record(r) for r in self.session.conn.execute(query).mappings()]
+        records = reader.to_records(self.session.conn.execute(query).all())
         self._computed(model, records, reader)
         return records
 
@@ -119,14 +119,14 @@ class RecordService:
             values = decode_cursor(query.cursor, keys, self.session.coercion)
             stmt = stmt.where(after_clause(keys, values, table))
         stmt = stmt.order_by(*ordering).limit(query.limit + 1)
-        rows = self.session.conn.execute(stmt).mappings().all()
+        rows = self.session.conn.execute(stmt).all()
         more = len(rows) > query.limit
         rows = rows[: query.limit]
-        data = [reader.to_record(r) for r in rows]
+        data = reader.to_records(rows)
         self._computed(model, data, reader)
         if query.expand:
             expand(self.session, model, data, query.expand, readable)
-        return Page(data, encode_cursor(keys, rows[-1]) if more and rows else None)
+        return Page(data, encode_cursor(keys, rows[-1]._mapping) if more and rows else None)
 
     def count(self, object_name: str, query: ListQuery | None = None) -> int:
         """How many visible records match the query's filters and search."""

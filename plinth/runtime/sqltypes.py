@@ -28,8 +28,8 @@ class UTCDateTime(sa.types.TypeDecorator[dt.datetime]):
     def process_result_value(
         self, value: dt.datetime | None, dialect: Dialect
     ) -> dt.datetime | None:
-        if value is None:
-            return None
+        if value is None or value.tzinfo is dt.UTC:  # PostgreSQL sessions run in UTC
+            return value
         if value.tzinfo is None:
             return value.replace(tzinfo=dt.UTC)
         return value.astimezone(dt.UTC)
@@ -71,6 +71,8 @@ class ExactNumeric(sa.types.TypeDecorator[decimal.Decimal]):
     def process_result_value(self, value: Any, dialect: Dialect) -> decimal.Decimal | None:
         if value is None:
             return None
+        if dialect.name == "postgresql":  # numeric(p, s) is always read at scale s
+            return cast(decimal.Decimal, value)
         return decimal.Decimal(str(value)).quantize(self._quantum, context=WIDE_DECIMALS)
 
 
