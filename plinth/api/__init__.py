@@ -6,6 +6,7 @@ from flask import Blueprint, Flask, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from plinth.api import (
+    idempotency,
     routes_assignment,
     routes_auth,
     routes_files,
@@ -60,6 +61,8 @@ def init_app(app: Flask) -> None:
                 if "\x00" in key or any("\x00" in value for value in values):
                     raise QueryInvalid({key: ["must not contain NUL characters"]})
 
+    # After the checks above: the key's fingerprint reads the body.
+    idempotency.register(api, app)
     app.register_blueprint(api)
     for blueprint in routes.blueprints:
         app.register_blueprint(blueprint)

@@ -26,6 +26,11 @@ def openapi_json():
 def reference():
     document = _document()
     groups: dict[str, list] = {tag["name"]: [] for tag in document.get("tags", ())}
+    named = document["components"].get("parameters", {})
+
+    def resolved(parameters: list) -> list:
+        return [named[p["$ref"].rpartition("/")[2]] if "$ref" in p else p for p in parameters]
+
     for path, item in document["paths"].items():
         shared = item.get("parameters", [])
         for method in ("get", "post", "put", "patch", "delete"):
@@ -36,7 +41,7 @@ def reference():
                         "method": method.upper(),
                         "path": path,
                         "op": op,
-                        "parameters": shared + op.get("parameters", []),
+                        "parameters": resolved(shared + op.get("parameters", [])),
                     }
                 )
     return render_template(

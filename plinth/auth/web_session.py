@@ -30,6 +30,8 @@ from plinth.auth.tokens import needs_touch, resolve_token, touch_token
 from plinth.auth.users import actor_for
 from plinth.errors import NotAuthenticated, PermissionDenied
 from plinth.extension import current_tenant
+from plinth.runtime import idempotency
+from plinth.runtime.idempotency import KeyedRequest
 from plinth.runtime.session import Session
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -140,15 +142,42 @@ def request_session(write: bool | None = None, anonymous: bool = False) -> Itera
     if write is None:
         write = request.method not in SAFE_METHODS
 
+    claimed: list[KeyedRequest] = []
+
     def identify(conn: Connection) -> tuple[Actor, int | None]:
         actor = authenticate(conn, writing=write)
         if actor is None and not anonymous:
             raise NotAuthenticated("authentication required: send Authorization: Bearer <token>")
+        if actor is not None and actor.id is not None:
+            keyed = _claim_idempotency_key(conn, actor.id, write)
+            if keyed is not None:
+                claimed.append(keyed)
         return actor or Actor(None, "anonymous"), g.pop("revision_id", None)
 
     with current_tenant().session(write=write, identify=identify) as plinth_session:
+        for keyed in claimed:  # the key stays claimed only if this transaction commits
+            plinth_session.on_end(keyed.transaction_ended)
+            plinth_session.on_commit(keyed.transaction_committed)
         g.plinth_session = plinth_session
         yield plinth_session
+
+
+def _claim_idempotency_key(conn: Connection, user_id: int, write: bool) -> KeyedRequest | None:
+    """Claim the request's ``Idempotency-Key`` (read by ``plinth.api.idempotency`` into
+    ``g.idempotency``) for its user, once per request: in ``conn``'s transaction when it
+    writes (returned, to follow that transaction's fate), else in a short transaction of its
+    own (the work runs in another, like the metadata publisher's). Raises when an earlier
+    request holds the key (see ``KeyedRequest.claim``)."""
+    keyed: KeyedRequest | None = g.get("idempotency")
+    if keyed is None or keyed.state != idempotency.PENDING:
+        return None
+    now = current_tenant().clock()
+    if write:
+        keyed.claim(conn, user_id, now)
+        return keyed
+    with current_tenant().database.transaction(write=True) as own:
+        keyed.claim(own, user_id, now, held=True)
+    return None
 
 
 def require_admin(session_: Session) -> None:

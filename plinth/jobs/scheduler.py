@@ -1,5 +1,6 @@
-"""`plinth scheduler`: every tick, enqueue due cron automations and periodic jobs, and hand
-on jobs that should be running (new, retrying, or lost with a dead worker)."""
+"""`plinth scheduler`: every tick, enqueue due cron automations and periodic jobs, hand on
+jobs that should be running (new, retrying, or lost with a dead worker), and forget expired
+idempotency keys."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Protocol
 
 from plinth.auth.actor import SYSTEM, Actor
+from plinth.runtime import idempotency
 from plinth.runtime.events import SchedulerTick
 
 if TYPE_CHECKING:
@@ -52,8 +54,9 @@ def tick(tenant: Tenant, now: dt.datetime | None = None) -> dict[str, int]:
             bucket = int(now.timestamp() // seconds)
             tenant.jobs.enqueue(session, name, {"period": bucket}, key=f"every:{bucket}")
             periodic += 1
+        expired = idempotency.purge(session.conn, now)
     swept = tenant.jobs.sweep()
-    return {**event.counts, "periodic": periodic, "handed_on": swept}
+    return {**event.counts, "periodic": periodic, "handed_on": swept, "expired_keys": expired}
 
 
 def run_forever(tenant: Tenant, stop: threading.Event | None = None) -> None:

@@ -339,6 +339,28 @@ email_outbox = sa.Table(
     sa.Column("created_at", UTCDateTime, nullable=False),
 )
 
+# What an unsafe API request sent with an ``Idempotency-Key`` header answered, per user and
+# key (``plinth.runtime.idempotency``): the row is written in the request's own transaction,
+# the answer once the response exists; ``status`` is NULL until then.
+idempotency_key = sa.Table(
+    "plinth_idempotency_key",
+    metadata,
+    sa.Column(
+        "user_id",
+        sa.BigInteger,
+        sa.ForeignKey("plinth_user.id", name="fk_idempotency_key_user", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("key", sa.String(255), primary_key=True),
+    sa.Column("fingerprint", sa.String(64), nullable=False),  # sha256 of method, path, body
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("status", sa.Integer),
+    sa.Column("headers", json_type()),
+    sa.Column("body", sa.LargeBinary),
+    sa.Column("answered_at", UTCDateTime),
+    sa.Index("ix_plinth_idempotency_key_created_at", "created_at"),
+)
+
 
 def _id_column() -> sa.Column[int]:
     return sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True)

@@ -12,6 +12,7 @@ from typing import Any
 
 import plinth
 from plinth.api.endpoints import Endpoint
+from plinth.api.idempotency import PARAMETER as IDEMPOTENCY_KEY
 from plinth.api.openapi.assignment_paths import assignment_object_paths
 from plinth.api.openapi.fields import field_schema
 from plinth.api.openapi.fixed import fixed_parts
@@ -76,6 +77,7 @@ def _build(
             paths.update(_object_paths(model, readable, session))
             paths.update(workflow_object_paths(model, session))
             paths.update(assignment_object_paths(model, session))
+    paths = _with_idempotency_keys(paths)
     return {
         "openapi": "3.0.3",
         "info": {
@@ -100,6 +102,7 @@ def _build(
                 "cookieAuth": {"type": "apiKey", "in": "cookie", "name": "session"},
             },
             "schemas": schemas,
+            "parameters": {"IdempotencyKey": copy.deepcopy(IDEMPOTENCY_KEY)},
             "responses": {
                 "Problem": {
                     "description": "An error (RFC 9457)",
@@ -108,6 +111,25 @@ def _build(
             },
         },
     }
+
+
+UNSAFE = ("post", "put", "patch", "delete")
+
+
+def _with_idempotency_keys(paths: dict[str, Any]) -> dict[str, Any]:
+    """``paths`` with the optional ``Idempotency-Key`` header on every unsafe operation (the
+    operations are copied: the fixed ones are cached and shared)."""
+    header = {"$ref": "#/components/parameters/IdempotencyKey"}
+    result = {}
+    for path, item in paths.items():
+        item = dict(item)
+        for method in UNSAFE:
+            if method in item:
+                operation = dict(item[method])
+                operation["parameters"] = [*operation.get("parameters", ()), header]
+                item[method] = operation
+        result[path] = item
+    return result
 
 
 def _object_schemas(model: ObjectModel, readable, editable) -> dict[str, Any]:
