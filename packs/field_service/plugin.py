@@ -1,9 +1,9 @@
 """The field service pack's Python: only the domain algorithms the metadata cannot express.
 
-Features live in folders (assets, resources, stock, engineer, tracks, channels, evaluations,
-settlements, dispatch, demo); each feature module named here has a ``register(context)``
-that adds its event handlers, jobs and endpoints. Everything it uses of the engine comes
-from ``plinth.toolkit``.
+Features live in folders (assets, resources, stock, engineer (and its phone app in
+engineer/mobile), tracks, channels, evaluations, settlements, dispatch, demo); each feature
+module named here has a ``register(context)`` that adds its event handlers, jobs and
+endpoints. Everything it uses of the engine comes from ``plinth.toolkit``.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from packs.field_service.assets import qr_tokens
 from packs.field_service.dispatch import api as dispatch_api
 from packs.field_service.dispatch import proposals as dispatch_proposals
 from packs.field_service.engineer import checkins, my_day
+from packs.field_service.engineer import mobile as engineer_app
 from packs.field_service.evaluations import links as evaluation_links
 from packs.field_service.resources import skills as resource_skills
 from packs.field_service.resources import territory
@@ -27,6 +28,7 @@ FEATURES = (
     stock_ledger,
     checkins,
     my_day,
+    engineer_app,
     tracks,
     channels,
     evaluation_links,
