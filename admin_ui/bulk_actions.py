@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 
 from admin_ui.forms import editable_fields
 from admin_ui.i18n import current_locale, field_label, label
+from admin_ui.messages import error_lines
 from plinth.errors import NotFound, PlinthError, ValidationError
 from plinth.runtime.model import Field, ObjectModel
 from plinth.runtime.session import Session
@@ -78,7 +79,7 @@ def apply(
                 with session.savepoint():
                     _one(session, model, record_id, action, fields)
             except PlinthError as exc:
-                problems[record_id] = _message(exc)
+                problems[record_id] = _message(model, exc)
         if problems:
             raise BatchFailed(problems)
     return len(ids)
@@ -100,9 +101,8 @@ def _one(
     session.records.update(model.name, record_id, {name: value})
 
 
-def _message(exc: Exception) -> str:
-    if isinstance(exc, ValidationError) and exc.errors:
-        return "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.errors.items())
+def _message(model: ObjectModel, exc: PlinthError) -> str:
+    """A record's refusal in the user's language, fields named by their labels."""
     if isinstance(exc, NotFound):
-        return "not found"
-    return str(exc)
+        return str(_("Not found."))
+    return "; ".join(error_lines(model, exc))

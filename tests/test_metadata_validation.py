@@ -85,6 +85,30 @@ def test_unknown_lookup_target_duplicate_and_reserved_names():
     assert found[("objects", "asset", "/fields/7/name")] == "'class' is a reserved name"
 
 
+def test_a_geo_fields_accuracy_field_is_a_number_field_of_its_object():
+    job = {
+        "name": "visit",
+        "fields": [
+            {"name": "place", "type": "geo", "accuracy_field": "place_accuracy"},
+            {"name": "place_accuracy", "type": "decimal", "precision": 8, "scale": 1},
+            {"name": "spot", "type": "geo", "accuracy_field": "nothing"},
+            {"name": "where", "type": "geo", "accuracy_field": "note"},
+            {"name": "note", "type": "text"},
+        ],
+    }
+    assert schema_problems("objects", job) == []
+    found = cross([job])
+    assert ("objects", "visit", "/fields/0/accuracy_field") not in found
+    assert found[("objects", "visit", "/fields/2/accuracy_field")] == "unknown field 'nothing'"
+    assert found[("objects", "visit", "/fields/3/accuracy_field")] == (
+        "must be a number field (integer or decimal), not text"
+    )
+    text = {"name": "x", "fields": [{"name": "t", "type": "text", "accuracy_field": "t"}]}
+    assert ("/fields/0/accuracy_field", "is not allowed for a text field") in problems_of(
+        "objects", text
+    )
+
+
 def test_defaults_must_be_valid_for_their_field():
     bad = doc(ASSET)
     field(bad, "grade")["default"] = "z"

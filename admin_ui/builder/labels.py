@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 PROPERTY_LABELS = {
     "absences": _l("Absences"),
     "accept": _l("Accepted file types"),
+    "accuracy_field": _l("Accuracy field (metres)"),
     "actions": _l("Actions"),
     "active": _l("Active"),
     "after_commit": _l("After commit"),

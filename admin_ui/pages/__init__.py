@@ -8,6 +8,7 @@ from flask import Blueprint, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
+from admin_ui.messages import name_of, say
 from admin_ui.values import local_input, local_time, option_label, title_of
 from plinth.errors import NotAuthenticated, NotFound, PermissionDenied, TooManyRequests
 
@@ -25,6 +26,8 @@ def page_helpers() -> dict[str, Any]:
         "option_label": option_label,
         "local_time": local_time,
         "local_input": local_input,
+        "say": say,
+        "name_of": name_of,
     }
 
 
@@ -55,7 +58,7 @@ def _login_first(exc: NotAuthenticated) -> ResponseReturnValue:
 
 def _forbidden(exc: PermissionDenied) -> ResponseReturnValue:
     message = _("You may not do this.")
-    return render_template("app/error.html", message=message, detail=str(exc)), 403
+    return render_template("app/error.html", message=message, detail=say(exc.detail)), 403
 
 
 def _not_found(exc: NotFound) -> ResponseReturnValue:
@@ -76,4 +79,4 @@ def error_pages(blueprint: Blueprint) -> None:
 
 error_pages(pages)
 
-from admin_ui.pages import account, lists, records  # noqa: E402,F401  (routes)
+from admin_ui.pages import account, lists, records, transitions  # noqa: E402,F401  (routes)

@@ -8,10 +8,12 @@ from typing import cast
 from urllib.parse import urlsplit
 from zoneinfo import available_timezones
 
-from flask import g, redirect, render_template, request, session, url_for
+from flask import current_app, g, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from werkzeug import Response
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import RequestRedirect
 
 from admin_ui.i18n import LANGUAGES, SESSION_KEY
 from admin_ui.pages import pages
@@ -29,6 +31,7 @@ from plinth.auth.web_session import (
 )
 from plinth.errors import NotAuthenticated, TooManyRequests, ValidationError
 from plinth.extension import current_tenant
+from plinth.packs.landing import landing_for
 from plinth.runtime.audit import audit
 
 
@@ -92,7 +95,33 @@ def login_submit() -> ResponseReturnValue:
         headers = {"Retry-After": str(exc.retry_after)}
         return _login_again(message, email, 429, headers)
     start_browser_session(user)
-    return redirect(safe_next(form.get("next")))
+    target = form.get("next")
+    if not target or target == url_for("pages.home"):
+        return redirect(landing_page(user["id"]))
+    return redirect(safe_next(target))
+
+
+def landing_page(user_id: int) -> str:
+    """Where a user goes after logging in without a page to go back to (or back to the
+    app's home, where the way in leads): a page packs declare for the user's roles
+    (``landing`` in pack.yaml) when the app serves it, else the app's home."""
+    with current_tenant().database.transaction() as conn:
+        path = landing_for(conn, user_id)
+    if path and safe_next(path) == path and _served(path):
+        return path
+    return url_for("pages.home")
+
+
+def _served(path: str) -> bool:
+    """Whether a GET of ``path`` reaches a route of this app (not a 404 or 405)."""
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    try:
+        adapter.match(urlsplit(path).path, method="GET")
+    except RequestRedirect:  # e.g. /m to /m/
+        return True
+    except HTTPException:
+        return False
+    return True
 
 
 @pages.post("/logout")

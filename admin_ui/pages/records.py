@@ -1,4 +1,4 @@
-"""One record: its page, its form (new and edit) and its workflow buttons."""
+"""One record: its page (with its workflow step buttons) and its form (new and edit)."""
 
 from __future__ import annotations
 
@@ -7,21 +7,21 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from werkzeug import Response
 
 from admin_ui.forms import editable_fields, values_from_form
 from admin_ui.layouts import FormLayout, Related, form_layout
+from admin_ui.messages import field_errors
 from admin_ui.pages import pages
 from admin_ui.pages.context import page_session
 from admin_ui.values import expand_names
 from plinth.auth.directory import search_users, user_names
-from plinth.errors import PermissionDenied, StaleVersion, ValidationError
+from plinth.errors import StaleVersion, ValidationError
 from plinth.runtime.model import Field, ObjectModel
 from plinth.runtime.query import Filter, ListQuery
 from plinth.runtime.session import Session
 from plinth.workflow import sla_tracking, timeline
 from plinth.workflow.definitions import workflow_for
-from plinth.workflow.transitions import available_on, fire
+from plinth.workflow.transitions import available_on
 
 HISTORY_ROWS = 50
 
@@ -155,7 +155,7 @@ def _form(
         layout=layout,
         editable={f.name for f in editable},
         values=values,
-        errors=errors,
+        errors=field_errors(errors),
         record=record,
         conflict=conflict,
         users=_user_titles(s, conflict),
@@ -166,34 +166,6 @@ def _user_titles(s: Session, conflict: list[dict[str, Any]] | None) -> dict[int,
     if not conflict:
         return {}
     return user_names(s.conn, {e["by"] for e in conflict if e["by"]})
-
-
-@pages.post("/<object_name>/<int:record_id>/transitions/<name>")
-def record_transition(object_name: str, record_id: int, name: str) -> Response:
-    with page_session() as s:
-        model = s.compiled.object(object_name)
-        editable = editable_fields(s, model, list(model.user_fields))
-        values = values_from_form(editable, request.form, creating=False)
-        comment = (request.form.get("comment") or "").strip() or None
-        sent = request.form.get("version", "")
-        try:
-            with s.savepoint():
-                fire(
-                    s,
-                    object_name,
-                    record_id,
-                    name,
-                    values or None,
-                    comment,
-                    int(sent) if sent.isdigit() else None,
-                )
-        except (ValidationError, StaleVersion, PermissionDenied) as exc:
-            messages = getattr(exc, "errors", None) or {"": [str(exc)]}
-            for field, texts in messages.items():
-                flash(f"{field}: {' '.join(texts)}" if field else " ".join(texts), "error")
-        else:
-            flash(_("Done."))
-        return redirect(url_for("pages.record_view", object_name=object_name, record_id=record_id))
 
 
 @pages.get("/_users")

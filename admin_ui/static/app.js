@@ -52,12 +52,55 @@
     });
   }
 
+  /* "Use my location": the device's position into lat / lng and, when the geo field names
+     an accuracy_field present in the same form, the accuracy in metres into that field. */
+  function locator(box, moved) {
+    var button = box.querySelector(".geo-locate");
+    var status = box.querySelector(".geo-status");
+    if (!button) { return; }
+    var lat = box.querySelector('input[name$="__lat"]');
+    var lng = box.querySelector('input[name$="__lng"]');
+    function say(text, failed) {
+      status.textContent = text;
+      status.classList.toggle("field-error", !!failed);
+      status.classList.toggle("muted", !failed);
+    }
+    button.addEventListener("click", function () {
+      if (window.isSecureContext === false) { say(button.dataset.insecure, true); return; }
+      if (!navigator.geolocation) { say(button.dataset.unsupported, true); return; }
+      button.disabled = true;
+      say(button.dataset.locating, false);
+      navigator.geolocation.getCurrentPosition(function (position) {
+        var coords = position.coords;
+        lat.value = coords.latitude.toFixed(6);
+        lng.value = coords.longitude.toFixed(6);
+        var name = box.dataset.accuracyField;
+        var accuracy = name && box.closest("form") ?
+          box.closest("form").querySelector('[name="' + name + '"]') : null;
+        if (accuracy && typeof coords.accuracy === "number") {
+          accuracy.value = String(Math.round(coords.accuracy * 10) / 10);
+        }
+        button.disabled = false;
+        say(button.dataset.found.replace("{m}", String(Math.round(coords.accuracy))), false);
+        moved([coords.latitude, coords.longitude]);
+      }, function (error) {
+        button.disabled = false;
+        var text = { 1: button.dataset.denied, 3: button.dataset.timeout }[error.code];
+        say(text || button.dataset.unavailable, true);
+      }, { enableHighAccuracy: true, timeout: 20000, maximumAge: 0 });
+    });
+  }
+
   function maps(root) {
     root.querySelectorAll(".geo-picker").forEach(function (box) {
       var lat = box.querySelector('input[name$="__lat"]');
       var lng = box.querySelector('input[name$="__lng"]');
       var el = box.querySelector(".map");
-      if (!window.L || !el) { if (el) { el.hidden = true; } return; }
+      if (!window.L || !el) {
+        if (el) { el.hidden = true; }
+        locator(box, function () {});
+        return;
+      }
       var start = [parseFloat(lat.value) || 31.2304, parseFloat(lng.value) || 121.4737];
       var map = window.L.map(el, { attributionControl: false }).setView(start, lat.value ? 14 : 11);
       if (box.dataset.tiles) { window.L.tileLayer(box.dataset.tiles, { maxZoom: 19 }).addTo(map); }
@@ -65,6 +108,7 @@
       function place(point) {
         if (marker) { marker.setLatLng(point); } else { marker = window.L.marker(point).addTo(map); }
       }
+      locator(box, function (point) { place(point); map.setView(point, 16); });
       map.on("click", function (event) {
         lat.value = event.latlng.lat.toFixed(6);
         lng.value = event.latlng.lng.toFixed(6);

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 
 from plinth.errors import PermissionDenied
+from plinth.i18n import Message, Named
 
 if TYPE_CHECKING:
     from plinth.runtime.model import ObjectModel
@@ -48,5 +49,20 @@ class AccessGuard:
 FULL_ACCESS = AccessGuard()
 
 
+# How a refusal names each action where a page says it in the user's language.
+ACTION_WORDS = {
+    "read": {"en": "read", "zh-CN": "查看"},
+    "create": {"en": "create", "zh-CN": "新建"},
+    "update": {"en": "update", "zh-CN": "修改"},
+    "delete": {"en": "delete", "zh-CN": "删除"},
+}
+
+
 def deny(model: ObjectModel, action: str) -> PermissionDenied:
-    return PermissionDenied(f"you may not {action} {model.name} records")
+    return PermissionDenied(
+        Message(
+            "you may not {action} {object} records",
+            action=Named(action, ACTION_WORDS.get(action)),
+            object=Named(model.name, model.spec.get("label")),
+        )
+    )

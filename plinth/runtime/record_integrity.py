@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from plinth.errors import ValidationError
+from plinth.i18n import Message, Named
 from plinth.runtime import system_tables as st
 from plinth.runtime.field_types.base import column_of
 from plinth.runtime.field_types.references import AttachmentType
@@ -58,6 +59,7 @@ def check_references(
             )
     for target, pairs in by_target.items():
         target_model = session.compiled.object(target)
+        named = Named(target, target_model.spec.get("label"))
         ids = sorted({value for _, value in pairs})
         query = target_model.ids_in_statement
         visible = session.guard.row_filter(target_model, "read")
@@ -66,18 +68,24 @@ def check_references(
         found = set(session.conn.scalars(query, {"ids": ids}))
         for field, value in pairs:
             if value not in found:
-                errors.setdefault(field.name, []).append(f"no {target} with id {value}")
+                errors.setdefault(field.name, []).append(
+                    Message("no {object} with id {id}", object=named, id=value)
+                )
     if users:
         ids = sorted({value for _, value in users})
         found = set(session.conn.scalars(_ACTIVE_USERS, {"ids": ids}))
         for field, value in users:
             if value not in found:
-                errors.setdefault(field.name, []).append(f"no active user with id {value}")
+                errors.setdefault(field.name, []).append(
+                    Message("no active user with id {id}", id=value)
+                )
     if files:
         readable = _readable_files(session, {f for _, f in files})
         for field, file_id in files:
             if file_id not in readable:
-                errors.setdefault(field.name, []).append(f"no file with id {file_id}")
+                errors.setdefault(field.name, []).append(
+                    Message("no file with id {id}", id=file_id)
+                )
     if errors:
         raise ValidationError(errors)
 
@@ -115,7 +123,8 @@ def check_unique(
         if session.conn.execute(query.limit(1)).first() is not None:
             message = "must be unique: another record has this value"
             if len(group) > 1:
-                message = "must be unique together with " + ", ".join(f.name for f in group[1:])
+                others = [Named(f.name, f.spec.get("label")) for f in group[1:]]
+                message = Message("must be unique together with {fields}", fields=others)
             errors.setdefault(group[0].name, []).append(message)
     if errors:
         raise ValidationError(errors)

@@ -15,9 +15,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import RowMapping
 
 from plinth.errors import Conflict, NotFound, PermissionDenied, StaleVersion, ValidationError
+from plinth.i18n import Message, Named
 from plinth.runtime.autonumber import next_number
 from plinth.runtime.events import FormulasRead, RecordEvent
-from plinth.runtime.field_types.base import column_of
+from plinth.runtime.field_types.base import FieldError, column_of
 from plinth.runtime.field_types.signature import PendingSignature, SignatureType
 from plinth.runtime.history import read_history, record_history
 from plinth.runtime.keyset import after_clause, decode_cursor, encode_cursor
@@ -307,8 +308,14 @@ class RecordService:
         if expected is None or row["version"] == expected:
             return
         raise StaleVersion(
-            f"{model.name} {row['id']} is at version {row['version']}, not {expected}: "
-            "it was changed since you read it",
+            Message(
+                "{object} {id} is at version {version}, not {expected}: "
+                "it was changed since you read it",
+                object=Named(model.name, model.spec.get("label")),
+                id=row["id"],
+                version=row["version"],
+                expected=expected,
+            ),
             current_version=row["version"],
             updated_by=row["updated_by"],
             updated_at=row["updated_at"],
@@ -332,7 +339,8 @@ class RecordService:
                 try:
                     check(field, before, value)
                 except ValueError as exc:
-                    raise ValidationError.single(name, str(exc)) from None
+                    message = exc.message if isinstance(exc, FieldError) else str(exc)
+                    raise ValidationError.single(name, message) from None
             record[name] = value
             changed.add(name)
         if not changed and not touch:
@@ -357,7 +365,13 @@ class RecordService:
         values.update(_id=old["id"], _version=old["version"])
         updated = session.conn.execute(model.update_statement, values).mappings().first()
         if updated is None:
-            raise StaleVersion(f"{model.name} {old['id']} was changed by someone else meanwhile")
+            raise StaleVersion(
+                Message(
+                    "{object} {id} was changed by someone else meanwhile",
+                    object=Named(model.name, model.spec.get("label")),
+                    id=old["id"],
+                )
+            )
         full = reader.to_record(updated)
         entries = [(n, old.get(n), full.get(n)) for n in sorted(changed) if n in full]
         if model.track_history and entries:

@@ -6,6 +6,7 @@ from collections.abc import Collection, Mapping
 from typing import Any
 
 from plinth.errors import ValidationError
+from plinth.i18n import Message
 from plinth.runtime.field_types.base import CoercionContext, FieldError, unforeseen_input
 from plinth.runtime.model import Field, ObjectModel
 
@@ -46,7 +47,7 @@ def coerce_input(
             with unforeseen_input(field):
                 result[name] = field.type.coerce(field, raw, ctx)
         except FieldError as exc:
-            errors.setdefault(name, []).append(str(exc))
+            errors.setdefault(name, []).append(exc.message)
     if errors:
         raise ValidationError(errors)
     return result
@@ -56,7 +57,7 @@ def _write_problem(field: Field, editable: frozenset[str] | None, trusted: bool)
     if field.system and field.name not in WRITABLE_SYSTEM_FIELDS:
         return "is set by the system"
     if not field.type.writable:
-        return f"is read-only ({field.type.name})"
+        return Message("is read-only ({type})", type=field.type.name)
     if not trusted and field.spec.get("read_only"):
         return "is read-only"
     if editable is not None and field.name not in editable:

@@ -11,7 +11,7 @@ import dataclasses
 from typing import TYPE_CHECKING, Any, cast
 
 from plinth.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from plinth.i18n import localize
+from plinth.i18n import Message, Named
 from plinth.rules.record_rules import RuleFailed, evaluate_rule
 from plinth.rules.sandbox.environment import blank
 from plinth.rules.scope import rule_scope
@@ -79,8 +79,13 @@ def fire(
     if transition is None:
         raise NotFound(f"{object_name} has no transition {name!r}")
     if not may_fire(session.actor, transition):
+        roles = session.compiled.docs("roles")
         raise PermissionDenied(
-            f"only {', '.join(sorted(transition.roles))} may {transition.title()}"
+            Message(
+                "only {roles} may {action}",
+                roles=[Named(r, roles.get(r, {}).get("label")) for r in sorted(transition.roles)],
+                action=action_of(transition),
+            )
         )
     # With roles, the roles are the permission (reading the record is enough); without,
     # firing a transition is an update of the record.
@@ -88,8 +93,15 @@ def fire(
     record = session.records.lock(object_name, record_id, action, expected_version)
     state = record[workflow.field]
     if not transition.leaves(state):
+        known = workflow.states.get(state)
         raise Conflict(
-            f"{object_name} {record['id']} is {state!r}: {name} is not possible from there",
+            Message(
+                "{object} {id} is {state}: {transition} is not possible from there",
+                object=Named(object_name, session.compiled.object(object_name).spec.get("label")),
+                id=record["id"],
+                state=Named(repr(state), known.label if known else None),
+                transition=Named(name, transition.label),
+            ),
             state=state,
         )
     given = _caller_values(session, object_name, workflow, values)
@@ -125,18 +137,28 @@ def check_preconditions(
     comment: str | None,
 ) -> None:
     """Required fields, a required comment and the condition; 422 naming what is wrong."""
-    locale = session.actor.locale
+    locale, action = session.actor.locale, action_of(transition)
+    required = Message("is required to {action}", locale, action=action)
     errors: dict[str, list[str]] = {}
     for field in transition.require:
         if blank(merged.get(field)):
-            errors.setdefault(field, []).append(f"is required to {transition.title(locale)}")
+            errors.setdefault(field, []).append(required)
     if transition.comment_required and blank(comment):
-        errors.setdefault("comment", []).append(f"is required to {transition.title(locale)}")
+        errors.setdefault("comment", []).append(required)
     if errors:
         raise ValidationError(errors)
     if transition.condition is not None and not _holds(session, workflow, transition, merged, old):
-        reason = localize(transition.condition_message, locale) or "its condition does not hold"
-        raise PreconditionFailed(detail=f"{transition.title(locale)} is not possible now: {reason}")
+        reason = transition.condition_message or Message("its condition does not hold")
+        detail = Message(
+            "{action} is not possible now: {reason}", locale, action=action, reason=reason
+        )
+        raise PreconditionFailed(detail=detail)
+
+
+def action_of(transition: Transition) -> Any:
+    """A transition as messages name it: its label (the English text shows it in the
+    caller's language, as the API always has), or its name made readable."""
+    return transition.label or transition.title()
 
 
 def available(session: Session, workflow: Workflow, record: dict[str, Any]) -> list[dict[str, Any]]:

@@ -182,11 +182,15 @@ def test_workflow_buttons_fire_transitions_and_ask_for_required_fields(
     assert started.status_code == 302
     page = browser.text(browser.get(f"/app/ticket/{ticket['id']}"))
     assert "Timeline" in page and "<strong>open</strong>" in page
-    assert 'name="resolution" required' in page  # finish asks for the field it requires
-    refused = browser.post(f"/app/ticket/{ticket['id']}/transitions/finish", {"resolution": ""})
-    assert refused.status_code == 302
-    page = browser.text(browser.get(f"/app/ticket/{ticket['id']}"))
-    assert "flash error" in page
+    finish = f"/app/ticket/{ticket['id']}/transitions/finish"
+    assert f'href="{finish}"' in page  # finish opens its form: it requires a field
+    form = browser.text(browser.get(finish))
+    assert 'name="resolution" type="text" value="" required' in form
+    refused = browser.post(finish, {"resolution": ""})
+    assert refused.status_code == 422  # the form again, the problem on its field
+    assert '<p class="field-error" id="f-resolution-error">is required to Finish</p>' in (
+        browser.text(refused)
+    )
     browser.post(f"/app/ticket/{ticket['id']}/transitions/finish", {"resolution": "Cleared"})
     assert records("get", "ticket", ticket["id"])["status"] == "done"
 

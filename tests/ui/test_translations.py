@@ -46,3 +46,29 @@ def test_the_compiled_catalogue_matches_the_source():
     with open(CATALOG / "messages.mo", "rb") as compiled:
         mo = {_key(m.id): _key(m.string) for m in read_mo(compiled) if m.id}
     assert mo == po, "run `make translations` to compile messages.mo"
+
+
+def _server_message_templates() -> set[str]:
+    """The literal templates of the engine's ``Message(...)`` and ``FieldError(...)``."""
+    import ast
+
+    found = set()
+    for path in (ROOT / "plinth").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call) or not node.args:
+                continue
+            name = getattr(node.func, "id", getattr(node.func, "attr", None))
+            first = node.args[0]
+            if name in ("Message", "FieldError") and isinstance(first, ast.Constant):
+                found.add(first.value)
+    return found
+
+
+def test_every_server_message_a_page_may_show_has_a_translation():
+    """The pages say the engine's field and workflow messages in the user's language
+    (admin_ui/messages.py); a new message there needs its entry and translation."""
+    from admin_ui.messages import SAID
+
+    templates = _server_message_templates()
+    assert len(templates) > 60
+    assert sorted(templates - set(SAID)) == []

@@ -19,6 +19,7 @@ RESERVED_FIELD_NAMES = frozenset(SYSTEM_COLUMNS) | SANDBOX_NAMES | frozenset(key
 TITLE_TYPES = frozenset(
     {"text", "email", "phone", "url", "autonumber", "select", "integer", "date"}
 )
+NUMBER_TYPES = frozenset({"integer", "decimal"})
 SEARCH_TYPES = frozenset({"text", "textarea", "email", "phone", "url", "autonumber"})
 K = "objects"
 
@@ -30,6 +31,7 @@ def check_objects(ctx: CheckContext) -> None:
         for index, field in enumerate(fields):
             _check_field(ctx, name, index, field)
         _check_columns(ctx, name, fields)
+        _check_accuracy_fields(ctx, name, fields, by_name)
         _check_object_options(ctx, name, obj, by_name)
         _check_formula_cycles(ctx, name, fields)
 
@@ -138,6 +140,26 @@ def _check_columns(ctx: CheckContext, obj_name: str, fields: list[dict[str, Any]
                     f"column {column!r} is already used by field {owners[column]!r}",
                 )
             owners.setdefault(column, spec["name"])
+
+
+def _check_accuracy_fields(
+    ctx: CheckContext, obj_name: str, fields: list[dict[str, Any]], by_name: dict[Any, Any]
+) -> None:
+    """A geo field's ``accuracy_field`` is a number field of the same object."""
+    for index, spec in enumerate(fields):
+        target = spec.get("accuracy_field") if spec.get("type") == "geo" else None
+        if target is None:
+            continue
+        other = by_name.get(target)
+        if other is None:
+            ctx.add(K, obj_name, ("fields", index, "accuracy_field"), f"unknown field {target!r}")
+        elif other.get("type") not in NUMBER_TYPES:
+            ctx.add(
+                K,
+                obj_name,
+                ("fields", index, "accuracy_field"),
+                f"must be a number field (integer or decimal), not {other.get('type')}",
+            )
 
 
 def _check_object_options(

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
+from plinth.i18n import Message
 from plinth.runtime import naming
 
 
@@ -53,7 +54,13 @@ _COMPARE = {
 
 
 class FieldError(ValueError):
-    """A value is not acceptable for a field; the message is shown to the user."""
+    """A value is not acceptable for a field; the message is shown to the user. Give the
+    message's template and arguments (``FieldError("must be at least {low}", low=5)``), so
+    a page can say it in the user's language."""
+
+    def __init__(self, message: str, **args: Any):
+        self.message = Message(message, **args) if args else message
+        super().__init__(self.message)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -180,7 +187,7 @@ def unforeseen_input(field: Field) -> Iterator[None]:
             type(exc).__name__,
             str(exc)[:200],
         )
-        raise FieldError(f"is not a valid {field.type.name} value") from None
+        raise FieldError("is not a valid {type} value", type=field.type.name) from None
 
 
 def escape_like(text: str) -> str:

@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from plinth.i18n import Named
 from plinth.runtime.field_types.base import (
     EQUALITY_OPS,
     INCOMPATIBLE,
@@ -59,8 +60,13 @@ class SelectType(FieldType):
         if not isinstance(value, str):
             raise FieldError("must be one of the field's options")
         if value not in field.option_values:
-            shown = ", ".join(field.option_values[:20])
-            raise FieldError(f"{value[:80]!r} is not an option (allowed: {shown})")
+            raise FieldError(
+                "{value} is not an option (allowed: {allowed})",
+                value=repr(value[:80]),
+                allowed=[
+                    Named(o["value"], o.get("label")) for o in field.spec.get("options", ())[:20]
+                ],
+            )
         return value
 
     def storage_change(self, old: Field, new: Field) -> str:
@@ -95,12 +101,12 @@ class MultiSelectType(FieldType):
             if not isinstance(item, str):
                 raise FieldError(f"must list options (text), not {json_type_name(item)}")
             if item not in field.option_values:
-                raise FieldError(f"{item[:80]!r} is not an option")
+                raise FieldError("{value} is not an option", value=repr(item[:80]))
         if len(set(value)) != len(value):
             raise FieldError("lists an option more than once")
         limit = field.spec.get("max_items")
         if limit is not None and len(value) > limit:
-            raise FieldError(f"allows at most {limit} options")
+            raise FieldError("allows at most {limit} options", limit=limit)
         return value
 
     def is_empty(self, value: Any) -> bool:
@@ -117,7 +123,7 @@ class MultiSelectType(FieldType):
         if not isinstance(value, str):
             raise FieldError(f"must be an option (text), not {json_type_name(value)}")
         if value not in field.option_values:
-            raise FieldError(f"{value[:80]!r} is not an option")
+            raise FieldError("{value} is not an option", value=repr(value[:80]))
         return value
 
     def filter_clause(

@@ -12,10 +12,15 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from plinth.i18n import Named
 from plinth.runtime import naming
 from plinth.runtime.field_types.base import CoercionContext, Field, FieldError, FieldType
 
 EARTH_RADIUS_KM = 6371.0088
+AXES = {
+    "lat": Named("lat", {"en": "latitude", "zh-CN": "纬度"}),
+    "lng": Named("lng", {"en": "longitude", "zh-CN": "经度"}),
+}
 
 
 def distance_km(a: Mapping[str, Any] | None, b: Mapping[str, Any] | None) -> float | None:
@@ -42,11 +47,11 @@ def parse_point(value: Any) -> tuple[float, float]:
         raise FieldError('must be an object like {"lat": 31.23, "lng": 121.47}')
     for axis, number in (("lat", lat), ("lng", lng)):
         if isinstance(number, bool) or not isinstance(number, (int, float)):
-            raise FieldError(f"{axis} must be a number")
+            raise FieldError("{axis} must be a number", axis=AXES[axis])
         # isfinite() of an int beyond floats raises OverflowError; such an int is out of
         # range anyway, which the comparisons below (exact for ints) say.
         if isinstance(number, float) and not math.isfinite(number):
-            raise FieldError(f"{axis} must be a finite number")
+            raise FieldError("{axis} must be a finite number", axis=AXES[axis])
     if not -90 <= lat <= 90:
         raise FieldError("lat must be between -90 and 90")
     if not -180 <= lng <= 180:

@@ -28,9 +28,9 @@ INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 def _check_range(field: Field, value: int | decimal.Decimal) -> None:
     low, high = field.spec.get("min"), field.spec.get("max")
     if low is not None and value < low:
-        raise FieldError(f"must be at least {low}")
+        raise FieldError("must be at least {low}", low=low)
     if high is not None and value > high:
-        raise FieldError(f"must be at most {high}")
+        raise FieldError("must be at most {high}", high=high)
 
 
 def _range_problems(spec: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -128,10 +128,12 @@ class DecimalType(FieldType):
         digits = self.precision(field) - scale
         # Checked before quantizing: a 40-digit number cannot be quantized at all.
         if number and number.adjusted() >= digits:
-            raise FieldError(f"has more than {digits} digits before the decimal point")
+            raise FieldError(
+                "has more than {digits} digits before the decimal point", digits=digits
+            )
         quantum = decimal.Decimal(1).scaleb(-scale)
         if number != number.quantize(quantum, rounding=decimal.ROUND_DOWN, context=WIDE_DECIMALS):
-            raise FieldError(f"has more than {scale} decimal places")
+            raise FieldError("has more than {scale} decimal places", scale=scale)
         number = number.quantize(quantum, context=WIDE_DECIMALS)
         _check_range(field, number)
         return number

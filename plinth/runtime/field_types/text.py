@@ -46,10 +46,10 @@ class TextType(FieldType):
             raise FieldError("must not contain NUL characters")
         limit = self.max_length(field)
         if limit is not None and len(text) > limit:
-            raise FieldError(f"is longer than {limit} characters")
+            raise FieldError("is longer than {limit} characters", limit=limit)
         pattern = field.spec.get("pattern")
         if pattern and text and not _compiled(pattern).fullmatch(text):
-            raise FieldError(f"does not match the pattern {pattern}")
+            raise FieldError("does not match the pattern {pattern}", pattern=pattern)
         return text
 
     def coerce_filter_value(self, field: Field, op: str, value: Any, ctx: CoercionContext) -> str:
