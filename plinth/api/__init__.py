@@ -48,7 +48,7 @@ def init_app(app: Flask) -> None:
     routes.register_api(api)
 
     @api.before_request
-    def refuse_bad_requests_early():
+    def refuse_bad_requests_early() -> None:
         # Refused before any work, whether or not the endpoint would read the body.
         limit = app.config.get("MAX_CONTENT_LENGTH")
         if limit and request.content_length and request.content_length > limit:

@@ -8,6 +8,7 @@ document shows (``plinth/api/endpoints.py`` says which endpoint uses which).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from flask import Response, jsonify, request
@@ -42,7 +43,9 @@ def dumped(schema: SchemaLike, data: Any, many: bool = False) -> Any:
     return [shaped.dump(item) for item in data] if many else shaped.dump(data)
 
 
-def answer(schema: SchemaLike, data: Any, status: int = 200, headers=None) -> Response:
+def answer(
+    schema: SchemaLike, data: Any, status: int = 200, headers: Mapping[str, str] | None = None
+) -> Response:
     """A JSON answer of ``data`` shaped by ``schema``."""
     response = jsonify(dumped(schema, data))
     response.status_code = status
@@ -51,7 +54,7 @@ def answer(schema: SchemaLike, data: Any, status: int = 200, headers=None) -> Re
     return response
 
 
-def listed(schema: SchemaLike, data: list, *page: Any, **extra: Any) -> Response:
+def listed(schema: SchemaLike, data: Iterable[Any], *page: Any, **extra: Any) -> Response:
     """The list envelope (``listing``) of items shaped by ``schema``; ``page`` is the next
     cursor of a paged list (``listed(User, *id_page)`` passes both)."""
     return listing(dumped(schema, data, many=True), *page, **extra)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from werkzeug.routing import BaseConverter, ValidationError
 
 from plinth.json_props import MAX_ID
@@ -16,5 +18,5 @@ class IdConverter(BaseConverter):
             raise ValidationError()  # werkzeug then answers 404
         return number
 
-    def to_url(self, value) -> str:
+    def to_url(self, value: Any) -> str:
         return str(int(value))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import jsonify, render_template
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, render_template
 
 from plinth.api.endpoints import Endpoint, add_endpoints
 from plinth.api.fixed_endpoints import ENDPOINTS as FIXED
@@ -10,25 +12,25 @@ from plinth.api.openapi.document import openapi_document
 from plinth.auth.web_session import request_session
 
 
-def register(api) -> None:
+def register(api: Blueprint) -> None:
     add_endpoints(api, ENDPOINTS)
 
 
-def _document():
+def _document() -> dict[str, Any]:
     with request_session(anonymous=True) as s:
         return openapi_document(s, s.actor.id is not None, DOCUMENTED)
 
 
-def openapi_json():
+def openapi_json() -> Response:
     return jsonify(_document())
 
 
-def reference():
+def reference() -> str:
     document = _document()
-    groups: dict[str, list] = {tag["name"]: [] for tag in document.get("tags", ())}
+    groups: dict[str, list[dict[str, Any]]] = {tag["name"]: [] for tag in document.get("tags", ())}
     named = document["components"].get("parameters", {})
 
-    def resolved(parameters: list) -> list:
+    def resolved(parameters: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return [named[p["$ref"].rpartition("/")[2]] if "$ref" in p else p for p in parameters]
 
     for path, item in document["paths"].items():

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask import Blueprint
+from flask.typing import ResponseReturnValue
 
 from plinth.json_props import MAX_ID
 
@@ -38,7 +39,7 @@ class Endpoint:
 
     rule: str
     method: str
-    view: Callable
+    view: Callable[..., ResponseReturnValue]
     summary: str = ""
     tag: str = "system"
     query: Any = None

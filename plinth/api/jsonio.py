@@ -6,7 +6,7 @@ import datetime as dt
 import decimal
 import functools
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import jsonschema
 import orjson
@@ -16,6 +16,9 @@ from flask.json.provider import DefaultJSONProvider
 from plinth import json_input
 from plinth.errors import PlinthError, ValidationError
 from plinth.runtime.jsonable import format_instant
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 class BadRequest(PlinthError):
@@ -77,7 +80,8 @@ class PlinthJSONProvider(DefaultJSONProvider):
     def response(self, *args: Any, **kwargs: Any) -> Response:
         """A JSON response of ``jsonify``'s arguments, encoded by ``encode``."""
         value = self._prepare_response_obj(args, kwargs)
-        return self._app.response_class(encode(value), mimetype=self.mimetype)
+        app = cast("Flask", self._app)  # typed as the sansio App, whose Response takes no body
+        return app.response_class(encode(value), mimetype=self.mimetype)
 
 
 def dumps(value: Any) -> str:
@@ -89,7 +93,7 @@ def optional_body(allowed: tuple[str, ...]) -> dict[str, Any]:
     other than ``allowed``."""
     if not request.content_length and not request.data:
         return {}
-    body = json_body()
+    body: dict[str, Any] = json_body()
     unknown = sorted(set(body) - set(allowed))
     if unknown:
         hint = f"unknown property; send {' and '.join(allowed)}"
@@ -118,10 +122,10 @@ def json_body(require_object: bool = True) -> Any:
     return body
 
 
-def checked_body(schema: dict) -> dict[str, Any]:
+def checked_body(schema: dict[str, Any]) -> dict[str, Any]:
     """The request's JSON object body, valid by the JSON Schema ``schema`` (the one the
     endpoint's OpenAPI document shows); 422 with a message per offending property."""
-    body = json_body()
+    body: dict[str, Any] = json_body()
     errors: dict[str, list[str]] = {}
     for error in _validator(json.dumps(schema, sort_keys=True)).iter_errors(body):
         path = [str(part) for part in error.absolute_path]
@@ -142,6 +146,6 @@ def checked_body(schema: dict) -> dict[str, Any]:
 
 
 @functools.lru_cache(maxsize=64)
-def _validator(schema_json: str):
+def _validator(schema_json: str) -> jsonschema.Draft202012Validator:
     schema = json.loads(schema_json)
     return jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())

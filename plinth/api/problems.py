@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from typing import Any
 
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
@@ -16,7 +17,7 @@ PROBLEM_TYPE = "https://plinth.dev/problems/"
 API_PREFIX = "/api/"
 
 
-def problem(status: int, title: str, detail: str, **extra) -> Response:
+def problem(status: int, title: str, detail: str, **extra: Any) -> Response:
     body = {
         "type": PROBLEM_TYPE + title.lower().replace(" ", "-"),
         "title": title,
@@ -49,25 +50,26 @@ def register_error_handlers(app: Flask) -> None:
     """problem+json for core errors, HTTP errors and (without a traceback) anything else."""
 
     @app.errorhandler(PlinthError)
-    def handle_plinth_error(error: PlinthError):
+    def handle_plinth_error(error: PlinthError) -> Response:
         return from_error(error)
 
     @app.errorhandler(HTTPException)
-    def handle_http_error(error: HTTPException):
+    def handle_http_error(error: HTTPException) -> Response | HTTPException:
         if not _is_api():
             return error
-        extra = {}
+        extra: dict[str, Any] = {}
         if error.code == 405:
             extra["allowed"] = sorted(getattr(error, "valid_methods", None) or [])
-        detail = {
+        details: dict[int | None, str] = {
             404: f"no such endpoint: {request.path}",
             405: f"{request.method} is not allowed here",
             413: "the request body is too large",
-        }.get(error.code, error.description or error.name)
+        }
+        detail = details.get(error.code, error.description or error.name)
         return problem(error.code or 500, error.name, detail, **extra)
 
     @app.errorhandler(Exception)
-    def handle_unexpected(error: Exception):
+    def handle_unexpected(error: Exception) -> Response:
         incident = uuid.uuid4().hex[:12]
         log.exception(
             "unhandled error (incident %s) on %s %s", incident, request.method, request.path

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from marshmallow import fields
 
@@ -11,7 +11,7 @@ from plinth.schemas import Query, QueryInt
 MAX_CURSOR = 2**62
 
 
-def page_query(default: int, high: int, **more: fields.Field) -> type[Query]:
+def page_query(default: int, high: int, **more: fields.Field[Any]) -> type[Query]:
     """``limit`` (1 to ``high``, ``default`` when absent), ``cursor`` (the ``next_cursor``
     of the previous page) and the ``more`` arguments of one list."""
     declared: dict[str, Any] = {
@@ -21,4 +21,5 @@ def page_query(default: int, high: int, **more: fields.Field) -> type[Query]:
         ),
         **more,
     }
-    return Query.from_dict(declared, name="PageQuery")
+    # from_dict is typed to make a Schema; it makes a subclass of the class it is called on
+    return cast(type[Query], Query.from_dict(declared, name="PageQuery"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from flask import Response, jsonify, request
 
@@ -11,11 +12,11 @@ from plinth.errors import StaleVersion
 _ETAG = re.compile(r'^\s*"(\d{1,18})"\s*$')
 
 
-def etag(record: dict) -> str:
+def etag(record: dict[str, Any]) -> str:
     return f'"{record["version"]}"'
 
 
-def with_etag(record: dict, status: int = 200) -> Response:
+def with_etag(record: dict[str, Any], status: int = 200) -> Response:
     """A JSON response of a record with its version as the ETag (for If-Match)."""
     response = jsonify(record)
     response.status_code = status

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, overload
 
 from flask import Response, jsonify, request
 
@@ -13,7 +13,7 @@ from plinth.json_props import MAX_ID, date_from_text, id_from_text, int_from_tex
 _UNPAGED = object()
 
 
-def listing(data: list, next_cursor: Any = _UNPAGED, **extra: Any) -> Response:
+def listing(data: list[Any], next_cursor: Any = _UNPAGED, **extra: Any) -> Response:
     """The envelope of every list: ``{"data": [...]}``, with ``next_cursor`` (null on the last
     page) when the list is paged."""
     body: dict[str, Any] = {"data": data}
@@ -23,6 +23,10 @@ def listing(data: list, next_cursor: Any = _UNPAGED, **extra: Any) -> Response:
     return jsonify(body)
 
 
+@overload
+def int_arg(name: str, default: int, low: int = 1, high: int = 1000) -> int: ...
+@overload
+def int_arg(name: str, default: None = None, low: int = 1, high: int = 1000) -> int | None: ...
 def int_arg(name: str, default: int | None = None, low: int = 1, high: int = 1000) -> int | None:
     """A whole-number query argument from ``low`` to ``high`` (ASCII digits); 400 otherwise."""
     raw = request.args.get(name)

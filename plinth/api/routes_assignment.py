@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from flask import Blueprint, Response
+
 from plinth.api.contract import answer, listed, load_body, load_query
 from plinth.api.endpoints import Endpoint, add_endpoints
 from plinth.api.queries import page_query
@@ -17,11 +21,11 @@ RECORD = "/records/<object_name>/<record_id>"
 PoolQuery = page_query(50, 500)
 
 
-def register(api) -> None:
+def register(api: Blueprint) -> None:
     add_endpoints(api, ENDPOINTS)
 
 
-def assign(object_name: str, record_id: str):
+def assign(object_name: str, record_id: str) -> Response:
     body = load_body(AssignRequest, required=False)
     with request_session() as s:
         result = assignment.assign(
@@ -30,12 +34,12 @@ def assign(object_name: str, record_id: str):
         return answer(AssignResult, result)
 
 
-def assignments(object_name: str, record_id: str):
+def assignments(object_name: str, record_id: str) -> Response:
     with request_session() as s:
         return listed(Assignment, log.for_record(s, object_name, record_id))
 
 
-def claim(object_name: str, record_id: str):
+def claim(object_name: str, record_id: str) -> dict[str, Any]:
     with request_session() as s:
         number = id_from_text(record_id)  # pools.claim takes any int(): 2^64 failed in SQL
         if number is None:
@@ -43,7 +47,7 @@ def claim(object_name: str, record_id: str):
         return pools.claim(s, object_name, number)
 
 
-def pool(object_name: str):
+def pool(object_name: str) -> Response:
     args = load_query(PoolQuery)
     with request_session() as s:
         # each item holds a record of the object: shaped by the record service, not a schema

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
-from flask import g
+from flask import Blueprint, Response, g
 
 from plinth.api.contract import answer, listed, load_body, load_query
 from plinth.api.endpoints import Endpoint, add_endpoints
@@ -42,11 +43,11 @@ class TokenQuery(Query):
     user_id = QueryId(metadata={"description": "another user's tokens (administrators)"})
 
 
-def register(api) -> None:
+def register(api: Blueprint) -> None:
     add_endpoints(api, ENDPOINTS)
 
 
-def issue_token():
+def issue_token() -> Response:
     """Exchange email and password for an API token (shown once)."""
     body = load_body(TokenRequest)
     tenant = current_tenant()
@@ -59,7 +60,7 @@ def issue_token():
     return answer(Token, {**row, "token": token}, 201)
 
 
-def revoke_current():
+def revoke_current() -> tuple[str, int]:
     with request_session() as s:
         token_id = getattr(g, "token_id", None)
         if token_id is None:
@@ -69,22 +70,23 @@ def revoke_current():
     return "", 204
 
 
-def list_tokens():
+def list_tokens() -> Response:
     with request_session() as s:
         user_id = load_query(TokenQuery).get("user_id")
+        own = cast(int, s.actor.id)  # request_session lets in only a signed-in user
         return listed(
-            TokenInfo, tokens_of(s.conn, user_id if s.actor.is_admin and user_id else s.actor.id)
+            TokenInfo, tokens_of(s.conn, user_id if s.actor.is_admin and user_id else own)
         )
 
 
-def revoke_one(token_id: int):
+def revoke_one(token_id: int) -> tuple[str, int]:
     with request_session() as s:
         revoke_token(s.conn, token_id, None if s.actor.is_admin else s.actor.id)
         audit(s.conn, s.actor, "token.revoke", str(token_id))
     return "", 204
 
 
-def login():
+def login() -> Response:
     """Start a browser session (cookie); returns the CSRF token unsafe requests must send."""
     body = load_body(Credentials)
     tenant = current_tenant()
@@ -95,7 +97,7 @@ def login():
     return answer(LoggedIn, {"user": profile, "csrf_token": token})
 
 
-def logout():
+def logout() -> tuple[str, int]:
     """End this browser session on the server (``{"everywhere": true}``: every session of
     the user, on every device)."""
     everywhere = load_body(Logout, required=False).get("everywhere", False)
@@ -105,7 +107,7 @@ def logout():
     return "", 204
 
 
-def list_sessions():
+def list_sessions() -> Response:
     """The caller's live browser sessions (where and when they were last used)."""
     with request_session() as s:
         if s.actor.id is None:
@@ -115,7 +117,7 @@ def list_sessions():
         return listed(BrowserSession, browser_sessions(s.conn, s.actor.id, lifetimes, now))
 
 
-def csrf():
+def csrf() -> Response:
     with request_session():
         return answer(CsrfToken, {"csrf_token": csrf_token()})
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import IO, Any, BinaryIO, cast
 from urllib.parse import quote
 
-from flask import Response, current_app, request
+from flask import Blueprint, Response, current_app, request
 
 from plinth.api.answers import FileInfo
 from plinth.api.contract import answer
@@ -18,11 +20,11 @@ from plinth.runtime.file_types import check_upload
 INLINE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf"})
 
 
-def register(api) -> None:
+def register(api: Blueprint) -> None:
     add_endpoints(api, ENDPOINTS)
 
 
-def _describe(row: dict) -> dict:
+def _describe(row: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": row["id"],
         "filename": row["filename"],
@@ -34,8 +36,9 @@ def _describe(row: dict) -> dict:
     }
 
 
-def upload():
+def upload() -> Response:
     """multipart/form-data with a ``file`` part, or the raw bytes with ?filename=."""
+    filename: str | None
     with request_session() as s:
         if request.mimetype == "multipart/form-data":
             part = request.files.get("file")
@@ -50,9 +53,8 @@ def upload():
         head = stream.read(512)
         content_type = check_upload(filename, declared, head)
         limit = current_app.config["MAX_CONTENT_LENGTH"]
-        row = s.tenant.files.put(
-            s.conn, _Rejoined(head, stream), filename, content_type, s.actor.id, max_bytes=limit
-        )
+        data = cast(BinaryIO, _Rejoined(head, stream))  # FileStore.put only reads() it
+        row = s.tenant.files.put(s.conn, data, filename, content_type, s.actor.id, max_bytes=limit)
         if row["size"] == 0:
             raise ValidationError.single("file", "is empty")
         return answer(FileInfo, _describe(row), 201, {"Location": f"/api/v1/files/{row['id']}"})
@@ -61,7 +63,7 @@ def upload():
 class _Rejoined:
     """The sniffed head of a stream put back in front of the rest."""
 
-    def __init__(self, head: bytes, rest):
+    def __init__(self, head: bytes, rest: IO[bytes]):
         self.head, self.rest = head, rest
 
     def read(self, size: int = -1) -> bytes:
@@ -71,7 +73,7 @@ class _Rejoined:
         return self.rest.read(size)
 
 
-def download(file_id: str):
+def download(file_id: str) -> Response:
     with request_session() as s:
         try:
             row = s.tenant.files.get(s.conn, file_id)
@@ -93,7 +95,7 @@ def download(file_id: str):
     if request.headers.get("If-None-Match") == headers["ETag"]:
         return Response(status=304, headers=headers)
 
-    def stream():
+    def stream() -> Iterator[bytes]:
         with path.open("rb") as handle:
             while chunk := handle.read(256 * 1024):
                 yield chunk

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
+from flask import Blueprint, Response
+
 from plinth.api.answers import Marked
 from plinth.api.contract import answer, listed, load_query
 from plinth.api.endpoints import Endpoint, add_endpoints
@@ -14,6 +18,9 @@ from plinth.jobs.listing import Job, WebhookDelivery, deliveries_page, get_job, 
 from plinth.rules.notifications import Notification, inbox, mark_read
 from plinth.schemas import Choice, QueryFlag, QueryText
 
+if TYPE_CHECKING:
+    from plinth.tenant import Tenant
+
 InboxQuery = page_query(50, 200, unread=QueryFlag(metadata={"description": "only unread ones"}))
 JobQuery = page_query(
     50,
@@ -24,32 +31,35 @@ JobQuery = page_query(
 DeliveryQuery = page_query(50, 500, job_key=QueryText(), automation=QueryText())
 
 
-def register(api) -> None:
+def register(api: Blueprint) -> None:
     add_endpoints(api, ENDPOINTS)
 
 
-def notifications():
+def notifications() -> Response:
     with request_session() as s:
         args = load_query(InboxQuery)
+        user_id = cast(int, s.actor.id)  # request_session lets in only a signed-in user
         rows, next_cursor, unread = inbox(
-            s.conn, s.actor.id, args.get("unread", False), args["limit"], args.get("cursor")
+            s.conn, user_id, args.get("unread", False), args["limit"], args.get("cursor")
         )
         return listed(Notification, rows, next_cursor, unread=unread)
 
 
-def read_one(notification_id: int):
+def read_one(notification_id: int) -> tuple[str, int]:
     with request_session() as s:
-        mark_read(s.conn, s.actor.id, notification_id, s.tenant.clock())
+        user_id = cast(int, s.actor.id)  # request_session lets in only a signed-in user
+        mark_read(s.conn, user_id, notification_id, s.tenant.clock())
     return "", 204
 
 
-def read_all():
+def read_all() -> Response:
     with request_session() as s:
-        count = mark_read(s.conn, s.actor.id, None, s.tenant.clock())
+        user_id = cast(int, s.actor.id)  # request_session lets in only a signed-in user
+        count = mark_read(s.conn, user_id, None, s.tenant.clock())
     return answer(Marked, {"marked": count})
 
 
-def jobs():
+def jobs() -> Response:
     with request_session() as s:
         require_admin(s)
         args = load_query(JobQuery)
@@ -59,13 +69,13 @@ def jobs():
         return listed(Job, *page)
 
 
-def job(job_id: int):
+def job(job_id: int) -> Response:
     with request_session() as s:
         require_admin(s)
         return answer(Job, get_job(s.conn, job_id))
 
 
-def retry_job(job_id: int):
+def retry_job(job_id: int) -> Response:
     """Run a failed job again (one more attempt)."""
     with request_session() as s:
         require_admin(s)
@@ -73,11 +83,12 @@ def retry_job(job_id: int):
         if row is None:
             raise Conflict(f"job {job_id} does not exist or has not failed")
         key = row["key"]
-        s.on_commit(lambda: s.tenant.jobs.dispatcher.push([key]))
+        tenant = cast("Tenant", s.tenant)  # TenantContext's Jobs does not declare the dispatcher
+        s.on_commit(lambda: tenant.jobs.dispatcher.push([key]))
     return answer(Job, row, 202)
 
 
-def deliveries():
+def deliveries() -> Response:
     with request_session() as s:
         require_admin(s)
         args = load_query(DeliveryQuery)

@@ -7,7 +7,11 @@ answers; a destructive change answers 409 with what would be lost unless the req
 
 from __future__ import annotations
 
-from flask import jsonify
+from collections.abc import Sequence
+from typing import Any
+
+from flask import Blueprint, Response, jsonify
+from flask.typing import ResponseReturnValue
 
 from plinth.api.contract import answer, listed, load_query
 from plinth.api.endpoints import Endpoint, add_endpoints
@@ -15,6 +19,7 @@ from plinth.api.jsonio import json_body
 from plinth.api.openapi.parts import listing_of
 from plinth.api.queries import page_query
 from plinth.api.responses import listing
+from plinth.auth.actor import Actor
 from plinth.auth.web_session import request_session, require_admin
 from plinth.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from plinth.extension import current_tenant
@@ -25,6 +30,7 @@ from plinth.metadata.store import Revision, RevisionSummary
 from plinth.metadata.visibility import visible_documents
 from plinth.runtime.session import Session
 from plinth.schemas import Query, QueryFlag, QueryText
+from plinth.tenant import as_context
 
 READABLE_BY_USERS = frozenset({"objects", "layouts"})
 RevisionQuery = page_query(50, 500)
@@ -38,7 +44,7 @@ class PublishQuery(Query):
     )
 
 
-def register(api) -> None:
+def register(api: Blueprint) -> None:
     add_endpoints(api, ENDPOINTS)
 
 
@@ -48,7 +54,7 @@ def _kind(kind: str) -> str:
     return kind
 
 
-def _documents(s: Session, kind: str) -> dict:
+def _documents(s: Session, kind: str) -> dict[str, Any]:
     if s.actor.is_admin:
         return dict(s.compiled.docs(kind))
     if kind not in READABLE_BY_USERS:
@@ -56,14 +62,14 @@ def _documents(s: Session, kind: str) -> dict:
     return visible_documents(s, kind)
 
 
-def list_documents(kind: str):
+def list_documents(kind: str) -> Response:
     kind = _kind(kind)
     with request_session() as s:
         documents = _documents(s, kind)
         return listing([documents[name] for name in sorted(documents)])
 
 
-def get_document(kind: str, name: str):
+def get_document(kind: str, name: str) -> tuple[Response, int, dict[str, str]]:
     kind = _kind(kind)
     with request_session() as s:
         document = _documents(s, kind).get(name)
@@ -76,11 +82,13 @@ def get_document(kind: str, name: str):
         return jsonify(document), 200, headers
 
 
-def _publish(actor, operations, status: int, location: str | None = None):
+def _publish(
+    actor: Actor, operations: Sequence[Put | Remove], status: int, location: str | None = None
+) -> ResponseReturnValue:
     """Publish in the publisher's own locked transaction, after the request's has ended:
     DDL must never wait for locks held by the very request that asked for it."""
     args = load_query(PublishQuery)
-    result = Publisher(current_tenant()).publish(
+    result = Publisher(as_context(current_tenant())).publish(
         operations,
         actor,
         message=args.get("message", "")[:500],
@@ -89,7 +97,7 @@ def _publish(actor, operations, status: int, location: str | None = None):
     )
     if result.dry_run:
         return jsonify(result.as_dict()), 200
-    headers = {}
+    headers: dict[str, str] = {}
     if result.revision_id:
         headers["X-Plinth-Revision"] = str(result.revision_id)
     if location:
@@ -99,7 +107,7 @@ def _publish(actor, operations, status: int, location: str | None = None):
     return jsonify(operations[0].document), status, headers
 
 
-def create_document(kind: str):
+def create_document(kind: str) -> ResponseReturnValue:
     kind = _kind(kind)
     with request_session(write=False) as s:
         require_admin(s)
@@ -111,7 +119,7 @@ def create_document(kind: str):
     return _publish(actor, [Put(kind, body)], 201, f"/api/v1/metadata/{kind}/{name}")
 
 
-def put_document(kind: str, name: str):
+def put_document(kind: str, name: str) -> ResponseReturnValue:
     kind = _kind(kind)
     with request_session(write=False) as s:
         require_admin(s)
@@ -125,7 +133,7 @@ def put_document(kind: str, name: str):
     return _publish(actor, [Put(kind, body)], 200 if exists else 201, location)
 
 
-def delete_document(kind: str, name: str):
+def delete_document(kind: str, name: str) -> ResponseReturnValue:
     kind = _kind(kind)
     with request_session(write=False) as s:
         require_admin(s)
@@ -135,7 +143,7 @@ def delete_document(kind: str, name: str):
     return _publish(actor, [Remove(kind, name)], 204)
 
 
-def revisions():
+def revisions() -> Response:
     with request_session() as s:
         require_admin(s)
         args = load_query(RevisionQuery)
@@ -144,7 +152,7 @@ def revisions():
         )
 
 
-def revision(revision_id: int):
+def revision(revision_id: int) -> Response:
     with request_session() as s:
         require_admin(s)
         return answer(Revision, store.get_revision(s.conn, revision_id))
@@ -152,8 +160,11 @@ def revision(revision_id: int):
 
 TAG = "metadata"
 DOCUMENT = {"type": "object", "description": "A metadata document of the kind"}
-KIND = {"kind": {"type": "string", "enum": list(KINDS)}}
-NAMED = {**KIND, "name": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,62}$"}}
+KIND: dict[str, dict[str, Any]] = {"kind": {"type": "string", "enum": list(KINDS)}}
+NAMED: dict[str, dict[str, Any]] = {
+    **KIND,
+    "name": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,62}$"},
+}
 CREATED = {"201": {"description": "Created", "content": {"application/json": {"schema": DOCUMENT}}}}
 ENDPOINTS = (
     Endpoint("/metadata/revisions", "GET", revisions, "Metadata revisions, newest first (admin)",

@@ -32,7 +32,7 @@ def register(api: Blueprint) -> None:
     )
 
 
-def _list_args() -> dict:
+def _list_args() -> dict[str, list[str]]:
     return {key: request.args.getlist(key) for key in request.args}
 
 
@@ -41,7 +41,7 @@ def _csv_arg(name: str) -> list[str] | None:
     return [p.strip() for p in raw.split(",") if p.strip()] if raw is not None else None
 
 
-def list_records(object_name: str):
+def list_records(object_name: str) -> Response:
     with request_session() as s:
         s.compiled.object(object_name)  # 404 for an unknown object before parsing filters
         try:
@@ -52,7 +52,7 @@ def list_records(object_name: str):
         return listing(page.data, page.next_cursor)
 
 
-def create_record(object_name: str):
+def create_record(object_name: str) -> Response:
     with request_session() as s:
         s.compiled.object(object_name)
         record = s.records.create(object_name, json_body())
@@ -61,7 +61,7 @@ def create_record(object_name: str):
         return response
 
 
-def get_record(object_name: str, record_id: str):
+def get_record(object_name: str, record_id: str) -> Response:
     unknown = sorted(set(request.args) - {"fields", "expand"})
     if unknown:
         raise QueryInvalid({k: ["unknown query parameter"] for k in unknown})
@@ -80,7 +80,7 @@ def get_record(object_name: str, record_id: str):
         return with_etag(record)
 
 
-def patch_record(object_name: str, record_id: str):
+def patch_record(object_name: str, record_id: str) -> Response:
     with request_session() as s:
         s.compiled.object(object_name)
         expected = expected_version()
@@ -88,13 +88,13 @@ def patch_record(object_name: str, record_id: str):
         return with_etag(record)
 
 
-def delete_record(object_name: str, record_id: str):
+def delete_record(object_name: str, record_id: str) -> tuple[str, int]:
     with request_session() as s:
         s.records.delete(object_name, record_id, expected_version())
     return "", 204
 
 
-def history(object_name: str, record_id: str):
+def history(object_name: str, record_id: str) -> Response:
     with request_session() as s:
         limit = int_arg("limit", 100)
         before = int_arg("cursor", None, high=2**62)
@@ -102,7 +102,7 @@ def history(object_name: str, record_id: str):
         return listing(*page_of(entries, limit))
 
 
-def bulk(object_name: str):
+def bulk(object_name: str) -> Response:
     with request_session() as s:
         s.compiled.object(object_name)
         outcomes, ok = bulk_write(s, object_name, json_body())

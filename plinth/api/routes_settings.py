@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask import Blueprint, Response
+
 from plinth.api.contract import listed
 from plinth.api.endpoints import Endpoint, add_endpoints
 from plinth.api.jsonio import json_body
@@ -10,16 +12,16 @@ from plinth.auth.web_session import request_session, require_admin
 from plinth.packs.settings import Setting, all_settings, change_settings
 
 
-def register(api) -> None:
+def register(api: Blueprint) -> None:
     add_endpoints(api, ENDPOINTS)
 
 
-def settings():
+def settings() -> Response:
     with request_session() as s:
         return listed(Setting, all_settings(s))
 
 
-def update_settings():
+def update_settings() -> Response:
     body = json_body()
     with request_session() as s:
         require_admin(s)

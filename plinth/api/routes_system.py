@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import cast
+
+from flask import Blueprint, Response
+
 from plinth.api.answers import Health
 from plinth.api.contract import answer, listed, load_query
 from plinth.api.endpoints import Endpoint, add_endpoints
@@ -18,11 +22,11 @@ from plinth.services.audit_log import AuditEntry, audit_page
 AuditQuery = page_query(100, 1000, event=QueryText(metadata={"example": "auth.login"}))
 
 
-def register(api) -> None:
+def register(api: Blueprint) -> None:
     add_endpoints(api, ENDPOINTS)
 
 
-def health():
+def health() -> Response:
     tenant = current_tenant()
     database = "ok" if tenant.database.ping() else "unavailable"
     queue = "redis" if tenant.config["REDIS_URL"] else "inline"
@@ -31,18 +35,20 @@ def health():
     return answer(Health, body, status)
 
 
-def me():
+def me() -> Response:
     with request_session() as s:
-        return answer(User, describe_user(s.conn, s.actor.id, full=True))
+        user_id = cast(int, s.actor.id)  # request_session lets in only a signed-in user
+        return answer(User, describe_user(s.conn, user_id, full=True))
 
 
-def update_me():
+def update_me() -> Response:
     with request_session() as s:
         update_profile(s.conn, s.actor, json_body())
-        return answer(User, describe_user(s.conn, s.actor.id, full=True))
+        user_id = cast(int, s.actor.id)  # request_session lets in only a signed-in user
+        return answer(User, describe_user(s.conn, user_id, full=True))
 
 
-def audit_log():
+def audit_log() -> Response:
     with request_session() as s:
         require_admin(s)
         args = load_query(AuditQuery)

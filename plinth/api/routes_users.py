@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import KeysView
+
+from flask import Blueprint, Response
+
 from plinth.api.contract import answer, listed, load_query
 from plinth.api.endpoints import Endpoint, add_endpoints
 from plinth.api.jsonio import json_body
@@ -19,20 +23,21 @@ from plinth.auth.people import (
 from plinth.auth.schemas import NewUser, Team, TeamInput, User, UserInput
 from plinth.auth.web_session import request_session, require_admin
 from plinth.errors import NotFound
+from plinth.runtime.session import Session
 from plinth.schemas import QueryText
 
 UserQuery = page_query(100, 1000, q=QueryText(metadata={"description": "name or email contains"}))
 
 
-def register(api) -> None:
+def register(api: Blueprint) -> None:
     add_endpoints(api, ENDPOINTS)
 
 
-def _known_roles(session):
+def _known_roles(session: Session) -> KeysView[str]:
     return session.compiled.docs("roles").keys()
 
 
-def users():
+def users() -> Response:
     with request_session() as s:
         args = load_query(UserQuery)
         page = list_users(
@@ -41,14 +46,14 @@ def users():
         return listed(User, *page)
 
 
-def create_user():
+def create_user() -> Response:
     with request_session() as s:
         require_admin(s)
         created = create_user_from(s.conn, s.actor, json_body(), _known_roles(s))
         return answer(User, created, 201, {"Location": f"/api/v1/users/{created['id']}"})
 
 
-def get_user(user_id: int):
+def get_user(user_id: int) -> Response:
     with request_session() as s:
         full = s.actor.is_admin or s.actor.id == user_id
         user = describe_user(s.conn, user_id, full)
@@ -57,30 +62,30 @@ def get_user(user_id: int):
         return answer(User, user)
 
 
-def patch_user(user_id: int):
+def patch_user(user_id: int) -> Response:
     with request_session() as s:
         require_admin(s)
         return answer(User, update_user(s.conn, s.actor, user_id, json_body(), _known_roles(s)))
 
 
-def teams():
+def teams() -> Response:
     with request_session() as s:
         return listed(Team, list_teams(s.conn))
 
 
-def create_team():
+def create_team() -> Response:
     with request_session() as s:
         require_admin(s)
         team = save_team(s.conn, s.actor, json_body())
         return answer(Team, team, 201, {"Location": f"/api/v1/teams/{team['id']}"})
 
 
-def get_team(team_id: int):
+def get_team(team_id: int) -> Response:
     with request_session() as s:
         return answer(Team, describe_team(s.conn, team_id))
 
 
-def patch_team(team_id: int):
+def patch_team(team_id: int) -> Response:
     with request_session() as s:
         require_admin(s)
         return answer(Team, save_team(s.conn, s.actor, json_body(), team_id))

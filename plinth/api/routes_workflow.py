@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask import Blueprint, Response
+
 from plinth.api.contract import answer, listed, load_body, load_query
 from plinth.api.endpoints import Endpoint, add_endpoints
 from plinth.api.openapi.parts import listing_of
@@ -42,16 +44,16 @@ BreachQuery = page_query(
 )
 
 
-def register(api) -> None:
+def register(api: Blueprint) -> None:
     add_endpoints(api, ENDPOINTS)
 
 
-def transitions(object_name: str, record_id: str):
+def transitions(object_name: str, record_id: str) -> Response:
     with request_session() as s:
         return listed(TransitionOption, available_on(s, object_name, record_id))
 
 
-def fire_transition(object_name: str, record_id: str, name: str):
+def fire_transition(object_name: str, record_id: str, name: str) -> Response:
     body = load_body(FireRequest, required=False)
     with request_session() as s:
         record = fire(
@@ -68,7 +70,7 @@ def fire_transition(object_name: str, record_id: str, name: str):
         return with_etag(record)
 
 
-def record_timeline(object_name: str, record_id: str):
+def record_timeline(object_name: str, record_id: str) -> Response:
     with request_session() as s:
         require_workflow(s, object_name)
         record = s.records.get(object_name, record_id, fields=["id"])
@@ -76,42 +78,42 @@ def record_timeline(object_name: str, record_id: str):
         return listed(TimelineEntry, entries, time_in_states=timeline.time_in_states(entries))
 
 
-def record_approvals(object_name: str, record_id: str):
+def record_approvals(object_name: str, record_id: str) -> Response:
     with request_session() as s:
         return listed(Approval, approvals.for_record(s, object_name, record_id))
 
 
-def record_sla(object_name: str, record_id: str):
+def record_sla(object_name: str, record_id: str) -> Response:
     with request_session() as s:
         return listed(SlaClock, sla_tracking.record_clocks(s, object_name, record_id))
 
 
-def my_approvals():
+def my_approvals() -> Response:
     with request_session() as s:
         limit = load_query(ApprovalQuery)["limit"]
         return listed(Approval, approvals.waiting_for(s, limit))
 
 
-def one_approval(approval_id: int):
+def one_approval(approval_id: int) -> Response:
     with request_session() as s:
         return answer(Approval, approvals.approval_detail(s, approval_id))
 
 
-def approve(approval_id: int):
+def approve(approval_id: int) -> Response:
     return _decide(approval_id, True)
 
 
-def reject(approval_id: int):
+def reject(approval_id: int) -> Response:
     return _decide(approval_id, False)
 
 
-def _decide(approval_id: int, approve_it: bool):
+def _decide(approval_id: int, approve_it: bool) -> Response:
     comment = load_body(Decision, required=False).get("comment")
     with request_session() as s:
         return answer(Approval, approvals.decide(s, approval_id, approve_it, comment))
 
 
-def breaches():
+def breaches() -> Response:
     """Clocks of one object that breached in a period: ``?object=&from=&to=`` (ISO dates or
     instants), newest breach first, paged."""
     args = load_query(BreachQuery)

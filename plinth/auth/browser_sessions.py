@@ -12,6 +12,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import secrets
+from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
@@ -32,7 +33,7 @@ class Lifetimes:
     absolute: dt.timedelta
 
     @classmethod
-    def from_config(cls, config) -> Lifetimes:
+    def from_config(cls, config: Mapping[str, Any]) -> Lifetimes:
         return cls(
             dt.timedelta(minutes=config["SESSION_IDLE_MINUTES"]),
             dt.timedelta(hours=config["SESSION_MAX_HOURS"]),
@@ -72,10 +73,10 @@ def start_session(
     return key
 
 
-_QUERIES: dict[str, sa.Select] = {}
+_QUERIES: dict[str, sa.Select[*tuple[Any, ...]]] = {}
 
 
-def _session_query(dialect: str) -> sa.Select:
+def _session_query(dialect: str) -> sa.Select[*tuple[Any, ...]]:
     """The user of a live session key (see ``identity_select``)."""
     query = _QUERIES.get(dialect)
     if query is None:
@@ -121,7 +122,8 @@ def resolve_session(
 
 def needs_touch(user: dict[str, Any], now: dt.datetime) -> bool:
     """Whether to record the session's use (at most once a minute, not per request)."""
-    return now - user["last_seen_at"] > TOUCH_EVERY
+    last_seen: dt.datetime = user["last_seen_at"]
+    return now - last_seen > TOUCH_EVERY
 
 
 def touch_session(conn: Connection, session_id: int, now: dt.datetime) -> None:
@@ -145,7 +147,9 @@ def end_user_sessions(conn: Connection, user_id: int, reason: str, now: dt.datet
     return conn.execute(query.values(ended_at=now, end_reason=reason)).rowcount
 
 
-def list_sessions(conn: Connection, user_id: int, lifetimes: Lifetimes, now: dt.datetime):
+def list_sessions(
+    conn: Connection, user_id: int, lifetimes: Lifetimes, now: dt.datetime
+) -> list[dict[str, Any]]:
     """A user's live sessions, newest first (no keys: those are never stored)."""
     b = st.browser_session
     query = (

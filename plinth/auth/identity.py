@@ -14,7 +14,9 @@ from plinth.runtime import system_tables as st
 ACTOR_COLUMNS = ("id", "email", "name", "locale", "time_zone")
 
 
-def identity_select(dialect: str, *credential_columns) -> sa.Select:
+def identity_select(
+    dialect: str, *credential_columns: sa.ColumnElement[Any]
+) -> sa.Select[*tuple[Any, ...]]:
     """SELECT the user's ``ACTOR_COLUMNS``, ``credential_columns``, ``role_list``,
     ``team_list`` and ``revision_id``; the caller joins its credential table and adds its
     conditions."""
@@ -35,7 +37,7 @@ def identity_select(dialect: str, *credential_columns) -> sa.Select:
     )
 
 
-def identity_of(row) -> dict[str, Any]:
+def identity_of(row: sa.RowMapping) -> dict[str, Any]:
     """A row of ``identity_select`` as the user dict ``actor_for`` takes (role_names,
     team_ids and revision_id filled in)."""
     user = dict(row)
@@ -45,7 +47,9 @@ def identity_of(row) -> dict[str, Any]:
     return user
 
 
-def aggregate_names(dialect: str, column, where) -> sa.ScalarSelect:
+def aggregate_names(
+    dialect: str, column: sa.ColumnElement[str], where: sa.ColumnElement[bool]
+) -> sa.ScalarSelect[str]:
     """A correlated subquery joining values with commas (roles and teams in one query)."""
     if dialect == "postgresql":
         function = sa.func.string_agg(column, ",")

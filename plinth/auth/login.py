@@ -31,6 +31,7 @@ from plinth.auth.passwords import hash_password, needs_rehash, verify_password
 from plinth.errors import NotAuthenticated, TooManyRequests
 from plinth.runtime import system_tables as st
 from plinth.runtime.audit import audit
+from plinth.runtime.database import Database
 
 WINDOW = dt.timedelta(hours=1)  # failures older than this are forgotten
 PAIR_FREE = 5
@@ -46,16 +47,19 @@ def delay_after(failures: int, free: int) -> dt.timedelta:
     """The wait after ``failures`` failures when ``free`` of them cost nothing."""
     if failures < free:
         return dt.timedelta(0)
-    return min(FIRST_DELAY * 2 ** min(failures - free, 16), MAX_DELAY)
+    factor: int = 2 ** min(failures - free, 16)
+    return min(FIRST_DELAY * factor, MAX_DELAY)
 
 
-def _failures(conn: Connection, since: dt.datetime, *where) -> tuple[int, dt.datetime | None]:
+def _failures(
+    conn: Connection, since: dt.datetime, *where: sa.ColumnElement[bool]
+) -> tuple[int, dt.datetime | None]:
     a = st.login_attempt
     query = sa.select(sa.func.count(), sa.func.max(a.c.at)).where(
         *where, a.c.at > since, a.c.success.is_(False)
     )
-    count, last = conn.execute(query).one()
-    return count, last
+    row = conn.execute(query).one()
+    return row[0], row[1]
 
 
 def _last_success(conn: Connection, email: str, ip: str, now: dt.datetime) -> dt.datetime | None:
@@ -64,7 +68,8 @@ def _last_success(conn: Connection, email: str, ip: str, now: dt.datetime) -> dt
     query = sa.select(sa.func.max(a.c.at)).where(
         a.c.email == email, a.c.ip == ip, a.c.success.is_(True), a.c.at > now - KNOWN_FOR
     )
-    return conn.scalar(query)
+    last: dt.datetime | None = conn.scalar(query)
+    return last
 
 
 def check_rate(conn: Connection, email: str, ip: str, now: dt.datetime) -> None:
@@ -93,7 +98,7 @@ def _wait_message(seconds: int) -> str:
     return f"too many failed logins; try again in {math.ceil(seconds / 60)} minutes"
 
 
-def verify_login(database, email: str, password: str, ip: str) -> dict[str, Any]:
+def verify_login(database: Database, email: str, password: str, ip: str) -> dict[str, Any]:
     """The active user for these credentials, or NotAuthenticated / TooManyRequests.
 
     Every attempt is recorded (and audited) in its own transaction, so a failed login is
@@ -113,12 +118,12 @@ def verify_login(database, email: str, password: str, ip: str) -> dict[str, Any]
         _forget_old_attempts(conn, now)
         actor = Actor(user["id"], user["email"]) if user else None
         audit(conn, actor, "auth.login" if ok else "auth.login_failed", email, None, ip)
-        if ok:
-            changes = {"last_login_at": now}
-            if needs_rehash(stored):
+        if ok and user is not None:  # ok implies a user
+            changes: dict[str, Any] = {"last_login_at": now}
+            if stored is not None and needs_rehash(stored):  # ok implies a stored hash
                 changes["password_hash"] = hash_password(password)
             conn.execute(st.user.update().where(st.user.c.id == user["id"]).values(changes))
-    if not ok:
+    if not ok or user is None:
         raise NotAuthenticated("wrong email or password, or the account is inactive")
     return dict(user)
 

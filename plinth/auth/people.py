@@ -4,6 +4,7 @@ pages call these). Bodies are loaded with the schemas of ``plinth.auth.schemas``
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -67,7 +68,9 @@ def list_users(
     return page.map(lambda row: describe_user(conn, row["id"], full))
 
 
-def create_user_from(conn: Connection, actor: Actor, body: Any, known_roles) -> dict[str, Any]:
+def create_user_from(
+    conn: Connection, actor: Actor, body: Any, known_roles: Iterable[str]
+) -> dict[str, Any]:
     """Create a user from a ``NewUser`` body; returns it as ``describe_user`` does."""
     body = load(NewUser, body)
     user = create_user(
@@ -88,7 +91,12 @@ def create_user_from(conn: Connection, actor: Actor, body: Any, known_roles) -> 
 
 
 def update_user(
-    conn: Connection, actor: Actor, user_id: int, body: Any, known_roles, audited: bool = True
+    conn: Connection,
+    actor: Actor,
+    user_id: int,
+    body: Any,
+    known_roles: Iterable[str],
+    audited: bool = True,
 ) -> dict[str, Any]:
     """Change a user with a ``UserInput`` body (only the properties it names)."""
     body = load(UserInput, body)
@@ -140,15 +148,15 @@ def update_user(
     return describe_user(conn, user_id, full=True)
 
 
-def _set_user_teams(conn: Connection, user_id: int, teams: list) -> None:
+def _set_user_teams(conn: Connection, user_id: int, teams: list[int | str]) -> None:
     ids = _team_ids(conn, teams)
     conn.execute(st.team_member.delete().where(st.team_member.c.user_id == user_id))
     if ids:
         conn.execute(st.team_member.insert(), [{"team_id": t, "user_id": user_id} for t in ids])
 
 
-def _team_ids(conn: Connection, teams: list) -> list[int]:
-    ids = []
+def _team_ids(conn: Connection, teams: list[int | str]) -> list[int]:
+    ids: list[int] = []
     for item in teams:  # ids or names (the schema refused anything else)
         column = st.team.c.id if isinstance(item, int) else st.team.c.name
         found = conn.scalar(sa.select(st.team.c.id).where(column == item))
@@ -158,17 +166,20 @@ def _team_ids(conn: Connection, teams: list) -> list[int]:
     return sorted(set(ids))
 
 
-def update_profile(conn: Connection, actor: Actor, body: dict) -> None:
+def update_profile(conn: Connection, actor: Actor, body: dict[str, Any]) -> None:
     """What users may change about themselves (a ``ProfileInput`` body); a new password
     needs the current one."""
     body = load(ProfileInput, body)
+    user_id = actor.id
+    if user_id is None:  # the system actor: no such user (as get_user would say)
+        raise NotFound(f"no user with id {user_id}")
     changes = {k: body[k] for k in ("name", "locale", "time_zone") if k in body}
     if "password" in body:
-        user = get_user(conn, actor.id)
+        user = get_user(conn, user_id)
         if not verify_password(user["password_hash"], body.get("current_password", "")):
             raise ValidationError.single("current_password", "is wrong")
         changes["password"] = body["password"]
-    update_user(conn, actor, actor.id, changes, known_roles=(), audited=True)
+    update_user(conn, actor, user_id, changes, known_roles=(), audited=True)
 
 
 # ---- teams -------------------------------------------------------------------------------
@@ -176,7 +187,7 @@ def describe_team(conn: Connection, team_id: int) -> dict[str, Any]:
     row = conn.execute(sa.select(st.team).where(st.team.c.id == team_id)).mappings().first()
     if row is None:
         raise NotFound(f"no team with id {team_id}")
-    members = conn.scalars(
+    members: Sequence[int] = conn.scalars(
         sa.select(st.team_member.c.user_id)
         .where(st.team_member.c.team_id == team_id)
         .order_by(st.team_member.c.user_id)
@@ -185,11 +196,13 @@ def describe_team(conn: Connection, team_id: int) -> dict[str, Any]:
 
 
 def list_teams(conn: Connection) -> list[dict[str, Any]]:
-    ids = conn.scalars(sa.select(st.team.c.id).order_by(st.team.c.name)).all()
+    ids: Sequence[int] = conn.scalars(sa.select(st.team.c.id).order_by(st.team.c.name)).all()
     return [describe_team(conn, i) for i in ids]
 
 
-def save_team(conn: Connection, actor: Actor, body: Any, team_id: int | None = None) -> dict:
+def save_team(
+    conn: Connection, actor: Actor, body: Any, team_id: int | None = None
+) -> dict[str, Any]:
     """Create (``team_id`` None) or change a team with a ``TeamInput`` body."""
     body = load(TeamInput, body)
     values: dict[str, Any] = {}
@@ -212,7 +225,9 @@ def save_team(conn: Connection, actor: Actor, body: Any, team_id: int | None = N
             conn.execute(st.team.update().where(st.team.c.id == team_id).values(values))
     if "members" in body:
         members = body["members"]
-        found = set(conn.scalars(sa.select(st.user.c.id).where(st.user.c.id.in_(members))))
+        found: set[int] = set(
+            conn.scalars(sa.select(st.user.c.id).where(st.user.c.id.in_(members)))
+        )
         missing = sorted(set(members) - found)
         if missing:
             raise ValidationError.single("members", f"no user(s) with id {missing}")

@@ -88,7 +88,7 @@ class RoleAccess(AccessGuard):
         if grants is None:
             docs = compiled.docs("roles")
             grants = cache[key] = union_grants([docs[r] for r in sorted(key) if r in docs])
-        self.grants = grants
+        self.grants: dict[str, ObjectGrant] = grants
 
     def grant(self, model: ObjectModel) -> ObjectGrant:
         return self.grants.get(model.name, NO_GRANT)
@@ -97,7 +97,7 @@ class RoleAccess(AccessGuard):
         if self.grant(model).scope(action) == "none":
             raise deny(model, action)
 
-    def row_filter(self, model: ObjectModel, action: str) -> sa.ColumnElement | None:
+    def row_filter(self, model: ObjectModel, action: str) -> sa.ColumnElement[bool] | None:
         scope = self.grant(model).scope(action)
         owner = model.table.c.owner_id
         if scope == "all":
@@ -109,9 +109,9 @@ class RoleAccess(AccessGuard):
             return sa.or_(*mine, owner.in_(self._team_members_query()))
         return sa.false()
 
-    def _user_field_filters(self, model: ObjectModel) -> list[sa.ColumnElement]:
+    def _user_field_filters(self, model: ObjectModel) -> list[sa.ColumnElement[bool]]:
         """Rows whose user field, or whose lookup's user field, is the actor."""
-        result = []
+        result: list[sa.ColumnElement[bool]] = []
         for path in self.grant(model).user_fields:
             name, _, through = path.partition(".")
             if name not in model.table.c:
@@ -120,13 +120,14 @@ class RoleAccess(AccessGuard):
             if not through:
                 result.append(column == self.actor.id)
                 continue
-            target = self.session.compiled.objects.get(model.fields[name].spec.get("target"))
+            target_name: str | None = model.fields[name].spec.get("target")
+            target = None if target_name is None else self.session.compiled.objects.get(target_name)
             if target is not None and through in target.table.c:
                 held = sa.select(target.table.c.id).where(target.table.c[through] == self.actor.id)
                 result.append(column.in_(held))
         return result
 
-    def _team_members_query(self) -> sa.Select:
+    def _team_members_query(self) -> sa.Select[Any]:
         tm = st.team_member
         return sa.select(tm.c.user_id).where(tm.c.team_id.in_(sorted(self.actor.teams) or [0]))
 

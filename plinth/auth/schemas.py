@@ -8,6 +8,7 @@ team or manager, a valid time zone) stay in the services.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from marshmallow import fields, validate
@@ -38,7 +39,7 @@ MAX_ITEMS = 1000  # roles, teams, members in one body
 REQUIRED = "is required"
 
 
-class IdOrName(fields.Field):
+class IdOrName(fields.Field[int | str]):
     """A team named by its id or its name (anything else, ``true`` or 2^64 or ``{}``, is
     refused before it reaches a query)."""
 
@@ -48,8 +49,12 @@ class IdOrName(fields.Field):
         schema = {"anyOf": [{"type": "integer", "minimum": 1}, {"type": "string"}]}
         super().__init__(metadata=schema, **kwargs)
 
-    def _deserialize(self, value: Any, attr, data, **kwargs: Any) -> int | str:
-        if is_id(value) or (isinstance(value, str) and len(value) <= 63):
+    def _deserialize(
+        self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any
+    ) -> int | str:
+        if isinstance(value, int) and is_id(value):
+            return value
+        if isinstance(value, str) and len(value) <= 63:
             return value
         raise self.make_error("invalid")
 

@@ -8,12 +8,24 @@ purpose, and it stops working when it expires.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Protocol
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from plinth.config import ensure_secret_key
+from plinth.config import Config, ensure_secret_key
 from plinth.errors import PermissionDenied, PlinthError
+
+
+class LinkTenant(Protocol):
+    """What a link needs of a tenant (a ``Tenant``, or a session's ``TenantContext``): the
+    secret key in its settings, and its clock."""
+
+    @property
+    def config(self) -> Config: ...
+
+    @property
+    def clock(self) -> Callable[[], dt.datetime]: ...
 
 
 class LinkExpired(PlinthError):
@@ -23,17 +35,19 @@ class LinkExpired(PlinthError):
     title = "Gone"
 
 
-def _serializer(tenant, purpose: str) -> URLSafeSerializer:
+def _serializer(tenant: LinkTenant, purpose: str) -> URLSafeSerializer:
     return URLSafeSerializer(ensure_secret_key(tenant.config), salt=f"plinth.link.{purpose}")
 
 
-def sign_link(tenant, purpose: str, payload: dict[str, Any], valid_for: dt.timedelta) -> str:
+def sign_link(
+    tenant: LinkTenant, purpose: str, payload: dict[str, Any], valid_for: dt.timedelta
+) -> str:
     """A URL-safe token for ``payload`` that ``read_link`` accepts until ``valid_for`` ends."""
     expires = int((tenant.clock() + valid_for).timestamp())
     return _serializer(tenant, purpose).dumps({"p": payload, "exp": expires})
 
 
-def read_link(tenant, purpose: str, token: str) -> tuple[dict[str, Any], dt.datetime]:
+def read_link(tenant: LinkTenant, purpose: str, token: str) -> tuple[dict[str, Any], dt.datetime]:
     """The payload and expiry of a token; 403 when forged or for another purpose, 410 when
     expired."""
     try:

@@ -41,7 +41,7 @@ def create_token(
     return token, row
 
 
-def _token_query(dialect: str) -> sa.Select:
+def _token_query(dialect: str) -> sa.Select[*tuple[Any, ...]]:
     """The user of a token hash (see ``identity_select``)."""
     query = _TOKEN_QUERIES.get(dialect)
     if query is None:
@@ -59,7 +59,7 @@ def _token_query(dialect: str) -> sa.Select:
     return query
 
 
-_TOKEN_QUERIES: dict[str, sa.Select] = {}
+_TOKEN_QUERIES: dict[str, sa.Select[*tuple[Any, ...]]] = {}
 
 
 def resolve_token(conn: Connection, token: str) -> dict[str, Any] | None:

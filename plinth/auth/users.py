@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -15,7 +15,7 @@ from plinth.auth.passwords import hash_password
 from plinth.errors import Conflict, NotFound, ValidationError
 from plinth.i18n import SUPPORTED_LOCALES
 from plinth.runtime import system_tables as st
-from plinth.runtime.field_types.base import CoercionContext, FieldError
+from plinth.runtime.field_types.base import CoercionContext, Field, FieldError
 from plinth.runtime.field_types.text import EmailType
 
 _EMAIL = EmailType()
@@ -24,14 +24,15 @@ TIME_ZONE_LENGTH = 64  # the column's
 
 def normalize_email(email: object) -> str:
     try:
-        return _EMAIL.coerce(_EmailField, email, CoercionContext()).lower()
+        # _EmailField has the little of a Field that EmailType.coerce reads
+        return _EMAIL.coerce(cast(Field, _EmailField), email, CoercionContext()).lower()
     except FieldError as exc:
         raise ValidationError.single("email", str(exc)) from None
 
 
 class _EmailField:
     name = "email"
-    spec: dict = {}
+    spec: dict[str, Any] = {}
 
 
 def check_roles(roles: Iterable[str], known: Iterable[str]) -> list[str]:
@@ -80,7 +81,7 @@ def create_user(
     if find_user(conn, email) is not None:
         raise Conflict(f"a user with email {email} already exists")
     now = dt.datetime.now(dt.UTC)
-    user_id = conn.execute(
+    user_id: int = conn.execute(
         st.user.insert().returning(st.user.c.id),
         {
             "email": email,

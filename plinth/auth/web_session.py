@@ -12,6 +12,7 @@ import datetime as dt
 import hmac
 import secrets
 from collections.abc import Iterator
+from typing import Any
 
 from flask import g, request, session
 from sqlalchemy.engine import Connection
@@ -48,7 +49,7 @@ def _lifetimes() -> Lifetimes:
     return Lifetimes.from_config(current_tenant().config)
 
 
-def start_browser_session(user: dict) -> str:
+def start_browser_session(user: dict[str, Any]) -> str:
     """Log a user in with a server-side session named by the cookie; returns the CSRF token
     unsafe requests must send."""
     now = dt.datetime.now(dt.UTC)
@@ -57,12 +58,14 @@ def start_browser_session(user: dict) -> str:
         key = start_session(conn, user, client_address(), agent, now)
     session.clear()  # nothing of an earlier visitor's cookie carries over
     session[LOGIN_KEY] = key
-    session["csrf"] = secrets.token_urlsafe(32)
+    token = session["csrf"] = secrets.token_urlsafe(32)
     session.permanent = True
-    return session["csrf"]
+    return token
 
 
-def end_browser_session(conn: Connection, everywhere: bool = False, actor=None) -> None:
+def end_browser_session(
+    conn: Connection, everywhere: bool = False, actor: Actor | None = None
+) -> None:
     """Log out: end this browser's session (or every session of its user) on the server."""
     now = dt.datetime.now(dt.UTC)
     if everywhere and actor is not None and actor.id is not None:
@@ -76,7 +79,8 @@ def csrf_token() -> str:
     """The browser session's CSRF token (made on first use), for forms a page renders."""
     if "csrf" not in session:
         session["csrf"] = secrets.token_urlsafe(32)
-    return session["csrf"]
+    token: str = session["csrf"]
+    return token
 
 
 def csrf_matches(sent: str | None) -> bool:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import copy
 import threading
 from collections import OrderedDict
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import plinth
 from plinth.api.endpoints import Endpoint
@@ -31,10 +31,13 @@ from plinth.api.openapi.parts import (
 )
 from plinth.api.openapi.workflow_paths import workflow_object_paths
 from plinth.errors import PermissionDenied
-from plinth.runtime.model import ObjectModel
+from plinth.runtime.model import Field, ObjectModel
 from plinth.runtime.session import Session
 
-_CACHE: OrderedDict[tuple, dict] = OrderedDict()
+if TYPE_CHECKING:
+    from plinth.tenant import Tenant
+
+_CACHE: OrderedDict[tuple[int, int, str | frozenset[str]], dict[str, Any]] = OrderedDict()
 _LOCK = threading.Lock()
 CACHE_SIZE = 64
 
@@ -63,7 +66,8 @@ def openapi_document(
 def _build(
     session: Session, authenticated: bool, endpoints: tuple[Endpoint, ...]
 ) -> dict[str, Any]:
-    fixed_paths, fixed_schemas = fixed_parts(endpoints, session.tenant.routes)
+    tenant = cast("Tenant", session.tenant)  # TenantContext does not declare the pack routes
+    fixed_paths, fixed_schemas = fixed_parts(endpoints, tenant.routes)
     paths, schemas = dict(fixed_paths), dict(fixed_schemas)
     if authenticated:
         for name in sorted(session.compiled.objects):
@@ -132,11 +136,13 @@ def _with_idempotency_keys(paths: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def _object_schemas(model: ObjectModel, readable, editable) -> dict[str, Any]:
-    def visible(name):
+def _object_schemas(
+    model: ObjectModel, readable: frozenset[str] | None, editable: frozenset[str] | None
+) -> dict[str, Any]:
+    def visible(name: str) -> bool:
         return readable is None or name in readable
 
-    def writable(field):
+    def writable(field: Field) -> bool:
         if field.system:
             return field.name == "owner_id" and (editable is None or "owner_id" in editable)
         if not field.type.writable or field.spec.get("read_only"):
@@ -175,7 +181,7 @@ def _object_schemas(model: ObjectModel, readable, editable) -> dict[str, Any]:
     return {model.name: read, f"{model.name}_input": create, f"{model.name}_patch": patch}
 
 
-def _filter_parameters(model: ObjectModel, readable) -> list[dict[str, Any]]:
+def _filter_parameters(model: ObjectModel, readable: frozenset[str] | None) -> list[dict[str, Any]]:
     parameters = []
     for name, field in model.fields.items():
         if (readable is not None and name not in readable) or not field.columns:
@@ -194,7 +200,9 @@ def _filter_parameters(model: ObjectModel, readable) -> list[dict[str, Any]]:
     return parameters
 
 
-def _object_paths(model: ObjectModel, readable, session: Session) -> dict[str, Any]:
+def _object_paths(
+    model: ObjectModel, readable: frozenset[str] | None, session: Session
+) -> dict[str, Any]:
     name = model.name
     base = f"/api/v1/records/{name}"
     record = ref(name)

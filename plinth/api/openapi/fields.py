@@ -5,6 +5,10 @@ from __future__ import annotations
 import decimal
 from typing import Any
 
+from plinth.runtime.field_types.numbers import DecimalType
+from plinth.runtime.field_types.references import AttachmentType
+from plinth.runtime.field_types.special import FormulaType
+from plinth.runtime.field_types.text import TextType
 from plinth.runtime.model import Field
 
 INT64 = {"type": "integer", "format": "int64"}
@@ -45,9 +49,9 @@ USER_SUMMARY = {
 }
 
 
-def _numeric(field: Field) -> dict[str, Any]:
-    precision = field.type.precision(field)
-    scale = field.type.scale(field)
+def _numeric(field: Field, ftype: DecimalType) -> dict[str, Any]:
+    precision = ftype.precision(field)
+    scale = ftype.scale(field)
     bound = float(decimal.Decimal(10) ** (precision - scale) - decimal.Decimal(1).scaleb(-scale))
     schema: dict[str, Any] = {"type": "number", "minimum": -bound, "maximum": bound}
     if "min" in field.spec:
@@ -58,7 +62,7 @@ def _numeric(field: Field) -> dict[str, Any]:
     return schema
 
 
-def _integer(field: Field, minimum=None) -> dict[str, Any]:
+def _integer(field: Field, minimum: int | None = None) -> dict[str, Any]:
     schema = dict(INT64)
     low = field.spec.get("min", minimum)
     if low is not None:
@@ -68,9 +72,9 @@ def _integer(field: Field, minimum=None) -> dict[str, Any]:
     return schema
 
 
-def _text(field: Field) -> dict[str, Any]:
+def _text(field: Field, ftype: TextType) -> dict[str, Any]:
     schema: dict[str, Any] = {"type": "string"}
-    limit = field.type.max_length(field)
+    limit = ftype.max_length(field)
     if limit:
         schema["maxLength"] = limit
     if field.spec.get("pattern"):
@@ -79,9 +83,10 @@ def _text(field: Field) -> dict[str, Any]:
 
 
 def _base(field: Field, writing: bool) -> dict[str, Any]:
-    kind = field.type.name
-    if kind in ("text", "textarea", "phone"):
-        return _text(field)
+    ftype = field.type
+    kind = ftype.name
+    if kind in ("text", "textarea", "phone") and isinstance(ftype, TextType):
+        return _text(field, ftype)
     if kind == "email":
         return {"type": "string", "format": "email", "maxLength": 254}
     if kind == "url":
@@ -92,8 +97,8 @@ def _base(field: Field, writing: bool) -> dict[str, Any]:
         schema = _integer(field, minimum=0)
         schema["description"] = "minutes (input also takes 1h30m or PT1H30M)"
         return schema
-    if kind in ("decimal", "currency", "percent"):
-        return _numeric(field)
+    if kind in ("decimal", "currency", "percent") and isinstance(ftype, DecimalType):
+        return _numeric(field, ftype)
     if kind == "boolean":
         return {"type": "boolean"}
     if kind == "date":
@@ -121,16 +126,16 @@ def _base(field: Field, writing: bool) -> dict[str, Any]:
         return dict(GEO)
     if kind == "signature":
         return dict(NEW_SIGNATURE) if writing else dict(STORED_SIGNATURE)
-    if kind == "attachment":
-        if field.type.multiple(field):
+    if kind == "attachment" and isinstance(ftype, AttachmentType):
+        if ftype.multiple(field):
             return {"type": "array", "items": FILE_ID, "uniqueItems": True, "maxItems": 100}
         return dict(FILE_ID)
     if kind == "json":
         return {}
     if kind == "autonumber":
         return {"type": "string", "readOnly": True}
-    if kind == "formula":
-        result = Field(field.name, field.type.result_type(field), {})
+    if kind == "formula" and isinstance(ftype, FormulaType):
+        result = Field(field.name, ftype.result_type(field), {})
         return {**_base(result, writing), "readOnly": True}
     raise ValueError(f"no schema for field type {kind}")
 
@@ -138,7 +143,7 @@ def _base(field: Field, writing: bool) -> dict[str, Any]:
 def field_schema(field: Field, writing: bool = False, label: str | None = None) -> dict[str, Any]:
     schema = _base(field, writing)
     always_present = field.type.name in ("multiselect",) or (
-        field.type.name == "attachment" and field.type.multiple(field)
+        isinstance(field.type, AttachmentType) and field.type.multiple(field)
     )
     if schema and not always_present and not (field.system and field.name in _NOT_NULL):
         schema["nullable"] = True

@@ -15,6 +15,7 @@ from typing import Any
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
+from marshmallow import Schema
 
 import plinth
 from plinth.api.answers import FileInfo
@@ -56,7 +57,10 @@ COMPONENTS = {
     "Assignment": Assignment,
 }
 
-_CACHE: dict[tuple[int, int], tuple[Any, Any, tuple[dict, dict]]] = {}
+_CACHE: dict[
+    tuple[int, int],
+    tuple[tuple[Endpoint, ...], PackRoutes, tuple[dict[str, Any], dict[str, Any]]],
+] = {}
 _LOCK = threading.Lock()
 
 
@@ -77,19 +81,19 @@ def fixed_parts(
 
 
 def _build(
-    endpoints: Iterable[Endpoint], pack_paths: Iterable[tuple[str, dict]]
+    endpoints: Iterable[Endpoint], pack_paths: Iterable[tuple[str, dict[str, Any]]]
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     spec = APISpec(
         title="Plinth API",
         version=plinth.__version__,
         openapi_version="3.0.3",
         # A schema not named in COMPONENTS is written out where it is used.
-        plugins=[MarshmallowPlugin(schema_name_resolver=lambda schema: None)],
+        plugins=[MarshmallowPlugin(schema_name_resolver=_written_out)],  # type: ignore[arg-type]
     )
     spec.components.schema("Problem", copy.deepcopy(PROBLEM))
     for name, schema in COMPONENTS.items():
         spec.components.schema(name, schema=schema)
-    grouped: dict[str, tuple[list, dict]] = {}
+    grouped: dict[str, tuple[list[dict[str, Any]], dict[str, Any]]] = {}
     for endpoint in endpoints:
         if endpoint.documented:
             parameters, operations = grouped.setdefault(
@@ -103,3 +107,9 @@ def _build(
         spec.path(path=path, operations=copy.deepcopy(operations))
     document = spec.to_dict()
     return document["paths"], document["components"]["schemas"]
+
+
+def _written_out(schema: type[Schema]) -> None:
+    """No name for a schema apispec meets that is not one of COMPONENTS, so it is written
+    out where it is used (apispec takes None here, though its annotation says str)."""
+    return None

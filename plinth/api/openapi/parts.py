@@ -46,7 +46,7 @@ def listing_of(schema: Any, paged: bool = True, **extra: Any) -> dict[str, Any]:
     return {"type": "object", "required": ["data"], "properties": properties}
 
 
-def operation(summary: str, tag: str, responses: dict, **extra) -> dict[str, Any]:
+def operation(summary: str, tag: str, responses: dict[str, Any], **extra: Any) -> dict[str, Any]:
     body = {"summary": summary, "tags": [tag], "responses": {**responses, **ERRORS}}
     body.update(extra)
     return body
