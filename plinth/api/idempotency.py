@@ -97,12 +97,16 @@ def keep_answer(response: Response) -> Response:
         return response  # not claimed, rolled back, or answered from an earlier request
     keyed.state = idempotency.SETTLED
     failed = response.status_code >= (500 if committed else 400)
+    if failed and committed:
+        return response  # the work is done but its answer is not worth keeping: replays 409
+    if not failed and response.is_streamed:
+        return response  # nothing to keep: replays 409
     try:
         with current_tenant().database.transaction(write=True) as conn:
             now = current_tenant().clock()
-            if held and failed:
+            if failed:  # held: its own transaction claimed it, the work failed
                 idempotency.release(conn, keyed.user_id, keyed.key)
-            elif not failed and not response.is_streamed:
+            else:
                 answer = Answer(response.status_code, _kept_headers(response), response.get_data())
                 idempotency.save_answer(conn, keyed.user_id, keyed.key, answer, now)
     except Exception:  # noqa: BLE001 - the work is done; replays answer 409 instead
