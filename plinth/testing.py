@@ -196,11 +196,12 @@ class FakeClock:
         clock = FakeClock(step=0.001)
         monkeypatch.setattr(solver_module, "time", clock)
 
-    ``monotonic()``, ``perf_counter()`` and ``time()`` read it. It stands still unless moved
-    (``advance``, ``sleep``) or given a ``step``, the seconds each reading moves it on: code
-    reading the clock once per iteration of a search then runs ``budget / step`` iterations
-    on any machine, and a still clock leaves only a code's other budgets (steps, sizes) to
-    stop it. ``reads`` counts the readings. Use time-machine (``--fake-now``) for dates.
+    ``monotonic()``, ``perf_counter()``, ``thread_time()`` and ``time()`` read it. It stands
+    still unless moved (``advance``, ``sleep``) or given a ``step``, the seconds each reading
+    moves it on: code reading the clock once per iteration of a search then runs
+    ``budget / step`` iterations on any machine, and a still clock leaves only a code's other
+    budgets (steps, sizes) to stop it. ``reads`` counts the readings. Use time-machine
+    (``--fake-now``) for dates.
     """
 
     def __init__(self, start: float = 1_000.0, step: float = 0.0):
@@ -214,6 +215,7 @@ class FakeClock:
         return self.now
 
     perf_counter = monotonic
+    thread_time = monotonic
     time = monotonic
 
     def advance(self, seconds: float) -> None:

@@ -2,7 +2,7 @@
 
 The policy inserts ``_tick_()`` at the top of each loop body, in each comprehension, and at
 the start of each lambda and function, so every iteration or call of sandboxed code spends
-one step; the wall clock is checked every few dozen steps. Unlike ``sys.settrace`` this
+one step; the clock is checked every few dozen steps. Unlike ``sys.settrace`` this
 cannot be dodged (CPython emits no line events for ``while True: pass``) and costs a plain
 function call per iteration.
 
@@ -14,6 +14,12 @@ set or dict: 4). A call that would need more steps than the run has left is refu
 without being made, and spending reads the clock, so a run stops at its deadline plus at
 most one guarded call. Copies (``*``, ``+``, ``list(x)``, slices, ``*x``) are charged to
 the run's Meter instead (``sizes.py``); a large charge reads the clock too.
+
+The clock is the processor time of the thread running the rule (``time.thread_time``),
+not the wall clock: a rule is charged for its own work, so a busy machine that leaves the
+thread waiting for a core does not fail a valid rule (a CI run once stopped a twenty-line
+validation after "1 s" it spent mostly descheduled). Waiting is not work either way, and
+helpers that read the database run ``off_the_clock``.
 
 Process-level backstop: none in the sandbox, on purpose. A watchdog thread cannot interrupt
 C code holding the GIL (the report's 15 s watchdog never ran while ``int(Decimal(
@@ -57,7 +63,7 @@ _CEILING: contextvars.ContextVar[float | None] = contextvars.ContextVar(
 @contextlib.contextmanager
 def shared_deadline(seconds: float) -> Iterator[None]:
     """Runs started inside end by ``seconds`` from now, whatever their own deadlines."""
-    ceiling = time.monotonic() + seconds
+    ceiling = time.thread_time() + seconds
     outer = _CEILING.get()
     token = _CEILING.set(ceiling if outer is None else min(outer, ceiling))
     try:
@@ -74,7 +80,7 @@ class Budget:
     def __init__(self, steps: int = MAX_STEPS, seconds: float = MAX_SECONDS):
         self.steps = steps
         self.steps_left = steps
-        self.deadline = time.monotonic() + seconds
+        self.deadline = time.thread_time() + seconds
         self.late = f"the rule ran longer than {seconds:g} s"
         ceiling = _CEILING.get()
         if ceiling is not None and ceiling < self.deadline:
@@ -88,7 +94,7 @@ class Budget:
         self.steps_left -= 1
         if self.steps_left <= 0:
             self._stop(f"the rule ran more than {self.steps:,} steps")
-        if not self.steps_left % _CLOCK_EVERY and time.monotonic() > self.deadline:
+        if not self.steps_left % _CLOCK_EVERY and time.thread_time() > self.deadline:
             self._stop(self.late)
         return True
 
@@ -110,7 +116,7 @@ class Budget:
             self.check_clock()
 
     def check_clock(self) -> None:
-        if time.monotonic() > self.deadline:
+        if time.thread_time() > self.deadline:
             self._stop(self.late)
 
     def _stop(self, reason: str) -> None:

@@ -1,9 +1,9 @@
 """The budgets every sandboxed run gets."""
 
 MAX_STEPS = 1_000_000  # loop iterations, calls and elements gone through by built-ins
-MAX_SECONDS = 1.0  # wall clock
-MAX_TRIAL_SECONDS = 0.25  # wall clock of the trial run when a rule is saved
-MAX_READ_SECONDS = 2.0  # wall clock shared by all formulas computed for one read
+MAX_SECONDS = 1.0  # processor time of the running thread (see budget.py)
+MAX_TRIAL_SECONDS = 0.25  # processor time of the trial run when a rule is saved
+MAX_READ_SECONDS = 2.0  # processor time shared by all formulas computed for one read
 MAX_DEPTH = 64  # nested sandboxed calls
 MAX_SIZE = 1_000_000  # elements of one str/bytes/list/tuple/range built by the code
 MAX_ALLOCATED = 20_000_000  # elements built by size-guarded operations in one run

@@ -109,12 +109,12 @@ def off_the_clock() -> Iterator[None]:
     the running rule's deadline, which bounds the rule's own work: reads are bounded by
     their number and size instead, and a loaded database must not fail valid rules."""
     meter = _CURRENT.get()
-    started = time.monotonic()
+    started = time.thread_time()
     try:
         yield
     finally:
         if meter is not None:
-            meter.budget.deadline += time.monotonic() - started
+            meter.budget.deadline += time.thread_time() - started
 
 
 def enter(meter: Meter) -> contextvars.Token[Meter | None]:
