@@ -29,7 +29,7 @@ class AccessGuard:
             return False
         return True
 
-    def row_filter(self, model: ObjectModel, action: str) -> sa.ColumnElement | None:
+    def row_filter(self, model: ObjectModel, action: str) -> sa.ColumnElement[bool] | None:
         """SQL limiting rows to those the actor may ``action``; None means all rows."""
         return None
 
