@@ -15,6 +15,7 @@ from plinth.api import (
     routes_records,
     routes_settings,
     routes_system,
+    routes_uploads,
     routes_users,
     routes_workflow,
 )
@@ -37,6 +38,7 @@ def init_app(app: Flask) -> None:
         routes_metadata,
         routes_records,
         routes_files,
+        routes_uploads,
         routes_jobs,
         routes_workflow,
         routes_assignment,

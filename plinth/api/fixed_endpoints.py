@@ -10,6 +10,7 @@ from plinth.api.routes_jobs import ENDPOINTS as JOBS
 from plinth.api.routes_metadata import ENDPOINTS as METADATA
 from plinth.api.routes_settings import ENDPOINTS as SETTINGS
 from plinth.api.routes_system import ENDPOINTS as SYSTEM
+from plinth.api.routes_uploads import ENDPOINTS as UPLOADS
 from plinth.api.routes_users import ENDPOINTS as USERS
 from plinth.api.routes_workflow import ENDPOINTS as WORKFLOW
 
@@ -19,6 +20,7 @@ ENDPOINTS = (
     *USERS,
     *METADATA,
     *FILES,
+    *UPLOADS,
     *JOBS,
     *WORKFLOW,
     *ASSIGNMENT,

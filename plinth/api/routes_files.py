@@ -24,7 +24,7 @@ def register(api: Blueprint) -> None:
     add_endpoints(api, ENDPOINTS)
 
 
-def _describe(row: dict[str, Any]) -> dict[str, Any]:
+def describe(row: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": row["id"],
         "filename": row["filename"],
@@ -57,7 +57,7 @@ def upload() -> Response:
         row = s.tenant.files.put(s.conn, data, filename, content_type, s.actor.id, max_bytes=limit)
         if row["size"] == 0:
             raise ValidationError.single("file", "is empty")
-        return answer(FileInfo, _describe(row), 201, {"Location": f"/api/v1/files/{row['id']}"})
+        return answer(FileInfo, describe(row), 201, {"Location": f"/api/v1/files/{row['id']}"})
 
 
 class _Rejoined:

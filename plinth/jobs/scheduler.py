@@ -1,6 +1,6 @@
 """`plinth scheduler`: every tick, enqueue due cron automations and periodic jobs, hand on
 jobs that should be running (new, retrying, or lost with a dead worker), and forget expired
-idempotency keys."""
+idempotency keys and resumable uploads."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Protocol
 
 from plinth.auth.actor import SYSTEM, Actor
-from plinth.runtime import idempotency
+from plinth.runtime import idempotency, uploads
 from plinth.runtime.events import SchedulerTick
 
 if TYPE_CHECKING:
@@ -55,8 +55,15 @@ def tick(tenant: Tenant, now: dt.datetime | None = None) -> dict[str, int]:
             tenant.jobs.enqueue(session, name, {"period": bucket}, key=f"every:{bucket}")
             periodic += 1
         expired = idempotency.purge(session.conn, now)
+        expired_uploads = uploads.purge(session, now)
     swept = tenant.jobs.sweep()
-    return {**event.counts, "periodic": periodic, "handed_on": swept, "expired_keys": expired}
+    return {
+        **event.counts,
+        "periodic": periodic,
+        "handed_on": swept,
+        "expired_keys": expired,
+        "expired_uploads": expired_uploads,
+    }
 
 
 def run_forever(tenant: Tenant, stop: threading.Event | None = None) -> None:

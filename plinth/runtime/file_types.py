@@ -27,8 +27,9 @@ ALLOWED = {
 ACTIVE_MARKERS = (b"<html", b"<!doctype", b"<script", b"<svg", b"<?xml")
 
 
-def check_upload(filename: str, declared: str | None, head: bytes) -> str:
-    """The content type to store, or ValidationError when the type is not accepted."""
+def accepted_type(filename: str, declared: str | None) -> str:
+    """The declared content type (else the one the file name suggests), or ValidationError
+    when it is not accepted; the bytes are checked by ``check_upload``."""
     content_type = (declared or "").split(";")[0].strip().lower()
     if content_type in ("", "application/octet-stream"):
         content_type = mimetypes.guess_type(filename)[0] or ""
@@ -37,6 +38,12 @@ def check_upload(filename: str, declared: str | None, head: bytes) -> str:
         raise ValidationError.single(
             "file", f"type {content_type or 'unknown'} is not accepted (allowed: {allowed})"
         )
+    return content_type
+
+
+def check_upload(filename: str, declared: str | None, head: bytes) -> str:
+    """The content type to store, or ValidationError when the type is not accepted."""
+    content_type = accepted_type(filename, declared)
     magic = ALLOWED[content_type]
     if magic is not None and not head.startswith(magic):
         raise ValidationError.single("file", f"content is not a {content_type} file")

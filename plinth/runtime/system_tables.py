@@ -361,6 +361,32 @@ idempotency_key = sa.Table(
     sa.Index("ix_plinth_idempotency_key_created_at", "created_at"),
 )
 
+# A resumable upload (``plinth.runtime.uploads``): its bytes arrive in chunks into a part
+# file beside the file store; ``received`` counts them, and the finished upload names the
+# file it became. Rows (and part files) go when ``expires_at`` passes.
+upload = sa.Table(
+    "plinth_upload",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column(
+        "user_id",
+        sa.BigInteger,
+        sa.ForeignKey("plinth_user.id", name="fk_upload_user", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("filename", sa.String(255), nullable=False),
+    sa.Column("content_type", sa.String(127), nullable=False),
+    sa.Column("size", sa.BigInteger, nullable=False),
+    sa.Column("received", sa.BigInteger, nullable=False),
+    sa.Column("sha256", sa.String(64)),  # what the client said the bytes hash to
+    sa.Column("file_id", sa.String(32)),  # the file it became, once complete
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=False),
+    sa.Index("ix_plinth_upload_user_id", "user_id"),
+    sa.Index("ix_plinth_upload_expires_at", "expires_at"),
+)
+
 
 def _id_column() -> sa.Column[int]:
     return sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True)

@@ -2,13 +2,14 @@
  * Photos of a task (data-screen="photos"): the camera (input capture=environment), each
  * photo compressed in the browser to at most 500 KB (JPEG through a canvas, which also
  * drops the original's metadata such as its GPS tags), queued in the outbox with the
- * photo itself, uploaded through POST /api/v1/files and added to the task's photos. An
- * upload that was cut off is sent again; an upload that got through is attached, not sent
- * twice (the outbox keeps its file id).
+ * photo itself, uploaded in 64 KB chunks through /api/v1/uploads (uploads.js) and added to
+ * the task's photos. An upload that was cut off goes on from the bytes the server has (the
+ * outbox keeps the upload id); one that got through is attached, not sent twice (the
+ * outbox keeps its file id). Each photo's row shows how much of it has gone up.
  */
 
 import * as outbox from "../outbox.js";
-import { load } from "../api.js";
+import { load, uuid } from "../api.js";
 import { t } from "../i18n.js";
 import { h, note, screen, showProblem, toast } from "../ui.js";
 
@@ -86,6 +87,14 @@ export async function render({ app, params, title }) {
       return h("img", { class: "thumb queued", src: url, alt: t("photo"), dataset: { queued: String(entry.seq) } });
     }));
   const status = h("ul", { class: "uploads" });
+  const going = new Map(); // the photo's ref → its row and size, while it goes up
+  const unwatch = outbox.watchUploads((entry, sent) => {
+    const shown = going.get(entry.ref);
+    if (shown) {
+      shown.row.dataset.sent = String(sent);
+      shown.progress.textContent = ` — ${t("sent_percent", { n: Math.floor((100 * sent) / shown.size) })}`;
+    }
+  });
   const input = h("input", { type: "file", accept: "image/*", capture: "environment", multiple: true, class: "file-input", id: "photo-input", dataset: { action: "photo-input" } });
   input.addEventListener("change", async () => {
     for (const file of Array.from(input.files)) {
@@ -94,9 +103,13 @@ export async function render({ app, params, title }) {
       try {
         const blob = await compress(file);
         const name = `${file.name.replace(/\.[^.]+$/, "") || "photo"}.jpg`;
-        row.textContent = `${name} — ${kilobytes(blob.size)}`;
+        const ref = uuid();
+        const progress = h("span", { class: "progress" });
+        row.replaceChildren(`${name} — ${kilobytes(blob.size)}`, progress);
         row.dataset.bytes = String(blob.size);
+        going.set(ref, { row, progress, size: blob.size });
         const outcome = await outbox.submit({
+          ref,
           kind: "photo",
           object: "field_task",
           id: task.id,
@@ -106,8 +119,14 @@ export async function render({ app, params, title }) {
           blob,
           filename: name,
         });
+        going.delete(ref);
         row.dataset.state = outcome.state;
+        progress.textContent = "";
         row.append(" ", outcome.state === "sent" ? "✓" : t("waiting_to_send"));
+        const url = URL.createObjectURL(blob);
+        urls.push(url);
+        thumbs.append(h("img", { class: outcome.state === "sent" ? "thumb" : "thumb queued", src: url, alt: t("photo") }));
+        none.replaceWith(thumbs);
       } catch (error) {
         row.dataset.state = "failed";
         await showProblem(error, app.config.fields);
@@ -117,10 +136,15 @@ export async function render({ app, params, title }) {
     toast(t("photos_done"));
   });
   const take = h("label", { class: "btn primary big", for: "photo-input", dataset: { action: "take-photo" } }, t("take_photo"));
+  const none = note(t("no_photos"));
   const node = screen("photos", [
-    saved.length || shown._photos.length ? thumbs : note(t("no_photos")),
+    saved.length || shown._photos.length ? thumbs : none,
     h("p", { class: "hint" }, t("photo_hint")),
     status,
   ], [input, take]);
-  return { node, cleanup: () => urls.forEach((url) => URL.revokeObjectURL(url)) };
+  const cleanup = () => {
+    unwatch();
+    urls.forEach((url) => URL.revokeObjectURL(url));
+  };
+  return { node, cleanup };
 }

@@ -14,7 +14,10 @@ function matches(part, words) {
 
 /**
  * rows: [{part: {id, code, name, model, unit}, available: number|null}].
- * Returns {node, lines(), count(), onChange(fn)}; lines() is [{part, qty}] with qty > 0.
+ * Returns {node, search, lines(), count(), onChange(fn), pick(code)}; lines() is
+ * [{part, qty}] with qty > 0; pick(code) adds one of the part whose code is exactly `code`
+ * (a scan) and shows it: {part, qty, added} (added is false when none is left), or null
+ * when no row has that code.
  */
 export function partPicker(rows) {
   const chosen = new Map();
@@ -43,12 +46,12 @@ export function partPicker(rows) {
         h("button", { type: "button", class: "btn round", "aria-label": t("decrease"), dataset: { step: "minus" }, onclick: () => set(Number(qty.value) - 1) }, "−"),
         qty,
         h("button", { type: "button", class: "btn round", "aria-label": t("increase"), dataset: { step: "plus" }, disabled: limit <= 0, onclick: () => set(Number(qty.value) + 1) }, "+")));
-    return { part, row };
+    return { part, row, set, qty };
   });
   const list = h("ul", { class: "parts" }, items.map((item) => item.row));
   const nothing = note(t("no_parts_found"));
   nothing.hidden = items.length > 0;
-  search.addEventListener("input", () => {
+  const filter = () => {
     const words = search.value.toLowerCase().split(/\s+/).filter(Boolean);
     let shown = 0;
     for (const item of items) {
@@ -56,11 +59,31 @@ export function partPicker(rows) {
       shown += item.row.hidden ? 0 : 1;
     }
     nothing.hidden = shown > 0;
-  });
+  };
+  search.addEventListener("input", filter);
+  const pick = (code) => {
+    const wanted = String(code || "").trim().toLowerCase();
+    const item = wanted && items.find((i) => (i.part.code || "").trim().toLowerCase() === wanted);
+    if (!item) {
+      return null;
+    }
+    const before = Number(item.qty.value);
+    item.set(before + 1);
+    search.value = "";
+    filter();
+    item.row.classList.remove("picked");
+    void item.row.offsetWidth; // start the highlight again for a second scan
+    item.row.classList.add("picked");
+    item.row.scrollIntoView({ block: "center", behavior: "smooth" });
+    const qty = Number(item.qty.value);
+    return { part: item.part, qty, added: qty > before };
+  };
   return {
     node: h("div", { class: "picker" }, search, list, nothing),
+    search,
     lines: () => [...chosen].map(([part, qty]) => ({ part, qty })),
     count: () => [...chosen.values()].reduce((sum, qty) => sum + qty, 0),
     onChange: (listener) => listeners.push(listener),
+    pick,
   };
 }
