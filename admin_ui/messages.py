@@ -52,6 +52,12 @@ SAID: dict[str, Any] = {  # template -> its translation (a lazy string)
     ),
     "is set by the transition": _l("is set by the transition"),
     "is required to reject": _l("is required to reject"),
+    # when a step happened (plinth/workflow/step_time.py)
+    "is later than the server's time ({now}): check the device's clock": _l(
+        "is later than the server's time ({now}): check the device's clock"
+    ),
+    "is more than {hours} hours ago": _l("is more than {hours} hours ago"),
+    "is before the record's last step ({at})": _l("is before the record's last step ({at})"),
     # field types (plinth/runtime/field_types/)
     "is not a valid {type} value": _l("is not a valid {type} value"),
     "must be true or false": _l("must be true or false"),
@@ -140,6 +146,23 @@ SAID: dict[str, Any] = {  # template -> its translation (a lazy string)
     ),
     "a signature cannot be edited; send a new image to supersede it": _l(
         "a signature cannot be edited; send a new image to supersede it"
+    ),
+    # a signature's strokes (plinth/runtime/field_types/signature_strokes.py)
+    "width and height describe the strokes: send them with strokes": _l(
+        "width and height describe the strokes: send them with strokes"
+    ),
+    "strokes must be a list of 1 to {limit} strokes": _l(
+        "strokes must be a list of 1 to {limit} strokes"
+    ),
+    "strokes hold more than {limit} points": _l("strokes hold more than {limit} points"),
+    "strokes need the pad's {axis} (a number from 1 to {limit})": _l(
+        "strokes need the pad's {axis} (a number from 1 to {limit})"
+    ),
+    "{where} must be a non-empty list of points": _l("{where} must be a non-empty list of points"),
+    "{where} must be [x, y] or [x, y, t]": _l("{where} must be [x, y] or [x, y, t]"),
+    "{where}: {axis} must be a finite number": _l("{where}: {axis} must be a finite number"),
+    "{where}: {axis} must be between 0 and {limit}": _l(
+        "{where}: {axis} must be between 0 and {limit}"
     ),
     "expected text": _l("expected text"),
     "must be a JSON value": _l("must be a JSON value"),

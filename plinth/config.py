@@ -130,6 +130,20 @@ SETTINGS: tuple[Setting, ...] = (
         "How many reverse proxies in front of Plinth set X-Forwarded-For/-Proto/-Host; "
         "0 ignores those headers (the client address is the connection's).",
     ),
+    Setting(
+        "STEP_TIME_MAX_AGE_HOURS",
+        _parse_int,
+        72,
+        "How long ago a workflow step sent with its own time (occurred_at: a phone that did "
+        "it offline) may have happened; older times are refused.",
+    ),
+    Setting(
+        "STEP_TIME_SKEW_SECONDS",
+        _parse_int,
+        300,
+        "How far a step's occurred_at may be past the server's time or before the record's "
+        "last step (a device clock's error); within it the time is moved to the bound.",
+    ),
     Setting("TESTING", _parse_bool, False, "Test mode (used by the test suite)."),
     Setting(
         "DEMO_SCALE",

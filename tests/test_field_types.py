@@ -148,3 +148,58 @@ def test_every_type_is_covered_by_these_tests():
     covered = {make(name).type.name for name, _, _ in GOOD + BAD}
     generated = {"autonumber", "formula"}  # never taken as input: see the record service tests
     assert covered | generated == set(REGISTRY)
+
+
+def signed(**strokes):
+    return {"image": PNG_DATA_URL, "signer": "Wang Fang", **strokes}
+
+
+PAD = {"width": 390, "height": 180}
+LINE = [[10, 20, 0], [30.04, 40.96, 16.4], [389.99, 180]]
+
+
+def test_signature_strokes_are_kept_compact_and_canonical():
+    value = coerce("a_signature", signed(strokes=[LINE, [[5, 5]]], **PAD))
+    assert value.strokes is not None
+    assert (value.strokes.count, value.strokes.points) == (2, 4)
+    assert value.strokes.data == (
+        b'{"height":180,"strokes":[[[10,20,0],[30,41,16],[390,180]],[[5,5]]],"width":390}'
+    )
+    same = coerce("a_signature", signed(strokes=[LINE, [[5.0, 5.0]]], width=390.0, height=180))
+    assert same.strokes == value.strokes  # the same strokes are the same bytes
+    assert coerce("a_signature", signed()).strokes is None
+
+
+TOO_MANY_POINTS = [[[1, 1]] * 5000, [[1, 1]] * 5001]
+
+BAD_STROKES = [
+    (signed(strokes=[LINE]), "strokes need the pad's width (a number from 1 to 10000)"),
+    (signed(strokes=[LINE], width=390, height=0), "pad's height"),
+    (signed(strokes=[LINE], width=390, height=float("inf")), "pad's height"),
+    (signed(strokes=[LINE], width=10001, height=180), "pad's width"),
+    (signed(width=390, height=180), "send them with strokes"),
+    (signed(strokes=[], **PAD), "a list of 1 to 500 strokes"),
+    (signed(strokes="M 10 20 L 30 40", **PAD), "a list of 1 to 500 strokes"),
+    (signed(strokes=[[[1, 1]]] * 501, **PAD), "a list of 1 to 500 strokes"),
+    (signed(strokes=TOO_MANY_POINTS, **PAD), "more than 10000 points"),
+    (signed(strokes=[LINE, []], **PAD), "strokes[1] must be a non-empty list of points"),
+    (signed(strokes=[{"x": 1, "y": 2}], **PAD), "strokes[0] must be a non-empty list"),
+    (signed(strokes=[[[1]]], **PAD), "strokes[0][0] must be [x, y] or [x, y, t]"),
+    (signed(strokes=[[[1, 2, 3, 4]]], **PAD), "must be [x, y] or [x, y, t]"),
+    (signed(strokes=[[{"x": 1, "y": 2}]], **PAD), "must be [x, y] or [x, y, t]"),
+    (signed(strokes=[[[1, 2], [float("nan"), 2]]], **PAD), "strokes[0][1]: x must be a finite"),
+    (signed(strokes=[[[True, 2]]], **PAD), "strokes[0][0]: x must be a finite number"),
+    (signed(strokes=[[[1, "2"]]], **PAD), "strokes[0][0]: y must be a finite number"),
+    (signed(strokes=[[[391, 2]]], **PAD), "strokes[0][0]: x must be between 0 and 390"),
+    (signed(strokes=[[[1, -0.5]]], **PAD), "strokes[0][0]: y must be between 0 and 180"),
+    (signed(strokes=[[[1, 2, -1]]], **PAD), "t must be between 0 and 86400000"),
+    (signed(strokes=[[[1, 2, 10**400]]], **PAD), "t must be between 0 and 86400000"),
+    (signed(strokes=[[[1, 2]]], width=390, height=180, depth=3), "unexpected key(s): depth"),
+]
+
+
+@pytest.mark.parametrize(("value", "message"), BAD_STROKES)
+def test_bad_signature_strokes_are_refused_saying_where(value, message):
+    with pytest.raises(FieldError) as refused:
+        coerce("a_signature", value)
+    assert message in str(refused.value)

@@ -64,6 +64,7 @@ def fire_transition(object_name: str, record_id: str, name: str) -> Response:
             body.get("values"),
             body.get("comment"),
             expected_version(),
+            body.get("occurred_at"),
         )
         if "version" in record:
             record["_transitions"] = available_on(s, object_name, record["id"])

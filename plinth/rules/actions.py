@@ -8,14 +8,16 @@
   marked ``after_commit: true``.
 
 Values in ``values`` are literals, or expressions when they start with ``=``
-(``{"due": "=today() + days(3)"}``).
+(``{"due": "=today() + days(3)"}``). Expressions see the record's fields and helpers, plus
+the names the event adds (``ActionContext.scope``: a transition's ``occurred_at``).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from plinth.errors import ValidationError
@@ -68,6 +70,23 @@ class ActionContext:
     event: str
     phase: str
     key: str  # idempotency key of this event, for jobs
+    # Names the event adds to what expressions see: instants only, so that they survive
+    # the trip through the job queue (``scope_payload``).
+    scope: Mapping[str, dt.datetime] = dataclasses.field(default_factory=dict)
+
+
+def scope_payload(scope: Mapping[str, dt.datetime]) -> dict[str, str]:
+    """An action's scope as a job's payload carries it."""
+    return {name: value.isoformat() for name, value in scope.items()}
+
+
+def scope_from_payload(payload: Mapping[str, str] | None) -> dict[str, dt.datetime]:
+    return {name: dt.datetime.fromisoformat(text) for name, text in (payload or {}).items()}
+
+
+def _names(ctx: ActionContext, **extra: Any) -> dict[str, Any]:
+    """What expressions see besides the record and helpers: the event's names, ``extra``."""
+    return {**ctx.scope, **extra}
 
 
 def resolve_values(ctx: ActionContext, values: dict[str, Any], **extra: Any) -> dict[str, Any]:
@@ -78,7 +97,11 @@ def resolve_values(ctx: ActionContext, values: dict[str, Any], **extra: Any) -> 
                 value = evaluate(
                     value[1:],
                     rule_scope(
-                        ctx.session, ctx.record, ctx.old, fields=tuple(ctx.model.fields), **extra
+                        ctx.session,
+                        ctx.record,
+                        ctx.old,
+                        fields=tuple(ctx.model.fields),
+                        **_names(ctx, **extra),
                     ),
                 )
             except SandboxError as exc:
@@ -106,7 +129,12 @@ def set_fields(ctx: ActionContext, action: dict[str, Any]) -> None:
 
 def script(ctx: ActionContext, action: dict[str, Any]) -> None:
     scope = rule_scope(
-        ctx.session, dict(ctx.record), ctx.old, writable=True, fields=tuple(ctx.model.fields)
+        ctx.session,
+        dict(ctx.record),
+        ctx.old,
+        writable=True,
+        fields=tuple(ctx.model.fields),
+        **_names(ctx),
     )
     before = dict(scope["record"])
     try:
@@ -140,7 +168,7 @@ def update_related(ctx: ActionContext, action: dict[str, Any]) -> None:
                 ctx.record,
                 ctx.old,
                 fields=tuple(ctx.model.fields),
-                related=RecordView(related),
+                **_names(ctx, related=RecordView(related)),
             )
             if not evaluate(condition, scope):
                 continue

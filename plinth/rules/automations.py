@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from plinth.rules.actions import AFTER_COMMIT, RUNNERS, ActionContext, phase_of
+from plinth.rules.actions import AFTER_COMMIT, RUNNERS, ActionContext, phase_of, scope_payload
 from plinth.rules.index import ObjectRules
 from plinth.rules.record_rules import RuleFailed, evaluate_rule
 from plinth.rules.scope import rule_scope
@@ -53,11 +54,13 @@ def run_actions(
     event: str,
     key: str,
     saving: bool = True,
+    scope: Mapping[str, dt.datetime] | None = None,
 ) -> None:
     """Run (or, after commit, enqueue) the actions of one automation that belong to ``phase``.
 
     Actions run as the system, in the session's transaction; ``key`` identifies the event
-    so that a retried or repeated event enqueues each after-commit action once.
+    so that a retried or repeated event enqueues each after-commit action once. ``scope``:
+    names the event adds for the actions' expressions (see ``ActionContext.scope``).
     """
     actions = [(i, a) for i, a in enumerate(doc["actions"]) if phase_of(a, saving) == phase]
     if not actions:
@@ -70,7 +73,9 @@ def run_actions(
         )
     system = session.as_system()
     system.inherited[DEPTH_KEY] = depth + 1
-    context = ActionContext(system, model, record, old, doc["name"], event, phase, key)
+    context = ActionContext(
+        system, model, record, old, doc["name"], event, phase, key, dict(scope or {})
+    )
     for index, action in actions:
         if phase == AFTER_COMMIT:
             payload = {
@@ -82,6 +87,8 @@ def run_actions(
                 "event": event,
                 "key": f"{key}:{doc['name']}:{index}",
             }
+            if scope:
+                payload["scope"] = scope_payload(scope)
             session.tenant.jobs.enqueue(session, "rules.action", payload, key=payload["key"])
         else:
             RUNNERS[action["type"]](context, action)

@@ -8,7 +8,14 @@ from typing import TYPE_CHECKING, Any, cast
 
 from plinth.jobs.registry import JobContext
 from plinth.rules import email_outbox, scheduled
-from plinth.rules.actions import AFTER_COMMIT, AFTER_SAVE, BEFORE_SAVE, RUNNERS, ActionContext
+from plinth.rules.actions import (
+    AFTER_COMMIT,
+    AFTER_SAVE,
+    BEFORE_SAVE,
+    RUNNERS,
+    ActionContext,
+    scope_from_payload,
+)
 from plinth.rules.automations import run_actions, triggered
 from plinth.rules.delivery import send_email
 from plinth.rules.index import rules_for
@@ -175,6 +182,7 @@ class RulesEngine:
             payload["event"],
             AFTER_COMMIT,
             payload["key"],
+            scope_from_payload(payload.get("scope")),
         )
         action = payload["action"]
         if action["type"] == "webhook":

@@ -36,8 +36,9 @@ def may_read_file(session: Session, file_row: dict[str, Any]) -> bool:
             if readable is not None and field.name not in readable:
                 continue
             column = model.table.c[column_of(field)]
-            if field.type.name == "signature":
+            if field.type.name == "signature":  # its image, or the JSON of its strokes
                 clauses.append(member_equals(column, "file", file_id, dialect))
+                clauses.append(member_equals(column, "strokes.file", file_id, dialect))
             elif isinstance(field.type, AttachmentType) and field.type.multiple(field):
                 clauses.append(array_contains(column, file_id, dialect))
             else:

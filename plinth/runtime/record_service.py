@@ -20,6 +20,7 @@ from plinth.runtime.autonumber import next_number
 from plinth.runtime.events import FormulasRead, RecordEvent
 from plinth.runtime.field_types.base import FieldError, column_of
 from plinth.runtime.field_types.signature import PendingSignature, SignatureType
+from plinth.runtime.field_types.signature_strokes import CONTENT_TYPE as STROKES
 from plinth.runtime.history import read_history, record_history
 from plinth.runtime.keyset import after_clause, decode_cursor, encode_cursor
 from plinth.runtime.model import Field, ObjectModel
@@ -465,21 +466,26 @@ class RecordService:
     def _store_signatures(
         self, model: ObjectModel, record: dict[str, Any], now: dt.datetime
     ) -> None:
+        files, conn, actor_id = self.session.tenant.files, self.session.conn, self.session.actor.id
         for field in model.signature_fields:
             pending = record.get(field.name)
             if isinstance(pending, PendingSignature):
                 assert isinstance(field.type, SignatureType)  # signature_fields: by type name
                 extension = "png" if pending.content_type == "image/png" else "jpg"
-                stored = self.session.tenant.files.put(
-                    self.session.conn,
+                prefix = f"{model.name}-{field.name}"
+                image = files.put(
+                    conn,
                     pending.image,
-                    f"{model.name}-{field.name}-signature.{extension}",
+                    f"{prefix}-signature.{extension}",
                     pending.content_type,
-                    self.session.actor.id,
+                    actor_id,
                 )
-                record[field.name] = field.type.stored_value(
-                    pending, stored["id"], stored["sha256"], now
-                )
+                strokes = None
+                if pending.strokes is not None:
+                    strokes = files.put(
+                        conn, pending.strokes.data, f"{prefix}-strokes.json", STROKES, actor_id
+                    )
+                record[field.name] = field.type.stored_value(pending, image, now, strokes)
 
     def _number(self, model: ObjectModel, record: dict[str, Any], now: dt.datetime) -> None:
         tenant = self.session.tenant

@@ -21,8 +21,11 @@ def array_contains(
 def member_equals(
     column: sa.ColumnElement[Any], key: str, value: str, dialect: str
 ) -> sa.ColumnElement[bool]:
-    """The JSON object in ``column`` has ``key`` equal to the text ``value``."""
+    """The JSON object in ``column`` has ``key`` equal to the text ``value``; a dotted
+    ``key`` (``strokes.file``) reaches into nested objects."""
+    path = tuple(key.split("."))
     if dialect == "postgresql":
-        member: sa.ColumnElement[str] = sa.type_coerce(column, JSONB)[key].astext
+        coerced = sa.type_coerce(column, JSONB)
+        member: sa.ColumnElement[str] = (coerced[path] if len(path) > 1 else coerced[key]).astext
         return member == value
     return sa.func.json_extract(column, f"$.{key}") == value

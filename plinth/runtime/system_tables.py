@@ -403,7 +403,8 @@ transition = sa.Table(
     sa.Column("from_state", sa.String(64)),
     sa.Column("to_state", sa.String(64), nullable=False),
     sa.Column("actor_id", sa.BigInteger),
-    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("at", UTCDateTime, nullable=False),  # when the server recorded the step
+    sa.Column("occurred_at", UTCDateTime),  # when it happened (None before 0011: at)
     sa.Column("comment", sa.Text),
     sa.Column("left_at", UTCDateTime),
     sa.Column("dwell_due_at", UTCDateTime),

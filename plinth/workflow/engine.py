@@ -98,6 +98,7 @@ class WorkflowEngine:
             session.actor.id,
             now,
             move.comment,
+            move.occurred_at,
         )
         if move.kind == SUBMIT:
             approvals.open_approval(session, workflow, move, record)
@@ -164,7 +165,11 @@ def _move_of(session: Session, object_name: str, record: dict[str, Any]) -> InPr
 
 
 def _run_actions(session: Session, event: RecordEvent, move: InProgress, phase: str) -> None:
+    """The transition's actions of ``phase``; their expressions see ``occurred_at``."""
     transition = cast(Transition, move.transition)  # only moves by a transition run actions
     doc = {"name": f"{move.workflow.name}.{transition.name}", "actions": list(transition.actions)}
     key = f"{event.model.name}:{event.values.get('id')}:transition:v{event.values.get('version')}"
-    run_actions(session, event.model, doc, phase, event.values, event.old, "on_transition", key)
+    scope = {"occurred_at": move.occurred_at or session.tenant.clock()}
+    run_actions(
+        session, event.model, doc, phase, event.values, event.old, "on_transition", key, scope=scope
+    )

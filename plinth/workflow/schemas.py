@@ -30,6 +30,14 @@ class FireRequest(Body):
 
     comment = Text(COMMENT_LENGTH, allow_none=True)
     values = Object(allow_none=True, metadata={"description": "fields to set with the transition"})
+    occurred_at = Instant(
+        allow_none=True,
+        metadata={
+            "description": "when the step happened, if earlier (a device that did it offline): "
+            "not later than now, nor before the record's last step or the maximum age, each "
+            "give or take the clock skew allowed; the default is now"
+        },
+    )
 
 
 class Decision(Body):
@@ -53,7 +61,10 @@ TimelineEntry = Answer.from_dict(
         "from": Text(required=True, allow_none=True),
         "to": Text(required=True),
         "by": Whole(required=True, allow_none=True),
-        "at": Instant(required=True),
+        "at": Instant(required=True, metadata={"description": "when the server recorded it"}),
+        "occurred_at": Instant(
+            required=True, metadata={"description": "when it happened (the caller's time)"}
+        ),
         "comment": Text(required=True, allow_none=True),
         "dwell_seconds": Number(required=True),
         "current": Flag(),

@@ -1,4 +1,10 @@
-"""Every state a record entered, when and by whom: the timeline and time spent per state."""
+"""Every state a record entered, when and by whom: the timeline and time spent per state.
+
+Each entry has two times: ``at``, when the server recorded the step, and ``occurred_at``,
+when it happened (the caller's time, e.g. a phone's offline step replayed later; else the
+server's). A stay lasts from its step's ``occurred_at`` to the next step's (``left_at``);
+the dwell limit (``dwell_due_at``) counts from ``at``, on the server's clock like SLA clocks.
+Entries made before ``occurred_at`` existed have none: their ``at`` stands for it."""
 
 from __future__ import annotations
 
@@ -25,9 +31,12 @@ def enter(
     actor_id: int | None,
     now: dt.datetime,
     comment: str | None = None,
+    occurred_at: dt.datetime | None = None,
 ) -> int:
-    """Record that a record entered ``to_state`` (closing the stay in the previous one)."""
-    leave(conn, object_name, record_id, now)
+    """Record that a record entered ``to_state`` (closing the stay in the previous one);
+    ``occurred_at``: when the step happened, if not ``now``."""
+    occurred_at = occurred_at or now
+    leave(conn, object_name, record_id, occurred_at)
     state = workflow.states.get(to_state)
     dwell_due = now + state.max_dwell if state is not None and state.max_dwell else None
     return conn.execute(
@@ -41,6 +50,7 @@ def enter(
             "to_state": to_state,
             "actor_id": actor_id,
             "at": now,
+            "occurred_at": occurred_at,
             "comment": comment,
             "dwell_due_at": dwell_due,
         },
@@ -56,6 +66,17 @@ def leave(conn: Connection, object_name: str, record_id: int, now: dt.datetime) 
     )
 
 
+def last_step_at(conn: Connection, object_name: str, record_id: int) -> dt.datetime | None:
+    """When the record's latest step happened (None: it has no timeline)."""
+    row = conn.execute(
+        sa.select(T.c.at, T.c.occurred_at)
+        .where(T.c.object == object_name, T.c.record_id == record_id)
+        .order_by(T.c.id.desc())
+        .limit(1)
+    ).first()
+    return None if row is None else row.occurred_at or row.at
+
+
 def timeline(
     conn: Connection, object_name: str, record_id: int, now: dt.datetime
 ) -> list[dict[str, Any]]:
@@ -64,19 +85,23 @@ def timeline(
     rows = conn.execute(
         sa.select(T).where(T.c.object == object_name, T.c.record_id == record_id).order_by(T.c.id)
     ).mappings()
-    return [
-        {
-            "transition": row["transition"],
-            "from": row["from_state"],
-            "to": row["to_state"],
-            "by": row["actor_id"],
-            "at": row["at"],
-            "comment": row["comment"],
-            "dwell_seconds": round(((row["left_at"] or now) - row["at"]).total_seconds(), 3),
-            "current": row["left_at"] is None,
-        }
-        for row in rows
-    ]
+    entries = []
+    for row in rows:
+        occurred = row["occurred_at"] or row["at"]
+        entries.append(
+            {
+                "transition": row["transition"],
+                "from": row["from_state"],
+                "to": row["to_state"],
+                "by": row["actor_id"],
+                "at": row["at"],
+                "occurred_at": occurred,
+                "comment": row["comment"],
+                "dwell_seconds": round(((row["left_at"] or now) - occurred).total_seconds(), 3),
+                "current": row["left_at"] is None,
+            }
+        )
+    return entries
 
 
 def time_in_states(entries: list[dict[str, Any]]) -> dict[str, float]:

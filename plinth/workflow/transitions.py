@@ -8,6 +8,7 @@ second sees the new state and gets 409).
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from typing import TYPE_CHECKING, Any, cast
 
 from plinth.errors import Conflict, NotFound, PermissionDenied, ValidationError
@@ -18,6 +19,7 @@ from plinth.rules.scope import rule_scope
 from plinth.runtime.jsonable import to_jsonable
 from plinth.runtime.record_values import coerce_input
 from plinth.workflow.definitions import Transition, Workflow, workflow_for
+from plinth.workflow.step_time import step_time
 
 if TYPE_CHECKING:
     from plinth.auth.actor import Actor
@@ -41,6 +43,7 @@ class InProgress:
     kind: str = MOVE
     approval_id: int | None = None
     name: str | None = None  # the name recorded on the timeline (defaults to the transition's)
+    occurred_at: dt.datetime | None = None  # when the step happened, if the caller said so
 
     @property
     def timeline_name(self) -> str | None:
@@ -72,8 +75,14 @@ def fire(
     values: dict[str, Any] | None = None,
     comment: str | None = None,
     expected_version: int | None = None,
+    occurred_at: dt.datetime | None = None,
+    lenient_time: bool = False,
 ) -> dict[str, Any]:
-    """Fire transition ``name`` on a record as the session's actor; returns the record."""
+    """Fire transition ``name`` on a record as the session's actor; returns the record.
+
+    ``occurred_at``: when the step happened, if earlier than now (checked by
+    ``step_time``; ``lenient_time`` moves it into bounds instead of refusing it). Its
+    ``set`` expressions and actions see it as ``occurred_at`` (now when not given)."""
     workflow = require_workflow(session, object_name)
     transition = workflow.transitions.get(name)
     if transition is None:
@@ -104,13 +113,14 @@ def fire(
             ),
             state=state,
         )
+    when = step_time(session, object_name, record["id"], occurred_at, lenient_time)
     given = _caller_values(session, object_name, workflow, values)
     merged = {**record, **given}
-    check_preconditions(session, workflow, transition, merged, record, comment)
-    given.update(_set_values(session, workflow, transition, merged, record))
+    check_preconditions(session, workflow, transition, merged, record, comment, when)
+    given.update(_set_values(session, workflow, transition, merged, record, when))
     target = transition.approval.pending_state if transition.approval else transition.to
     kind = SUBMIT if transition.approval else MOVE
-    move = InProgress(workflow, transition, record["id"], state, comment, kind)
+    move = InProgress(workflow, transition, record["id"], state, comment, kind, occurred_at=when)
     return apply_move(session, object_name, record["id"], move, {**given, workflow.field: target})
 
 
@@ -135,6 +145,7 @@ def check_preconditions(
     merged: dict[str, Any],
     old: dict[str, Any],
     comment: str | None,
+    occurred_at: dt.datetime | None = None,
 ) -> None:
     """Required fields, a required comment and the condition; 422 naming what is wrong."""
     locale, action = session.actor.locale, action_of(transition)
@@ -147,7 +158,10 @@ def check_preconditions(
         errors.setdefault("comment", []).append(required)
     if errors:
         raise ValidationError(errors)
-    if transition.condition is not None and not _holds(session, workflow, transition, merged, old):
+    holds = transition.condition is None or _holds(
+        session, workflow, transition, merged, old, occurred_at
+    )
+    if not holds:
         reason = transition.condition_message or Message("its condition does not hold")
         detail = Message(
             "{action} is not possible now: {reason}", locale, action=action, reason=reason
@@ -219,10 +233,17 @@ def _caller_values(
 
 
 def _scope(
-    session: Session, workflow: Workflow, merged: dict[str, Any], old: dict[str, Any]
+    session: Session,
+    workflow: Workflow,
+    merged: dict[str, Any],
+    old: dict[str, Any],
+    occurred_at: dt.datetime | None,
 ) -> dict[str, Any]:
+    """What a transition's condition and ``set`` expressions see: the record, and
+    ``occurred_at`` (when the step happened: now unless the caller said otherwise)."""
     fields = tuple(session.compiled.object(workflow.object).fields)
-    return rule_scope(session, merged, old, fields=fields)
+    when = occurred_at or session.tenant.clock()
+    return rule_scope(session, merged, old, fields=fields, occurred_at=when)
 
 
 def _holds(
@@ -231,8 +252,9 @@ def _holds(
     transition: Transition,
     merged: dict[str, Any],
     old: dict[str, Any],
+    occurred_at: dt.datetime | None = None,
 ) -> bool:
-    scope = _scope(session, workflow, merged, old)
+    scope = _scope(session, workflow, merged, old, occurred_at)
     condition = cast("CompiledRule", transition.condition)  # only called when it has one
     return bool(evaluate_rule(condition, scope, f"transition {transition.name}: condition"))
 
@@ -243,9 +265,10 @@ def _set_values(
     transition: Transition,
     merged: dict[str, Any],
     old: dict[str, Any],
+    occurred_at: dt.datetime | None,
 ) -> dict[str, Any]:
     values = {}
-    scope = _scope(session, workflow, merged, old)
+    scope = _scope(session, workflow, merged, old, occurred_at)
     for field, rule in transition.set:
         value = evaluate_rule(rule, scope, f"transition {transition.name}: set {field}:")
         values[field] = value if isinstance(value, (dict, list)) else to_jsonable(value)

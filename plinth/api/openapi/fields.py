@@ -7,6 +7,12 @@ from typing import Any
 
 from plinth.runtime.field_types.numbers import DecimalType
 from plinth.runtime.field_types.references import AttachmentType
+from plinth.runtime.field_types.signature_strokes import (
+    MAX_PAD_SIZE,
+    MAX_POINTS,
+    MAX_STROKES,
+    MAX_TIME_MS,
+)
 from plinth.runtime.field_types.special import FormulaType
 from plinth.runtime.field_types.text import TextType
 from plinth.runtime.model import Field
@@ -23,16 +29,31 @@ GEO = {
         "lng": {"type": "number", "minimum": -180, "maximum": 180},
     },
 }
+SHA256 = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
+STORED_STROKES = {
+    "type": "object",
+    "readOnly": True,
+    "description": "the pen strokes, a JSON file: GET /api/v1/files/{file} answers "
+    '{"width", "height", "strokes": [[[x, y, t?], ...], ...]}',
+    "properties": {
+        "file": FILE_ID,
+        "sha256": SHA256,
+        "count": {"type": "integer", "minimum": 1, "description": "strokes"},
+        "points": {"type": "integer", "minimum": 1},
+    },
+}
 STORED_SIGNATURE = {
     "type": "object",
     "properties": {
         "file": FILE_ID,
-        "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+        "sha256": SHA256,
         "content_type": {"type": "string"},
         "signer": {"type": "string"},
         "signed_at": {"type": "string", "format": "date-time"},
+        "strokes": STORED_STROKES,
     },
 }
+PAD_SIZE = {"type": "number", "minimum": 1, "maximum": MAX_PAD_SIZE}
 NEW_SIGNATURE = {
     "type": "object",
     "required": ["image", "signer"],
@@ -41,6 +62,27 @@ NEW_SIGNATURE = {
         "image": {"type": "string", "pattern": "^data:image/(png|jpeg);base64,[A-Za-z0-9+/=]+$"},
         "signer": {"type": "string", "minLength": 1, "maxLength": 200},
         "signed_at": {"type": "string", "format": "date-time"},
+        "strokes": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": MAX_STROKES,
+            "description": f"the pen strokes (at most {MAX_POINTS} points in all), each a "
+            "list of points [x, y] or [x, y, t]: pixels from the pad's top left corner "
+            f"(0 to width, 0 to height), t milliseconds since the first point (0 to "
+            f"{MAX_TIME_MS}); needs width and height",
+            "items": {
+                "type": "array",
+                "minItems": 1,
+                "items": {
+                    "type": "array",
+                    "minItems": 2,
+                    "maxItems": 3,
+                    "items": {"type": "number", "minimum": 0},
+                },
+            },
+        },
+        "width": {**PAD_SIZE, "description": "the pad's width the strokes refer to"},
+        "height": {**PAD_SIZE, "description": "the pad's height the strokes refer to"},
     },
 }
 USER_SUMMARY = {

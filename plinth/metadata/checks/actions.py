@@ -16,17 +16,20 @@ def check_actions(
     path: Pointer,
     obj: str | None,
     actions: Iterable[Mapping[str, Any]] | None,
+    extra: tuple[str, ...] = (),
 ) -> None:
-    """``obj`` is the object whose record triggers the actions (what expressions see)."""
+    """``obj`` is the object whose record triggers the actions (what expressions see);
+    ``extra``: names the trigger adds (a transition's ``occurred_at``)."""
     for index, action in enumerate(actions or ()):
         here = (*path, index)
         kind_of = action.get("type")
         if kind_of == "set_fields" and obj:
-            _check_values(ctx, kind, name, (*here, "values"), obj, obj, action.get("values"))
+            _check_values(ctx, kind, name, (*here, "values"), obj, obj, action.get("values"), extra)
         elif kind_of == "create_record":
             target = action.get("object")
             if ctx.require_object(kind, name, (*here, "object"), target):
-                _check_values(ctx, kind, name, (*here, "values"), target, obj, action.get("values"))
+                values = action.get("values")
+                _check_values(ctx, kind, name, (*here, "values"), target, obj, values, extra)
         elif kind_of == "update_related":
             target = action.get("object")
             if ctx.require_object(kind, name, (*here, "object"), target):
@@ -41,7 +44,7 @@ def check_actions(
                     target,
                     obj,
                     action.get("values"),
-                    ("related",),
+                    ("related", *extra),
                 )
                 ctx.require_expression(
                     kind,
@@ -50,7 +53,7 @@ def check_actions(
                     action.get("condition"),
                     "eval",
                     obj,
-                    extra=("related",),
+                    extra=("related", *extra),
                 )
         elif kind_of == "transition":
             _check_transition(ctx, kind, name, here, obj, action)
@@ -58,9 +61,11 @@ def check_actions(
             target = action.get("object")
             if ctx.require_object(kind, name, (*here, "object"), target):
                 _check_reference(ctx, kind, name, here, obj, target, action.get("record") or "")
-                _check_values(ctx, kind, name, (*here, "values"), target, obj, action.get("values"))
+                values = action.get("values")
+                _check_values(ctx, kind, name, (*here, "values"), target, obj, values, extra)
         elif kind_of == "script":
-            ctx.require_expression(kind, name, (*here, "source"), action.get("source"), "exec", obj)
+            source = action.get("source")
+            ctx.require_expression(kind, name, (*here, "source"), source, "exec", obj, extra)
         elif kind_of == "notify":
             ctx.require_template(kind, name, (*here, "title"), action.get("title"))
             ctx.require_template(kind, name, (*here, "message"), action.get("message"))

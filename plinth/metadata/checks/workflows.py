@@ -9,6 +9,7 @@ from plinth.metadata.checks.actions import check_actions
 from plinth.metadata.checks.context import CheckContext, Pointer
 
 K = "workflows"
+STEP_NAMES = ("occurred_at",)  # what a transition's expressions see besides the record
 
 
 def check_workflows(ctx: CheckContext) -> None:
@@ -81,9 +82,11 @@ def _check_transitions(
         for field_name, source in (tr.get("set") or {}).items():
             if field_name not in known:
                 ctx.add(K, name, (*path, "set", field_name), f"unknown field {field_name!r}")
-            ctx.require_expression(K, name, (*path, "set", field_name), source, "eval", obj)
-        ctx.require_expression(K, name, (*path, "condition"), tr.get("condition"), "eval", obj)
-        check_actions(ctx, K, name, (*path, "actions"), obj, tr.get("actions", ()))
+            where = (*path, "set", field_name)
+            ctx.require_expression(K, name, where, source, "eval", obj, STEP_NAMES)
+        condition = tr.get("condition")
+        ctx.require_expression(K, name, (*path, "condition"), condition, "eval", obj, STEP_NAMES)
+        check_actions(ctx, K, name, (*path, "actions"), obj, tr.get("actions", ()), STEP_NAMES)
         approval = tr.get("approval")
         if approval:
             _check_approval(ctx, name, path, obj, approval, states, names)

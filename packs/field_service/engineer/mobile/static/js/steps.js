@@ -2,9 +2,10 @@
  * Firing a workflow step from the phone: ask what the step needs (a reason, a parts note),
  * take a GPS fix where it has geo inputs (arrive: arrival_location + arrival_accuracy, one
  * tap), stamp every step with a location point (sent to the track at once when online),
- * and queue the step in the outbox (sent at once
- * when online). After an arrival, and when the server refuses a step for the check-in, the
- * engineer sees the distance rule and the nearest check-in targets.
+ * and queue the step in the outbox (sent at once when online) with the time of the tap as
+ * its `occurred_at`, so a step done offline keeps its real time when it is sent later.
+ * After an arrival, and when the server refuses a step for the check-in, the engineer sees
+ * the distance rule and the nearest check-in targets.
  */
 
 import * as db from "./db.js";
@@ -165,6 +166,7 @@ export async function checkInAgain(app, record) {
  * when the step took the task away and the app went back to the day).
  */
 export async function fireStep(app, record, step) {
+  const tapped = new Date().toISOString(); // when the engineer did the step
   const asked = await prompted(record, step);
   if (!asked) {
     return false;
@@ -201,6 +203,7 @@ export async function fireStep(app, record, step) {
     field: app.config.workflow.field,
     values,
     comment,
+    occurred_at: tapped,
     label: step.label,
     number: record.number,
   };

@@ -5,7 +5,8 @@
  *   (editable, for text) or take theirs, then apply.
  * - A step the task's state no longer allows (it was cancelled or reassigned meanwhile):
  *   discard it or try again.
- * - A change the server refused: its explanation as sent, then try again or discard.
+ * - A change the server refused: its explanation as sent, then try again or discard (a
+ *   step refused for its time goes again with the server's time).
  * Nothing is dropped without the engineer's decision.
  */
 
@@ -87,8 +88,11 @@ function fieldConflict(app, entry, done) {
 }
 
 function otherProblem(app, entry, done) {
+  // A step whose time the server refused (the phone's clock, or too long offline) goes
+  // again with the server's time: the engineer decided so.
+  const errors = (entry.problem && entry.problem.body && entry.problem.body.errors) || {};
   const retry = async () => {
-    await outbox.retry(entry.seq);
+    await outbox.retry(entry.seq, "occurred_at" in errors ? { occurred_at: null } : {});
     done();
   };
   const discard = async () => {

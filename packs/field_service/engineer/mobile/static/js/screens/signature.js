@@ -3,8 +3,9 @@
  * kept (toData) in IndexedDB as they are drawn and redrawn (fromData, scaled to the new
  * size) whenever the pad changes size — a rotation, a resize, a reload — so a signature
  * survives all of them. Saving sends the field's value: the PNG as a data URL, the
- * signer's name and the time; the server stores the image and its sha256, which the app
- * compares with the hash of what it sent.
+ * signer's name, the time and the strokes (in the pad's first size, see `wireStrokes`);
+ * the server stores the image and its sha256, which the app compares with the hash of
+ * what it sent, and the strokes beside it.
  */
 
 import * as db from "../db.js";
@@ -45,6 +46,34 @@ function scaled(strokes, factor) {
     ...stroke,
     points: stroke.points.map((p) => ({ ...p, x: p.x * factor, y: p.y * factor })),
   }));
+}
+
+// The server's bounds: a point's time, the points and strokes of one signature.
+const MAX_TIME_MS = 86400000;
+const MAX_POINTS = 10000;
+const MAX_STROKES = 500;
+
+/**
+ * The strokes as the signature field takes them: {width, height, strokes: [[[x, y, t]]]},
+ * points kept inside the pad (a stroke may leave it while the pen is down), coordinates
+ * to 0.1 px, t in milliseconds since the first point. Nothing (the PNG alone) for
+ * strokes beyond the server's bounds.
+ */
+export function wireStrokes(reference) {
+  const { w, h: height } = reference || {};
+  const strokes = ((reference && reference.strokes) || []).filter((s) => s.points.length);
+  const points = strokes.reduce((sum, s) => sum + s.points.length, 0);
+  if (!strokes.length || strokes.length > MAX_STROKES || points > MAX_POINTS) {
+    return {};
+  }
+  const first = strokes[0].points[0].time || 0;
+  const within = (value, limit) => Math.round(Math.min(Math.max(value, 0), limit) * 10) / 10;
+  const when = (time) => Math.min(Math.max(Math.round((time || first) - first), 0), MAX_TIME_MS);
+  return {
+    width: within(w, w),
+    height: within(height, height),
+    strokes: strokes.map((s) => s.points.map((p) => [within(p.x, w), within(p.y, height), when(p.time)])),
+  };
 }
 
 /** The hex sha256 of a data URL's bytes (null where Web Crypto is not offered: plain HTTP). */
@@ -140,7 +169,12 @@ export async function render({ app, params, title }) {
       }
       const image = pad.toDataURL("image/png");
       const hash = await sha256(image);
-      const value = { image, signer: signer.value.trim(), signed_at: new Date().toISOString() };
+      const value = {
+        image,
+        signer: signer.value.trim(),
+        signed_at: new Date().toISOString(),
+        ...wireStrokes(reference),
+      };
       if (hash) {
         value.sha256 = hash;
       }
