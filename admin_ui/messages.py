@@ -12,10 +12,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from flask import g
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from admin_ui.i18n import current_locale, field_label, label
+from admin_ui.i18n import babel_name, current_locale, field_label, label
 from plinth.errors import PlinthError, ValidationError
 from plinth.i18n import Message, Named
 from plinth.runtime.model import ObjectModel
@@ -168,6 +170,13 @@ SAID: dict[str, Any] = {  # template -> its translation (a lazy string)
     "must be a JSON value": _l("must be a JSON value"),
     "is larger than 256 KiB": _l("is larger than 256 KiB"),
 }
+
+
+def say_in(text: str, locale: str) -> str:
+    """A server message in ``locale`` (the API's translator: ``plinth.api.problems``)."""
+    g.ui_locale = locale
+    with force_locale(babel_name(locale)):
+        return say(text)
 
 
 def say(text: str) -> str:

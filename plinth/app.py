@@ -32,8 +32,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     PlinthExtension(settings).init_app(app)
     init_http_security(app, settings)
     from admin_ui import init_app as init_ui
+    from admin_ui.messages import say_in
     from plinth.api import init_app as init_api
+    from plinth.api.problems import set_translator
 
     init_api(app)
     init_ui(app)
+    set_translator(app, say_in)  # API errors speak the pages' catalogue of engine messages
     return app
