@@ -3,7 +3,11 @@
 Both are served by gunicorn (sync workers) against identical tables in the same database,
 in the same run; load comes from separate processes (benchmarks/api_load.py), each request
 on a new connection with a bearer token. Prints requests/s and p50/p95 per operation and
-the ratio Plinth / baseline (latency: higher is worse; throughput: lower is worse).
+the ratio Plinth / baseline (latency: higher is worse; throughput: lower is worse), and the
+processor time the server's workers spent per request (from /proc, Linux only): on a small
+machine where clients, servers and the database share the cores, throughput and latency
+move with whatever else runs, while a worker's own time per request is what the server
+costs and holds steady from run to run.
 
     .venv/bin/python benchmarks/api.py                    # PostgreSQL (default)
     .venv/bin/python benchmarks/api.py --database sqlite --seconds 3
@@ -129,6 +133,31 @@ def load(base: str, token: str, op: str, seconds: float, concurrency: int, paths
     return json.loads(subprocess.run(command, capture_output=True, check=True, text=True).stdout)
 
 
+def worker_cpu_seconds(server: subprocess.Popen) -> float | None:
+    """Processor time (user + system) of a gunicorn master's workers so far; None where
+    /proc cannot tell (not Linux)."""
+    children = Path(f"/proc/{server.pid}/task/{server.pid}/children")
+    try:
+        pids = children.read_text().split()
+        total = 0
+        for pid in pids:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14, 15)
+    except OSError:
+        return None
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def measured_load(server: subprocess.Popen, base: str, token: str, op: str, args, paths) -> dict:
+    """One load run, with the workers' processor time per request (ms) added as ``cpu``."""
+    before = worker_cpu_seconds(server)
+    result = load(base, token, op, args.seconds, args.concurrency, paths)
+    after = worker_cpu_seconds(server)
+    known = before is not None and after is not None and result["requests"]
+    result["cpu"] = (after - before) * 1000 / result["requests"] if known else float("nan")
+    return result
+
+
 def _median_run(runs: list[dict]) -> dict:
     """Per measure, the median over the rounds."""
     return {key: statistics.median(run[key] for run in runs) for key in runs[0]}
@@ -153,16 +182,19 @@ def main() -> None:
         env["PLINTH_DATABASE_URL"] = f"sqlite:///{tmp}/bench.db"
     token = prepare(env, args.rows)
     plinth_port, baseline_port = free_port(), free_port()
-    servers = [
-        serve("plinth.app:create_app()", plinth_port, env, args.workers),
-        serve("benchmarks.api_baseline:create_app()", baseline_port, env, args.workers),
-    ]
+    plinth_server = serve("plinth.app:create_app()", plinth_port, env, args.workers)
+    baseline_server = serve(
+        "benchmarks.api_baseline:create_app()", baseline_port, env, args.workers
+    )
+    servers = [plinth_server, baseline_server]
     targets = {
         "baseline": (
+            baseline_server,
             f"http://127.0.0.1:{baseline_port}",
             {"create": "/items", "get": "/items/{id}", "list": "/items?status={status}&limit=50"},
         ),
         "plinth": (
+            plinth_server,
             f"http://127.0.0.1:{plinth_port}",
             {
                 "create": "/api/v1/records/bench_item",
@@ -179,23 +211,25 @@ def main() -> None:
         )
         print(
             f"{'operation':<10} {'server':<9} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} "
-            f"{'errors':>7} {'p50 ratio':>10} {'req/s ratio':>12}"
+            f"{'errors':>7} {'p50 ratio':>10} {'req/s ratio':>12} {'cpu ms/req':>11} "
+            f"{'cpu ratio':>10}"
         )
         for op in ("create", "get", "list"):
             runs: dict[str, list[dict]] = {"baseline": [], "plinth": []}
             for name in ("baseline", "plinth"):
-                base, paths = targets[name]
+                _, base, paths = targets[name]
                 load(base, token, op, 1, args.concurrency, paths)  # warm-up
             for _ in range(args.rounds):  # alternate, so drift hits both alike
                 for name in ("baseline", "plinth"):
-                    base, paths = targets[name]
-                    runs[name].append(load(base, token, op, args.seconds, args.concurrency, paths))
+                    server, base, paths = targets[name]
+                    runs[name].append(measured_load(server, base, token, op, args, paths))
             results = {name: _median_run(values) for name, values in runs.items()}
             for name in ("baseline", "plinth"):
                 r, b = results[name], results["baseline"]
                 print(
                     f"{op:<10} {name:<9} {r['rps']:8.0f} {r['p50']:8.2f} {r['p95']:8.2f} "
-                    f"{r['errors']:7d} {r['p50'] / b['p50']:9.2f}x {b['rps'] / r['rps']:11.2f}x"
+                    f"{r['errors']:7d} {r['p50'] / b['p50']:9.2f}x {b['rps'] / r['rps']:11.2f}x "
+                    f"{r['cpu']:11.2f} {r['cpu'] / b['cpu']:9.2f}x"
                 )
     finally:
         for server in servers:
