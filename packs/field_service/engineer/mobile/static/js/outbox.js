@@ -11,8 +11,9 @@
  *   field nobody else changed is sent again on the new version; a field someone else
  *   changed too becomes a conflict for the engineer to decide (mine or theirs)
  * - post: POST to a pack endpoint (parts consumed or requested)
- * - photo: upload the compressed photo (once: its file id is kept), then add it to the
- *   task's photos, re-reading the record when it moved on
+ * - photo: upload the compressed photo in chunks (uploads.js: the entry keeps the upload
+ *   id, so a cut upload goes on from the server's offset, then its file id, so it is sent
+ *   once), then add it to the task's photos, re-reading the record when it moved on
  *
  * A change the server refuses (422, 403, 404) stays in the outbox as "refused" with the
  * server's explanation until the engineer retries or discards it: nothing typed is lost.
@@ -20,11 +21,13 @@
 
 import * as db from "./db.js";
 import { ApiError, Offline, online, remember, send, uuid } from "./api.js";
+import { upload } from "./uploads.js";
 
 const LOCK = "plinth-m-outbox";
 const RETRY_MS = 15000;
 const MAX_ATTEMPTS = 8;
 const listeners = new Set();
+const watchers = new Set();
 const results = new Map();
 let user = null;
 let running = null;
@@ -39,6 +42,12 @@ export function setUser(id) {
 export function subscribe(listener) {
   listeners.add(listener);
   return () => listeners.delete(listener);
+}
+
+/** Call `watcher(entry, bytesSent)` as a photo goes up; returns the unsubscribe function. */
+export function watchUploads(watcher) {
+  watchers.add(watcher);
+  return () => watchers.delete(watcher);
 }
 
 function emit(type, entry = null) {
@@ -142,7 +151,7 @@ async function sendQueued() {
         halted = "login";
         break;
       }
-      if (error.status >= 500 || error.status === 429 || error.status === 408) {
+      if (error.status >= 500 || error.status === 429 || error.status === 408 || inProgress(error)) {
         halted = "server";
         break;
       }
@@ -150,6 +159,16 @@ async function sendQueued() {
     }
   }
   emit("flushed");
+}
+
+/**
+ * A 409 "Idempotency key in use": an earlier send of this very request (its answer lost, or
+ * cut while the server was still at work) was applied and its answer is not stored yet. Not
+ * a refusal: the change stays queued and goes again with the same key, which then gets the
+ * first answer. (Refused, the engineer's "send again" would make a new key: applied twice.)
+ */
+function inProgress(error) {
+  return error instanceof ApiError && error.status === 409 && /\/idempotency-key-in-use$/.test(error.problem.type || "");
 }
 
 async function done(entry, data) {
@@ -213,6 +232,9 @@ async function replayTransition(entry) {
   if (entry.comment) {
     body.comment = entry.comment;
   }
+  if (entry.occurred_at) {
+    body.occurred_at = entry.occurred_at; // the time of the tap, not of the replay
+  }
   try {
     const answer = await send("POST", `${recordUrl(entry)}/transitions/${entry.name}`, { json: body, key: keyOf(entry) });
     if (answer.data && "version" in answer.data) {
@@ -222,7 +244,7 @@ async function replayTransition(entry) {
     }
     await done(entry, answer.data);
   } catch (error) {
-    if (!(error instanceof ApiError) || error.status !== 409) {
+    if (!(error instanceof ApiError) || error.status !== 409 || inProgress(error)) {
       throw error;
     }
     const current = await fresh(entry);
@@ -284,7 +306,7 @@ async function replayPatch(entry) {
       await done(entry, answer.data);
       return;
     } catch (error) {
-      if (!(error instanceof ApiError) || (error.status !== 412 && error.status !== 409)) {
+      if (!(error instanceof ApiError) || (error.status !== 412 && error.status !== 409) || inProgress(error)) {
         throw error;
       }
     }
@@ -324,11 +346,14 @@ async function replayPost(entry) {
 
 async function replayPhoto(entry) {
   if (!entry.file) {
-    const form = new FormData();
-    form.append("file", entry.blob, entry.filename);
-    const upload = await send("POST", "/api/v1/files", { form, key: keyOf(entry, "file") });
-    entry.file = upload.data.id;
-    await db.put("outbox", entry); // a retry attaches this upload instead of sending it again
+    const file = await upload(entry.blob, entry.filename, {
+      state: entry, // entry.upload: the upload to go on with after a cut
+      save: () => db.put("outbox", entry),
+      key: (part) => keyOf(entry, part),
+      progress: (sent) => watchers.forEach((watcher) => watcher(entry, sent)),
+    });
+    entry.file = file.id;
+    await db.put("outbox", entry); // a retry attaches this file instead of sending it again
   }
   for (let round = 0; round < 5; round += 1) {
     const current = await fresh(entry);
