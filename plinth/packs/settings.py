@@ -4,12 +4,20 @@ A setting is named ``<pack>.<name>`` (``field_service.require_check_in``). Its d
 (type, default, bounds, options, label) comes from the installed pack's manifest; a changed
 value is stored in ``plinth_setting`` under ``setting:<pack>.<name>``, so every process sees
 it on its next read.
+
+Reading costs one statement per session: the values asked for, with a stamp of the installed
+packs (how many, and when one was last installed or upgraded) in the same query. The
+declarations, parsed from the manifests, are kept per tenant while the stamp is unchanged, so
+a pack installed or upgraded by any process (even one that changed only its manifest, which
+makes no metadata revision) is seen on the next read.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import threading
+import weakref
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -136,13 +144,66 @@ def get_setting(session: Session, name: str) -> Any:
     """The value of one setting (its default until changed); NotFound when undeclared.
 
     Read once per session: a rule that asks many times costs one query."""
-    cache = session.__dict__.setdefault("_settings", {})
-    if name not in cache:
-        declared = declarations(session.conn).get(name)
-        if declared is None:
-            raise NotFound(f"no setting named {name!r}")
-        cache[name] = _stored(session.conn, [name]).get(name, declared.default)
-    return cache[name]
+    return get_settings(session, [name])[name]
+
+
+def get_settings(session: Session, names: Iterable[str]) -> dict[str, Any]:
+    """The values of several settings by name (each its default until changed), in one
+    query; NotFound naming those undeclared. Values are read once per session."""
+    wanted = list(dict.fromkeys(names))
+    cache: dict[str, Any] = session.__dict__.setdefault("_settings", {})
+    missing = [n for n in wanted if n not in cache]
+    if missing:
+        stamp, stored = _stamped_values(session.conn, missing)
+        declared = _declared(session, stamp)
+        unknown = [n for n in missing if n not in declared]
+        if unknown:
+            raise NotFound(f"no setting named {', '.join(map(repr, unknown))}")
+        for name in missing:
+            cache[name] = stored.get(name, declared[name].default)
+    return {name: cache[name] for name in wanted}
+
+
+# ---- declarations kept per tenant ---------------------------------------------------------
+Stamp = tuple[Any, ...]
+_kept: weakref.WeakKeyDictionary[Any, tuple[Stamp, dict[str, SettingDeclaration]]] = (
+    weakref.WeakKeyDictionary()
+)
+_kept_lock = threading.Lock()
+
+
+def _stamped_values(conn: Connection, names: list[str]) -> tuple[Stamp, dict[str, Any]]:
+    """The stored values of ``names`` and the packs' stamp (count, newest ``updated_at``), in
+    one statement: a row per stored value, or one row without a key when none is stored."""
+    packs = st.pack
+    count = sa.select(sa.func.count()).select_from(packs).scalar_subquery()
+    newest = sa.select(sa.func.max(packs.c.updated_at)).scalar_subquery()
+    one = sa.select(sa.literal(1).label("one")).subquery()
+    keys = [KEY_PREFIX + n for n in names]
+    query = sa.select(
+        count.label("packs"), newest.label("newest"), st.setting.c.key, st.setting.c.value
+    ).select_from(one.outerjoin(st.setting, st.setting.c.key.in_(keys)))
+    stamp: Stamp = ()
+    values: dict[str, Any] = {}
+    rows: Iterable[tuple[int, Any, str | None, Any]] = conn.execute(query)
+    for packs_count, updated, key, value in rows:
+        stamp = (packs_count, updated)
+        if key is not None:
+            values[key[len(KEY_PREFIX) :]] = value
+    return stamp, values
+
+
+def _declared(session: Session, stamp: Stamp) -> dict[str, SettingDeclaration]:
+    """The declarations as of ``stamp``: kept per tenant, read again when it changed."""
+    tenant = session.tenant
+    with _kept_lock:
+        kept = _kept.get(tenant)
+    if kept is not None and kept[0] == stamp:
+        return kept[1]
+    declared = declarations(session.conn)
+    with _kept_lock:
+        _kept[tenant] = (stamp, declared)
+    return declared
 
 
 def change_settings(session: Session, values: dict[str, Any]) -> list[dict[str, Any]]:

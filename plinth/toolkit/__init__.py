@@ -14,10 +14,10 @@ Demo data (``plinth demo``)
 Queries (through ``session.records``: permissions apply)
     Filter, ListQuery, MAX_LIMIT
 Workflow, SLA and business time
-    fire_transition, sla_event, business_calendar, business_calendars, calendar_for,
-    BusinessCalendar, parse_duration
+    fire_transition, sla_event, sla_clocks, business_calendar, business_calendars,
+    calendar_for, BusinessCalendar, parse_duration
 Settings of the installed packs
-    get_setting
+    get_setting, get_settings
 Distance
     distance_km, EARTH_RADIUS_KM
 Values and words
@@ -43,7 +43,7 @@ from plinth.errors import (
     ValidationError,
 )
 from plinth.i18n import localize
-from plinth.packs.settings import get_setting
+from plinth.packs.settings import get_setting, get_settings
 from plinth.runtime.jsonable import to_jsonable
 from plinth.runtime.query import MAX_LIMIT, Filter, ListQuery
 from plinth.toolkit.demo import demo_account, hash_password
@@ -89,6 +89,7 @@ from plinth.toolkit.workflow import (
     calendar_for,
     fire_transition,
     parse_duration,
+    sla_clocks,
     sla_event,
 )
 
@@ -130,6 +131,7 @@ __all__ = [
     "expected_version",
     "fire_transition",
     "get_setting",
+    "get_settings",
     "hash_password",
     "int_arg",
     "json_body",
@@ -146,6 +148,7 @@ __all__ = [
     "require_admin",
     "schemas",
     "sign_link",
+    "sla_clocks",
     "sla_event",
     "to_jsonable",
     "with_etag",

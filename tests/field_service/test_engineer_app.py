@@ -485,6 +485,15 @@ def test_a_signature_survives_turning_the_phone(field_day, server, browser_page,
         "customer_signature"
     ]
     assert signature["signer"] == "Carl" and signature["content_type"] == "image/png"
+    # the strokes went with it, in the pad's first size (kept beside the PNG on the server)
+    assert (signature["strokes"]["count"], signature["strokes"]["points"]) == (drawn, points)
+    dora = city.dispatcher
+    kept = dora.client.get(
+        f"/api/v1/files/{signature['strokes']['file']}",
+        headers={"Authorization": f"Bearer {dora.token}"},
+    ).json
+    assert 0 < kept["width"] <= PORTRAIT["width"] and len(kept["strokes"][0]) == points, kept
+    assert all(x <= kept["width"] and y <= kept["height"] for x, y, _t in kept["strokes"][0])
     context.close()
 
 

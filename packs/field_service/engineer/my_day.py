@@ -1,4 +1,5 @@
-"""The engineer's own endpoints: the day's tasks in planned order, and parts for a task.
+"""The engineer's own endpoints: the day's tasks in planned order (each with its work
+order's SLA clock due first), and parts for a task.
 
 Everything else an engineer does is a field task transition
 (``POST /api/v1/records/field_task/{id}/transitions/{accept|reject|depart|arrive|...}``)
@@ -25,11 +26,48 @@ from plinth.toolkit import (
     listing,
     path_param,
     request_body,
+    schemas,
+    sla_clocks,
+    to_jsonable,
 )
 
 ACTIVE_STATES = ["dispatched", "accepted", "en_route", "arrived", "in_service", "waiting_parts"]
 MAX_LINES = 50
 TAG = ["field service"]
+SLA_FIELDS = ("policy", "target", "status", "paused", "due_at", "warn_at", "breached_at")
+
+
+class MyTaskSla(schemas.Answer):
+    """A running SLA clock, as ``GET /records/work_order/{id}/sla`` lists it (in part)."""
+
+    policy = schemas.Text(required=True)
+    target = schemas.Text(required=True, metadata={"description": "e.g. response, resolution"})
+    status = schemas.Text(required=True, metadata={"description": "on_track, warning, breached"})
+    paused = schemas.Flag(required=True)
+    due_at = schemas.Instant(required=True, metadata={"description": "time left: due_at - now"})
+    warn_at = schemas.Instant(required=True, allow_none=True)
+    breached_at = schemas.Instant(required=True, allow_none=True)
+
+
+class MyTask(schemas.Answer):
+    """A field task with every field as ``GET /records/field_task/{id}`` answers it, and:"""
+
+    id = schemas.Whole(required=True)
+    planned_order = schemas.Whole(required=True, metadata={"description": "1, 2, … in the day"})
+    distance_km = schemas.Number(
+        required=True, allow_none=True, metadata={"description": "from the last location"}
+    )
+    travel_minutes = schemas.Whole(required=True, allow_none=True)
+    sla = schemas.Nested(
+        MyTaskSla,
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "the work order's running SLA clock due first (null: none running)"
+        },
+    )
+
+
 MY_TASKS_OPENAPI = {
     "get": {
         "summary": "The caller's field tasks for a day, in planned order",
@@ -43,7 +81,23 @@ MY_TASKS_OPENAPI = {
             }
         ],
         "responses": {
-            "200": {"description": "Tasks with distance and travel time from the last location"}
+            "200": {
+                "description": "Tasks with distance and travel time from the last location, "
+                "and each work order's SLA clock due first",
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["data", "resource", "date"],
+                            "properties": {
+                                "data": {"type": "array", "items": MyTask},
+                                "resource": {"type": "integer"},
+                                "date": {"type": "string", "format": "date"},
+                            },
+                        }
+                    }
+                },
+            }
         },
     }
 }
@@ -93,7 +147,8 @@ def _day() -> dt.date | None:
 
 def my_tasks():
     """Tasks scheduled on the day (in the caller's time zone), then unscheduled active
-    ones, each with the distance and travel minutes from the resource's last location."""
+    ones, each with the distance and travel minutes from the resource's last location and
+    its work order's SLA clock due first (all the day's clocks read in one query)."""
     day = _day()
     with api_session() as s:
         resource = my_resource(s)
@@ -124,14 +179,31 @@ def my_tasks():
         ).data
         speed = _speed(s)
         here = resource.get("last_location") or resource.get("home_base")
+        day_tasks = scheduled + unscheduled
+        clocks = sla_clocks(s, "work_order", [t.get("work_order") for t in day_tasks])
         tasks = []
-        for order, task in enumerate(scheduled + unscheduled, start=1):
+        for order, task in enumerate(day_tasks, start=1):
             km = distance_m(here, task.get("location"))
             task["planned_order"] = order
             task["distance_km"] = None if km is None else round(km / 1000, 2)
             task["travel_minutes"] = None if km is None else round(km / 1000 / speed * 60)
+            task["sla"] = next_due(clocks.get(task.get("work_order"), []))
             tasks.append(task)
         return listing(tasks, resource=resource["id"], date=day.isoformat())
+
+
+def next_due(clocks: list[dict]) -> dict | None:
+    """The running clock due first (not stopped, not paused before its due time, not met),
+    in the answer's shape; None when no clock runs."""
+    running = [
+        c
+        for c in clocks
+        if c["stopped_at"] is None and c["due_at"] is not None and c["status"] != "met"
+    ]
+    if not running:
+        return None
+    first = min(running, key=lambda c: c["due_at"])
+    return to_jsonable({name: first[name] for name in SLA_FIELDS})
 
 
 def _speed(session) -> float:

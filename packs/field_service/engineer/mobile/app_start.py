@@ -19,7 +19,7 @@ from plinth.toolkit import (
     ListQuery,
     answer,
     api_session,
-    get_setting,
+    get_settings,
     localize,
     schemas,
 )
@@ -152,7 +152,7 @@ def app_start() -> Any:
                 },
                 "resource": _place(resource),
                 "bag": _place(bag_of(s, resource)),
-                "settings": {name: get_setting(s, f"field_service.{name}") for name in SETTINGS},
+                "settings": settings_of(s),
                 "workflow": workflow,
                 "fields": {
                     name: {"label": _label(field, locale), "type": field.type.name}
@@ -161,6 +161,12 @@ def app_start() -> Any:
                 },
             },
         )
+
+
+def settings_of(session) -> dict[str, Any]:
+    """The settings the app uses, by their name without the pack's prefix (one query)."""
+    values = get_settings(session, [f"field_service.{name}" for name in SETTINGS])
+    return {name: values[f"field_service.{name}"] for name in SETTINGS}
 
 
 def _place(record: dict[str, Any] | None) -> dict[str, Any] | None:

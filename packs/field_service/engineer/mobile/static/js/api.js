@@ -2,14 +2,24 @@
  * The JSON API as the browser session: the session cookie, plus the CSRF header on unsafe
  * requests (the token comes from GET /api/v1/auth/csrf). Problems (RFC 9457) become
  * ApiError with the server's `detail` and `errors` as returned; no network becomes
- * Offline. `load` keeps GET answers in IndexedDB and answers from there when offline.
+ * Offline. `load` keeps GET answers in IndexedDB and answers from there when offline;
+ * `quickly` shows a screen from those copies when the network is slow, and refreshes it.
  */
 
 import * as db from "./db.js";
+import { lang } from "./i18n.js";
 
 const CSRF_HEADER = "X-CSRF-Token";
 // A read that takes longer is answered from the phone (a weak signal is no signal).
 const READ_TIMEOUT_MS = 10000;
+// How long opening a screen waits for the network before it shows the copy on the phone
+// (and goes on waiting for the network in the background).
+export const FRESH_WAIT_MS = 200;
+// The app's version (a hash of its files): kept answers say which version kept them.
+const VERSION = document.body.dataset.version || "";
+const DAY_URL = "/api/v1/fs/my/tasks?";
+const TASK_URL = /^\/api\/v1\/records\/field_task\/(\d+)$/;
+const LATE = Symbol("late");
 
 /** The server refused: `status`, and the problem document it sent. */
 export class ApiError extends Error {
@@ -28,6 +38,7 @@ export class ApiError extends Error {
 export class Offline extends Error {}
 
 let csrf = null;
+let failures = 0; // requests that could not reach the server, so far
 
 /** Whether the browser thinks it is online (a request may still fail). */
 export function online() {
@@ -73,7 +84,8 @@ export async function send(method, url, { json, form, headers = {}, key } = {}) 
     throw new Offline();
   }
   const unsafe = method !== "GET" && method !== "HEAD";
-  const sent = { Accept: "application/json", ...headers };
+  // the server's messages in the app's language, whatever the phone's own language is
+  const sent = { Accept: "application/json", "Accept-Language": lang, ...headers };
   if (json !== undefined) {
     sent["Content-Type"] = "application/json";
   }
@@ -97,6 +109,7 @@ export async function send(method, url, { json, form, headers = {}, key } = {}) 
         signal: abort.signal,
       });
     } catch (error) {
+      failures += 1;
       throw new Offline(String(error)); // no network, or too slow a one to wait for
     } finally {
       clearTimeout(timer);
@@ -114,9 +127,35 @@ export async function send(method, url, { json, form, headers = {}, key } = {}) 
   throw new ApiError(403, { detail: `missing or wrong ${CSRF_HEADER} header` });
 }
 
-/** Keep a GET answer for offline use. */
-export function remember(url, data) {
-  return db.put("responses", { url, data, at: Date.now() });
+/**
+ * Keep a GET answer for offline use. A task that changed (a step, an edit) is changed in the
+ * days kept on the phone too, so a day shown from the phone does not show it as it was.
+ */
+export async function remember(url, data) {
+  const task = TASK_URL.exec(url);
+  if (task && data && data.version !== undefined) {
+    const before = await db.get("responses", url);
+    if (!before || !before.data || before.data.version !== data.version) {
+      await changeKeptDays(Number(task[1]), data);
+    }
+  }
+  return db.put("responses", { url, data, at: Date.now(), v: VERSION });
+}
+
+async function changeKeptDays(id, record) {
+  const days = (await db.all("responses")).filter((hit) => hit.url.startsWith(DAY_URL)).map((hit) => hit.url);
+  for (const url of days) {
+    const hit = await db.get("responses", url); // as it is now (a fresh day may just have come)
+    const task = hit && hit.data && Array.isArray(hit.data.data) ? hit.data.data.find((each) => each.id === id) : null;
+    if (task) {
+      for (const key of Object.keys(task)) {
+        if (key in record) {
+          task[key] = record[key]; // its own fields; the day's (order, travel, SLA) stay
+        }
+      }
+      await db.put("responses", hit);
+    }
+  }
 }
 
 /** Forget kept GET answers older than `days` (the phone keeps what the work needs). */
@@ -156,13 +195,62 @@ export async function load(url) {
   }
 }
 
-/** GET every record of `object` with one of `ids` (kept offline), as a Map by id. */
-export async function byIds(object, ids) {
+/**
+ * The copy kept on the phone, as `load` answers it ({data, cachedAt}), without asking the
+ * network; rejects with Offline when there is none. `sameVersion`: only a copy this version
+ * of the app kept (for answers whose shape the app's code relies on).
+ */
+export async function loadKept(url, sameVersion = false) {
+  const hit = await db.get("responses", url);
+  if (!hit || (sameVersion && hit.v !== VERSION)) {
+    throw new Offline(`nothing kept for ${url}`);
+  }
+  return { data: hit.data, cachedAt: new Date(hit.at) };
+}
+
+/**
+ * Stale-while-revalidate for opening a screen. `read(get)` gathers what the screen shows
+ * with `get` (`load`, or `loadKept` for the copies on the phone). The network gets
+ * FRESH_WAIT_MS: when it answers (or fails, and `load` falls back to the copies) in that
+ * time, that is shown: {now, later: null}. Otherwise the copies are shown at once, {now:
+ * copies (with cachedAt), later: a promise of the network's answer}, and the screen draws
+ * itself again when it comes. With no copy on the phone, or when a request has failed
+ * meanwhile (no network: the copies are the answer), the network's read is awaited.
+ */
+export async function quickly(read, wait = FRESH_WAIT_MS) {
+  const failed = failures;
+  const network = read(load);
+  if (!online()) {
+    return { now: await network, later: null };
+  }
+  let timer = null;
+  const late = new Promise((resolve) => {
+    timer = setTimeout(resolve, wait, LATE);
+  });
+  const first = await Promise.race([network.then(() => null, () => null), late]);
+  clearTimeout(timer);
+  if (first !== LATE || failures > failed) {
+    // answered in time; or the network is gone (a request failed), and `load` answers
+    // each read from the phone as soon as it is tried: shown as offline
+    return { now: await network, later: null };
+  }
+  let copies = null;
+  try {
+    copies = await read(loadKept);
+  } catch (error) {
+    copies = null; // not all of it is on the phone
+  }
+  return copies ? { now: copies, later: network } : { now: await network, later: null };
+}
+
+/** GET every record of `object` with one of `ids` (kept offline), as a Map by id; `get` is
+ * `load` or `loadKept`. */
+export async function byIds(object, ids, get = load) {
   const wanted = [...new Set(ids.filter((id) => Number.isInteger(id)))].sort((a, b) => a - b);
   const found = new Map();
   for (let i = 0; i < wanted.length; i += 200) {
     const chunk = wanted.slice(i, i + 200);
-    const { data } = await load(`/api/v1/records/${object}?id__in=${chunk.join(",")}&limit=${chunk.length}`);
+    const { data } = await get(`/api/v1/records/${object}?id__in=${chunk.join(",")}&limit=${chunk.length}`);
     for (const record of data.data) {
       found.set(record.id, record);
     }

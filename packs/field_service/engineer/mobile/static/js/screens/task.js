@@ -3,11 +3,12 @@
  * required skills and parts, photos, notes, signature, the latest check-in; one big button
  * for the next step of the workflow (data-transition="<name>") and smaller ones for the
  * other steps possible now; before completing, a checklist of what is still missing, each
- * item a tap away.
+ * item a tap away. Opened, it shows the task kept on the phone when the network is slow,
+ * and draws it again when the network's answer differs.
  */
 
 import * as outbox from "../outbox.js";
-import { online } from "../api.js";
+import { load, online, quickly } from "../api.js";
 import * as data from "../data.js";
 import { dateTime, distance, t } from "../i18n.js";
 import { checkInAgain, fireStep, notAtSite } from "../steps.js";
@@ -172,17 +173,16 @@ function stepButtons(app, record, found, items) {
   ];
 }
 
-export async function render({ app, params, title }) {
-  const info = await data.task(params.id);
+/** The screen from a read of the task. */
+async function draw(app, info, fromPhone) {
   const pending = await outbox.entries();
   const record = outbox.overlay(info.record, pending);
-  title(record.number || t("task"), "#/day");
   const fresh = !info.cachedAt && !record._queued && online();
   const found = steps(app.config, record, fresh ? info.record._transitions || [] : null);
   const consumed = info.used.filter((m) => m.status === "posted").length;
   const items = checklist(app.config, record, consumed);
   const body = [
-    freshness(info.cachedAt),
+    fromPhone ? data.refreshing(info.cachedAt) : freshness(info.cachedAt),
     record._problems ? h("a", { class: "banner-inline", href: "#/sync" }, t("needs_decision")) : null,
     record._queued ? h("p", { class: "queued" }, t("changes_waiting", { n: record._queued })) : null,
     h("header", { class: "task-head" },
@@ -196,5 +196,21 @@ export async function render({ app, params, title }) {
     photos(record),
     notesAndSignature(record),
   ];
-  return screen("task", body, stepButtons(app, record, found, items));
+  const node = screen("task", body, stepButtons(app, record, found, items));
+  node.dataset.view = String(info.record.id);
+  return { node, record };
+}
+
+export async function render({ app, params, title }) {
+  const read = (get) => data.task(params.id, get);
+  // Drawn again where it stands (after a step, back online): the network first. Opened:
+  // the phone's copy when the network is slow, refreshed when the network answers.
+  const again = document.querySelector(`#m-main > [data-screen="task"][data-view="${Number(params.id)}"]`);
+  const { now, later } = again ? { now: await read(load), later: null } : await quickly(read);
+  const { node, record } = await draw(app, now, Boolean(later));
+  title(record.number || t("task"), "#/day");
+  if (later) {
+    data.revalidate(app, node, later, async (loaded) => (await draw(app, loaded, false)).node);
+  }
+  return node;
 }
