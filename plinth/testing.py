@@ -627,9 +627,14 @@ def server(app: Flask) -> Iterator[str]:
     """The app served on a free local port in a thread: ``http://127.0.0.1:<port>``."""
     import threading
 
-    from werkzeug.serving import make_server
+    from werkzeug.serving import WSGIRequestHandler, make_server
 
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    class Handler(WSGIRequestHandler):
+        # answers go out at once: with Nagle's algorithm on, a small answer waits ~40 ms
+        # for the client's acknowledgement, which slows every browser test down
+        disable_nagle_algorithm = True
+
+    httpd = make_server("127.0.0.1", 0, app, threaded=True, request_handler=Handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{httpd.server_port}"
