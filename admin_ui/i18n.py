@@ -32,12 +32,21 @@ def babel_name(locale: str) -> str:
     return locale.replace("-", "_")
 
 
+def page_actor() -> Actor | None:
+    """Who this request acts for: the pages' actor, else the request session's (a pack's
+    page run with ``api_session`` shows in its user's language and zone too)."""
+    actor: Actor | None = g.get("ui_actor")
+    if actor is None:
+        actor = getattr(g.get("plinth_session"), "actor", None)
+    return actor
+
+
 def current_locale() -> str:
     """The UI language of this request, as a Plinth locale name (``en``, ``zh-CN``)."""
     cached: str | None = g.get("ui_locale")
     if cached:
         return cached
-    actor: Actor | None = g.get("ui_actor")
+    actor = page_actor()
     chosen: str | None = actor.locale if actor is not None and actor.id is not None else None
     if chosen not in SUPPORTED_LOCALES:
         chosen = session.get(SESSION_KEY)
@@ -48,7 +57,7 @@ def current_locale() -> str:
 
 
 def current_zone() -> str:
-    actor: Actor | None = g.get("ui_actor")
+    actor = page_actor()
     return actor.time_zone if actor is not None and actor.id is not None else "UTC"
 
 

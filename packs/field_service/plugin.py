@@ -11,6 +11,8 @@ from __future__ import annotations
 from packs.field_service import channels
 from packs.field_service.assets import qr_tokens
 from packs.field_service.dispatch import api as dispatch_api
+from packs.field_service.dispatch import console as dispatch_console
+from packs.field_service.dispatch import console_api as dispatch_console_api
 from packs.field_service.dispatch import proposals as dispatch_proposals
 from packs.field_service.engineer import checkins, my_day
 from packs.field_service.engineer import mobile as engineer_app
@@ -35,6 +37,8 @@ FEATURES = (
     settlements,
     dispatch_proposals,
     dispatch_api,
+    dispatch_console_api,
+    dispatch_console,
 )
 
 

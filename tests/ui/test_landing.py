@@ -66,6 +66,6 @@ def test_a_landing_must_be_a_path_on_the_site(tmp_path):
             load_pack(_pack(tmp_path / bad.replace("/", "_").replace(":", ""), {"clerk": bad}))
 
 
-def test_the_field_service_pack_lands_engineers_on_their_phone_app():
+def test_the_field_service_pack_lands_engineers_and_dispatchers_on_their_pages():
     pack = load_pack(Path(__file__).resolve().parents[2] / "packs" / "field_service")
-    assert pack.manifest["landing"] == {"engineer": "/m/"}
+    assert pack.manifest["landing"] == {"engineer": "/m/", "dispatcher": "/app/dispatch"}

@@ -1,0 +1,654 @@
+/*
+ * The dispatch console: the queue of tasks to place (left), the schedule board (centre,
+ * vis-timeline: one row per engineer, working hours and absences shaded, tasks as bars with
+ * their travel before them) and the map (right, Leaflet). Everything comes from the dispatch
+ * API; every drop is checked by the server against every hard rule, and a refused drop can
+ * be forced where the rules allow it (the override is kept on the task).
+ *
+ * Hooks for tests and tools: rows carry data-engineer-id, bars and queue cards
+ * data-task-id; #dc has data-state="ready" once the board is drawn.
+ */
+(function () {
+  "use strict";
+
+  const settings = JSON.parse(document.getElementById("dc-settings").textContent);
+  const T = settings.texts;
+  const LANG = settings.lang;
+  const REFRESH_MS = 20000;
+  const SNAP_MS = 5 * 60 * 1000;
+  const DAY_HOURS = [7, 21]; // the part of a day the board opens on (local hours)
+  const root = document.getElementById("dc");
+  const state = {
+    board: null,
+    day: null, // YYYY-MM-DD
+    days: 1,
+    group: "",
+    selected: null, // a queue task chosen for click-to-place
+    pending: null, // the drop the problem panel is about
+    busy: false,
+    offsetMinutes: 0,
+    routeEngineer: null,
+  };
+  let timeline = null;
+  let items = null;
+  let groups = null;
+  let map = null;
+  let mapLayers = null;
+  let csrf = null;
+
+  // ---- words and times ------------------------------------------------------------------
+  function say(key, params) {
+    const text = T[key] || key;
+    return text.replace(/\{(\w+)\}/g, (all, name) => (params && params[name] !== undefined ? String(params[name]) : all));
+  }
+
+  function local(instant) {
+    // an instant as the board's wall clock (a Date whose UTC fields are the local ones)
+    return new Date(new Date(instant).getTime() + state.offsetMinutes * 60000);
+  }
+
+  function clock(instant) {
+    if (!instant) return "";
+    const d = local(instant);
+    return `${String(d.getUTCHours()).padStart(2, "0")}:${String(d.getUTCMinutes()).padStart(2, "0")}`;
+  }
+
+  function dayAndClock(instant) {
+    const d = local(instant);
+    return `${d.getUTCMonth() + 1}/${d.getUTCDate()} ${clock(instant)}`;
+  }
+
+  function span(minutes) {
+    const total = Math.abs(Math.round(minutes));
+    if (total < 60) return say("minutes", { n: total });
+    return say("hours", { h: Math.floor(total / 60), m: total % 60 });
+  }
+
+  const WEEKDAYS = {
+    en: ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"],
+    "zh-CN": ["周日", "周一", "周二", "周三", "周四", "周五", "周六"],
+  };
+
+  function dayLabel(m) {
+    return `${m.month() + 1}/${m.date()} ${WEEKDAYS[LANG][m.day()]}`;
+  }
+
+  function setStatus(text, kind) {
+    const box = document.getElementById("dc-status");
+    box.textContent = text;
+    box.dataset.kind = kind || "";
+  }
+
+  // ---- the API ----------------------------------------------------------------------------
+  async function api(method, url, body) {
+    const headers = { Accept: "application/json", "Accept-Language": LANG };
+    if (method !== "GET") {
+      headers["Content-Type"] = "application/json";
+      headers["X-CSRF-Token"] = await token();
+    }
+    const response = await fetch(url, {
+      method,
+      headers,
+      credentials: "same-origin",
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    let data = null;
+    try {
+      data = await response.json();
+    } catch (error) {
+      data = { detail: response.statusText };
+    }
+    if (response.status === 401) {
+      window.location.assign("/app/login?next=/app/dispatch");
+    }
+    return { status: response.status, data };
+  }
+
+  async function token() {
+    if (!csrf) {
+      const answer = await fetch("/api/v1/auth/csrf", { credentials: "same-origin" });
+      csrf = (await answer.json()).csrf_token;
+    }
+    return csrf;
+  }
+
+  // ---- loading the board ------------------------------------------------------------------
+  /** Read the board again and draw it; `done` is what the status line then says. */
+  async function load(keepWindow, done) {
+    const query = new URLSearchParams({ date: state.day, days: String(state.days) });
+    if (state.group) query.set("service_group", state.group);
+    setStatus(say("loading"));
+    let answer;
+    try {
+      answer = await api("GET", `/api/v1/dispatch/board?${query}`);
+    } catch (error) {
+      setStatus(say("failed", { detail: String(error) }), "error");
+      return;
+    }
+    if (answer.status !== 200) {
+      setStatus(answer.data.detail || answer.data.title || String(answer.status), "error");
+      return;
+    }
+    const board = answer.data;
+    state.board = board;
+    const midnight = Date.parse(`${board.date}T00:00:00Z`);
+    state.offsetMinutes = Math.round((midnight - Date.parse(board.start)) / 60000);
+    fillFilters(board);
+    drawQueue();
+    drawBoard(keepWindow);
+    drawMap();
+    root.dataset.state = "ready";
+    if (done) {
+      setStatus(done.text, done.kind);
+    } else {
+      setStatus(say("loaded", { time: clock(board.now) }));
+    }
+  }
+
+  function fillFilters(board) {
+    const groupSelect = document.getElementById("dc-group");
+    if (groupSelect.options.length === 1) {
+      for (const group of board.groups) {
+        groupSelect.add(new Option(group.name, String(group.id)));
+      }
+      groupSelect.value = state.group;
+    }
+    const skills = new Set();
+    const types = new Set();
+    for (const task of board.queue) {
+      for (const need of task.required_skills || []) skills.add(typeof need === "string" ? need : need.skill);
+      if (task.type) types.add(task.type);
+    }
+    refill(document.getElementById("dc-skill"), [...skills].filter(Boolean).sort());
+    refill(document.getElementById("dc-type"), [...types].sort());
+  }
+
+  function refill(select, values) {
+    const chosen = select.value;
+    while (select.options.length > 1) select.remove(1);
+    for (const value of values) select.add(new Option(value, value));
+    select.value = values.includes(chosen) ? chosen : "";
+  }
+
+  // ---- the queue --------------------------------------------------------------------------
+  function wanted(task) {
+    const priority = document.getElementById("dc-priority").value;
+    const risk = document.getElementById("dc-risk").value;
+    const skill = document.getElementById("dc-skill").value;
+    const type = document.getElementById("dc-type").value;
+    if (priority && task.priority !== priority) return false;
+    if (risk && task.risk !== risk) return false;
+    if (type && task.type !== type) return false;
+    if (skill && !(task.required_skills || []).some((n) => (typeof n === "string" ? n : n.skill) === skill)) return false;
+    return true;
+  }
+
+  function drawQueue() {
+    const list = document.getElementById("dc-queue");
+    list.replaceChildren();
+    const shown = state.board.queue.filter(wanted);
+    document.getElementById("dc-queue-count").textContent = String(shown.length);
+    if (!shown.length) {
+      const empty = document.createElement("li");
+      empty.className = "dc-empty";
+      empty.textContent = say("none_waiting");
+      list.append(empty);
+    }
+    for (const task of shown) {
+      list.append(card(task));
+    }
+  }
+
+  function card(task) {
+    const item = document.createElement("li");
+    item.className = `dc-card dc-priority-${task.priority}` + (task.risk ? ` dc-risk-${task.risk}` : "");
+    item.dataset.taskId = String(task.id);
+    item.tabIndex = 0;
+    item.setAttribute("role", "button");
+    item.setAttribute("aria-pressed", state.selected === task.id ? "true" : "false");
+    item.draggable = task.status === "new" || task.status === "dispatched";
+    const head = document.createElement("div");
+    head.className = "dc-card-head";
+    const number = document.createElement("strong");
+    number.textContent = task.number || `#${task.id}`;
+    const badge = document.createElement("span");
+    badge.className = "dc-badge";
+    badge.textContent = say(`priority_${task.priority}`);
+    head.append(number, badge);
+    const what = document.createElement("p");
+    what.className = "dc-card-what";
+    what.textContent = task.description;
+    const due = document.createElement("p");
+    due.className = "dc-due";
+    if (task.minutes_left === null) {
+      due.textContent = say("no_due");
+    } else if (task.minutes_left < 0) {
+      due.textContent = say("overdue", { time: span(task.minutes_left) });
+    } else {
+      due.textContent = `${say("left", { time: span(task.minutes_left) })} · ${dayAndClock(task.sla_due)}`;
+    }
+    const facts = document.createElement("p");
+    facts.className = "dc-card-facts";
+    const skills = (task.required_skills || []).map((n) => (typeof n === "string" ? n : `${n.skill}${n.level ? " ≥" + n.level : ""}`));
+    const status = task.status === "new" ? say("unassigned") : task.start ? say(`status_${task.status}`) : say("unscheduled");
+    facts.textContent = [status, span(task.duration), ...skills].join(" · ");
+    item.append(head, what, due, facts);
+    if (task.window_start || task.window_end) {
+      const window = document.createElement("p");
+      window.className = "dc-card-facts";
+      window.textContent = say("window", { from: task.window_start ? dayAndClock(task.window_start) : "…", to: task.window_end ? dayAndClock(task.window_end) : "…" });
+      item.append(window);
+    }
+    item.addEventListener("dragstart", (event) => {
+      const payload = { id: `drop-${task.id}`, type: "range", content: task.number || String(task.id), taskId: task.id };
+      event.dataTransfer.effectAllowed = "move";
+      event.dataTransfer.setData("text", JSON.stringify(payload));
+    });
+    const choose = () => {
+      state.selected = state.selected === task.id ? null : task.id;
+      drawQueue();
+      if (state.selected) setStatus(say("selected", { task: task.number }));
+    };
+    item.addEventListener("click", choose);
+    item.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" || event.key === " ") {
+        event.preventDefault();
+        choose();
+      }
+    });
+    return item;
+  }
+
+  // ---- the board --------------------------------------------------------------------------
+  function engineerRow(engineer) {
+    const label = document.createElement("div");
+    label.className = "dc-row";
+    label.dataset.engineerId = String(engineer.id);
+    const name = document.createElement("strong");
+    name.textContent = engineer.name;
+    const load = document.createElement("span");
+    load.className = "dc-row-load";
+    const count = state.board.tasks.filter((t) => t.engineer === engineer.id).length;
+    load.textContent = say("tasks_count", { n: count });
+    label.append(name, load);
+    if (engineer.position) {
+      const dot = document.createElement("span");
+      dot.className = `dc-dot ${engineer.position.stale ? "stale" : "fresh"}`;
+      dot.title = say("stale_since", { time: dayAndClock(engineer.position.seen_at) });
+      label.prepend(dot);
+    }
+    label.addEventListener("click", () => {
+      state.routeEngineer = state.routeEngineer === engineer.id ? null : engineer.id;
+      drawMap();
+    });
+    return label;
+  }
+
+  function bar(task) {
+    const node = document.createElement("span");
+    node.className = "dc-bar";
+    node.dataset.taskId = String(task.id);
+    // the bar is narrow: the number's last part (FT-202611-00042 -> 00042); all of it on hover
+    node.textContent = String(task.number || task.id).split("-").pop();
+    return node;
+  }
+
+  function tooltip(task) {
+    const lines = [
+      `${task.number} · ${say(`status_${task.status}`)} · ${say(`priority_${task.priority}`)}`,
+      `${clock(task.start)}–${clock(task.end)} (${span(task.duration)})`,
+      task.description,
+    ];
+    if (task.travel_minutes !== null && task.travel_minutes !== undefined) lines.push(say("travel", { minutes: task.travel_minutes }));
+    if (task.sla_due) lines.push(task.minutes_left < 0 ? say("overdue", { time: span(task.minutes_left) }) : say("left", { time: span(task.minutes_left) }));
+    if (task.override) lines.push(say("override", { text: task.override }));
+    return lines.join("\n");
+  }
+
+  function boardItems(board) {
+    const out = [];
+    const start = Date.parse(board.start);
+    const end = Date.parse(board.end);
+    for (const engineer of board.engineers) {
+      let cursor = start;
+      engineer.working.forEach(([from, to], k) => {
+        const a = Date.parse(from);
+        if (a > cursor) out.push({ id: `off-${engineer.id}-${k}`, group: engineer.id, start: cursor, end: a, type: "background", className: "dc-off" });
+        cursor = Math.max(cursor, Date.parse(to));
+      });
+      if (cursor < end) out.push({ id: `off-${engineer.id}-end`, group: engineer.id, start: cursor, end, type: "background", className: "dc-off" });
+      engineer.absences.forEach(([from, to, reason], k) => {
+        out.push({ id: `away-${engineer.id}-${k}`, group: engineer.id, start: from, end: to, type: "background", className: "dc-absence", title: reason || "" });
+      });
+    }
+    for (const task of board.tasks) {
+      if (task.travel_minutes) {
+        const begins = Date.parse(task.start);
+        out.push({ id: `travel-${task.id}`, group: task.engineer, start: begins - task.travel_minutes * 60000, end: begins, type: "background", className: "dc-travel" });
+      }
+      const movable = ["new", "dispatched", "accepted", "en_route"].includes(task.status);
+      out.push({
+        id: `task-${task.id}`,
+        taskId: task.id,
+        group: task.engineer,
+        start: task.start,
+        end: task.end,
+        type: "range",
+        content: bar(task),
+        title: tooltip(task),
+        className: [`dc-status-${task.status}`, task.risk ? `dc-risk-${task.risk}` : "", task.override ? "dc-override" : ""].join(" ").trim(),
+        editable: movable ? { updateTime: true, updateGroup: task.status === "new" || task.status === "dispatched", remove: false } : false,
+      });
+    }
+    return out;
+  }
+
+  function drawBoard(keepWindow) {
+    const board = state.board;
+    const rows = board.engineers.map((engineer, order) => ({ id: engineer.id, content: engineerRow(engineer), order }));
+    const everything = boardItems(board);
+    if (!timeline) {
+      items = new vis.DataSet(everything);
+      groups = new vis.DataSet(rows);
+      timeline = new vis.Timeline(document.getElementById("dc-timeline"), items, groups, options(board));
+      timeline.on("click", onBoardClick);
+      timeline.on("rangechanged", (range) => markWindow(range.start, range.end));
+      showWindow(board);
+      return;
+    }
+    groups.clear();
+    groups.add(rows);
+    items.clear();
+    items.add(everything);
+    if (!keepWindow) {
+      timeline.setOptions({ min: board.start, max: board.end });
+      showWindow(board);
+    }
+  }
+
+  function showWindow(board) {
+    // a day opens on its working part (DAY_HOURS, wider when work lies outside it); the
+    // rest of the day is a scroll or a zoom away; a week shows the whole week
+    let from = Date.parse(board.start);
+    let to = Date.parse(board.end);
+    if (board.days === 1) {
+      const hour = 3600 * 1000;
+      const starts = board.tasks.map((t) => Date.parse(t.start) - (t.travel_minutes || 0) * 60000);
+      const ends = board.tasks.map((t) => Date.parse(t.end));
+      from = Math.max(from, Math.min(from + DAY_HOURS[0] * hour, ...starts.map((t) => t - hour)));
+      to = Math.min(to, Math.max(from + (DAY_HOURS[1] - DAY_HOURS[0]) * hour, ...ends.map((t) => t + hour)));
+    }
+    timeline.setWindow(from, to, { animation: false });
+    markWindow(from, to);
+  }
+
+  function markWindow(from, to) {
+    const box = document.getElementById("dc-timeline");
+    box.dataset.windowStart = String(new Date(from).getTime());
+    box.dataset.windowEnd = String(new Date(to).getTime());
+  }
+
+  function options(board) {
+    // no start/end here: with them, vis-timeline stays hidden until the range changes
+    return {
+      min: board.start,
+      max: board.end,
+      zoomMin: 30 * 60 * 1000,
+      stack: false,
+      orientation: "top",
+      groupOrder: "order",
+      selectable: true,
+      itemsAlwaysDraggable: { item: true, range: true },
+      editable: { add: true, updateTime: true, updateGroup: true, remove: false, overrideItems: false },
+      snap: (date) => Math.round(date.valueOf() / SNAP_MS) * SNAP_MS,
+      moment: (date) => vis.moment(date).utcOffset(state.offsetMinutes),
+      format: {
+        minorLabels: (date, scale) => (scale === "day" || scale === "weekday" ? dayLabel(date) : date.format("HH:mm")),
+        majorLabels: (date, scale) => (scale === "day" || scale === "weekday" || scale === "month" ? `${date.year()}-${date.month() + 1}` : dayLabel(date)),
+      },
+      locale: "en",
+      showCurrentTime: true,
+      tooltip: { followMouse: true, overflowMethod: "cap" },
+      margin: { item: { horizontal: 0, vertical: 6 } },
+      onAdd: onDropFromQueue,
+      onMove: onMoveBar,
+      onMoving: (item, callback) => callback(item),
+    };
+  }
+
+  function engineerName(id) {
+    const found = state.board.engineers.find((e) => e.id === id);
+    return found ? found.name : `#${id}`;
+  }
+
+  function taskOf(id) {
+    return state.board.tasks.find((t) => t.id === id) || state.board.queue.find((t) => t.id === id);
+  }
+
+  function onDropFromQueue(item, callback) {
+    callback(null); // the server's answer redraws the board
+    if (!item.taskId || item.group === undefined || item.group === null) return;
+    const task = taskOf(item.taskId);
+    drop(task, item.group, new Date(item.start), task ? task.duration : undefined);
+  }
+
+  function onMoveBar(item, callback) {
+    const task = taskOf(item.taskId);
+    const minutes = Math.max(5, Math.round((new Date(item.end) - new Date(item.start)) / 60000));
+    callback(null); // back where it was until the server placed it
+    drop(task, item.group, new Date(item.start), minutes);
+  }
+
+  function onBoardClick(props) {
+    if (!state.selected || props.group === null || props.group === undefined || props.what === "item") return;
+    const task = taskOf(state.selected);
+    const at = new Date(Math.round(props.time.valueOf() / SNAP_MS) * SNAP_MS);
+    state.selected = null;
+    drop(task, props.group, at, task ? task.duration : undefined);
+  }
+
+  async function drop(task, engineerId, start, minutes) {
+    if (!task || state.busy) return;
+    state.busy = true;
+    setStatus(say("checking"));
+    const body = { task: task.id, engineer: engineerId, start: start.toISOString(), version: task.version };
+    if (minutes) body.duration = minutes;
+    try {
+      const answer = await api("POST", "/api/v1/dispatch/place", body);
+      if (answer.status === 200) {
+        const text = say("placed", { task: task.number, engineer: engineerName(engineerId), time: dayAndClock(body.start) });
+        await load(true, { text, kind: "ok" });
+      } else if (answer.status === 409 && answer.data.violations) {
+        showProblem(task, engineerId, body, answer.data.violations);
+        setStatus("");
+      } else {
+        await load(true, { text: answer.data.detail || answer.data.title || String(answer.status), kind: "error" });
+      }
+    } catch (error) {
+      setStatus(say("failed", { detail: String(error) }), "error");
+    } finally {
+      state.busy = false;
+    }
+  }
+
+  // ---- refused drops ----------------------------------------------------------------------
+  function showProblem(task, engineerId, body, violations) {
+    state.pending = { task, engineerId, body };
+    const panel = document.getElementById("dc-problem");
+    document.getElementById("dc-problem-title").textContent = say("refused_title", {
+      task: task.number,
+      engineer: engineerName(engineerId),
+      time: dayAndClock(body.start),
+    });
+    const list = document.getElementById("dc-violations");
+    list.replaceChildren();
+    for (const violation of violations) {
+      const line = document.createElement("li");
+      line.dataset.rule = violation.rule;
+      line.className = violation.forcible ? "" : "dc-hard";
+      line.textContent = T[`rule_${violation.rule}`] ? say(`rule_${violation.rule}`, violation.params) : violation.message;
+      list.append(line);
+    }
+    const forcible = violations.every((v) => v.forcible);
+    panel.querySelector('[data-action="force"]').hidden = !forcible;
+    document.getElementById("dc-reason-row").hidden = !forcible;
+    if (!forcible) {
+      const line = document.createElement("li");
+      line.className = "dc-hard";
+      line.textContent = say("cannot_force");
+      list.append(line);
+    }
+    document.getElementById("dc-reason").value = "";
+    panel.hidden = false;
+    panel.querySelector(forcible ? '[data-action="force"]' : '[data-action="dismiss"]').focus();
+  }
+
+  async function force() {
+    const pending = state.pending;
+    if (!pending) return;
+    const reason = document.getElementById("dc-reason").value.trim();
+    const body = { ...pending.body, force: true };
+    if (reason) body.reason = reason;
+    const answer = await api("POST", "/api/v1/dispatch/place", body);
+    hideProblem();
+    if (answer.status === 200) {
+      const text = say("forced", { task: pending.task.number, engineer: engineerName(pending.engineerId), time: dayAndClock(body.start) });
+      await load(true, { text, kind: "ok" });
+    } else {
+      await load(true, { text: answer.data.detail || answer.data.title || String(answer.status), kind: "error" });
+    }
+  }
+
+  function hideProblem() {
+    state.pending = null;
+    document.getElementById("dc-problem").hidden = true;
+  }
+
+  // ---- the map ----------------------------------------------------------------------------
+  function drawMap() {
+    const box = document.getElementById("dc-map");
+    if (!window.L || box.closest("[hidden]") || root.dataset.map === "off") return;
+    if (!map) {
+      map = L.map(box, { attributionControl: Boolean(settings.tiles), zoomSnap: 0.25, minZoom: 3, maxZoom: 19 });
+      if (settings.tiles) {
+        L.tileLayer(settings.tiles, { maxZoom: 19 }).addTo(map);
+      } else {
+        box.classList.add("dc-plain");
+        box.title = say("no_map");
+      }
+    }
+    if (mapLayers) mapLayers.remove();
+    mapLayers = L.layerGroup().addTo(map);
+    const bounds = [];
+    for (const group of state.board.groups) {
+      if (Array.isArray(group.polygon) && group.polygon.length >= 3) {
+        const area = L.polygon(group.polygon, { className: "dc-area", weight: 1 }).addTo(mapLayers);
+        area.bindTooltip(group.name, { permanent: !settings.tiles, direction: "center", className: "dc-area-label" });
+        group.polygon.forEach((p) => bounds.push(p));
+      }
+    }
+    const cluster = L.markerClusterGroup ? L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 40 }) : L.layerGroup();
+    for (const task of [...state.board.tasks, ...state.board.queue]) {
+      if (!task.location) continue;
+      const at = [task.location.lat, task.location.lng];
+      const icon = L.divIcon({ className: `dc-pin dc-status-${task.status}${task.risk ? " dc-risk-" + task.risk : ""}`, html: "", iconSize: [14, 14] });
+      const marker = L.marker(at, { icon, title: task.number || "" });
+      marker.bindTooltip(`${task.number} · ${say(`status_${task.status}`)}`);
+      cluster.addLayer(marker);
+      bounds.push(at);
+    }
+    cluster.addTo(mapLayers);
+    for (const engineer of state.board.engineers) {
+      if (!engineer.position) continue;
+      const at = [engineer.position.lat, engineer.position.lng];
+      const dot = L.circleMarker(at, { radius: 8, className: `dc-engineer ${engineer.position.stale ? "stale" : "fresh"}`, weight: 2 });
+      dot.bindTooltip(`${engineer.name} · ${say("stale_since", { time: dayAndClock(engineer.position.seen_at) })}`);
+      dot.on("click", () => {
+        state.routeEngineer = engineer.id;
+        drawMap();
+      });
+      dot.addTo(mapLayers);
+      bounds.push(at);
+    }
+    if (state.routeEngineer) {
+      const engineer = state.board.engineers.find((e) => e.id === state.routeEngineer);
+      const stops = state.board.tasks.filter((t) => t.engineer === state.routeEngineer && t.location).map((t) => [t.location.lat, t.location.lng]);
+      if (engineer && engineer.start_place) stops.unshift([engineer.start_place.lat, engineer.start_place.lng]);
+      if (stops.length > 1) L.polyline(stops, { className: "dc-route", weight: 4 }).addTo(mapLayers);
+    }
+    if (bounds.length) {
+      map.fitBounds(bounds, { padding: [20, 20], maxZoom: 15 });
+    } else {
+      map.setView([31.23, 121.47], 10);
+    }
+    map.invalidateSize();
+  }
+
+  // ---- the toolbar ------------------------------------------------------------------------
+  function shiftDay(days) {
+    const d = new Date(`${state.day}T00:00:00Z`);
+    d.setUTCDate(d.getUTCDate() + days);
+    state.day = d.toISOString().slice(0, 10);
+    document.getElementById("dc-date").value = state.day;
+    load(false);
+  }
+
+  function today() {
+    const parts = new Intl.DateTimeFormat("en-CA", { timeZone: settings.zone || "UTC", year: "numeric", month: "2-digit", day: "2-digit" }).formatToParts(new Date());
+    const get = (type) => parts.find((p) => p.type === type).value;
+    return `${get("year")}-${get("month")}-${get("day")}`;
+  }
+
+  function start() {
+    const params = new URLSearchParams(window.location.search);
+    state.day = params.get("date") || today();
+    state.group = params.get("service_group") || "";
+    document.getElementById("dc-date").value = state.day;
+    root.querySelector('[data-action="prev"]').addEventListener("click", () => shiftDay(-state.days));
+    root.querySelector('[data-action="next"]').addEventListener("click", () => shiftDay(state.days));
+    root.querySelector('[data-action="today"]').addEventListener("click", () => {
+      state.day = today();
+      document.getElementById("dc-date").value = state.day;
+      load(false);
+    });
+    document.getElementById("dc-date").addEventListener("change", (event) => {
+      if (event.target.value) {
+        state.day = event.target.value;
+        load(false);
+      }
+    });
+    for (const button of root.querySelectorAll("[data-view]")) {
+      button.addEventListener("click", () => {
+        state.days = Number(button.dataset.view);
+        root.querySelectorAll("[data-view]").forEach((b) => b.setAttribute("aria-pressed", String(b === button)));
+        load(false);
+      });
+    }
+    document.getElementById("dc-group").addEventListener("change", (event) => {
+      state.group = event.target.value;
+      load(false);
+    });
+    for (const id of ["dc-priority", "dc-risk", "dc-skill", "dc-type"]) {
+      document.getElementById(id).addEventListener("change", drawQueue);
+    }
+    const mapButton = root.querySelector('[data-action="map"]');
+    mapButton.addEventListener("click", () => {
+      const on = root.dataset.map === "off";
+      root.dataset.map = on ? "on" : "off";
+      mapButton.setAttribute("aria-pressed", String(on));
+      if (on) drawMap();
+      if (timeline) timeline.redraw();
+    });
+    root.querySelector('[data-action="force"]').addEventListener("click", force);
+    root.querySelector('[data-action="dismiss"]').addEventListener("click", hideProblem);
+    document.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") hideProblem();
+    });
+    load(false);
+    window.setInterval(() => {
+      if (!state.busy && !state.pending && document.visibilityState === "visible") load(true);
+    }, REFRESH_MS);
+  }
+
+  start();
+})();

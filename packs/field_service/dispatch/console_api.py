@@ -1,0 +1,133 @@
+"""The dispatch console's API: the board of a day or a week, checking a drop against every
+hard rule, and placing a task (forced past the rules that allow it)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import jsonify
+
+from packs.field_service.dispatch import board as dispatch_board
+from packs.field_service.dispatch import drops
+from plinth.toolkit import (
+    PermissionDenied,
+    api_session,
+    date_arg,
+    int_arg,
+    load_body,
+    request_body,
+    schemas,
+)
+
+TAG = ["dispatch"]
+ROLES = frozenset({"dispatcher", "service_manager"})
+
+
+class DropBody(schemas.Body):
+    task = schemas.Id("field task", required=True)
+    engineer = schemas.Id("service resource", required=True)
+    start = schemas.Instant(required=True, metadata={"description": "The planned start"})
+    duration = schemas.Whole(5, 10080, metadata={"description": "Minutes (default: the task's)"})
+
+
+class PlaceBody(DropBody):
+    force = schemas.Flag(
+        metadata={"default": False, "description": "Place it past the rules that allow it"}
+    )
+    reason = schemas.Text(2000, allow_none=True, metadata={"description": "Why it was forced"})
+    version = schemas.Whole(
+        1, None, metadata={"description": "The task's version as the console saw it"}
+    )
+
+
+VIOLATIONS = {
+    "description": "Every rule the drop breaks: rule, message, params, forcible",
+}
+BOARD_OPENAPI = {
+    "get": {
+        "summary": "The schedule board: engineers with working hours, absences and "
+        "positions; scheduled tasks with travel and SLA risk; the queue of tasks to place",
+        "tags": TAG,
+        "parameters": [
+            {"name": "date", "in": "query", "schema": {"type": "string", "format": "date"}},
+            {"name": "days", "in": "query", "schema": {"type": "integer", "enum": [1, 7]}},
+            {"name": "service_group", "in": "query", "schema": {"type": "integer"}},
+        ],
+        "responses": {
+            "200": {"description": "The board"},
+            "403": {"description": "Only dispatchers and service managers"},
+        },
+    }
+}
+CHECK_OPENAPI = {
+    "post": {
+        "summary": "Check a task dropped on an engineer and a time against every hard rule",
+        "tags": TAG,
+        "requestBody": request_body(DropBody),
+        "responses": {"200": {"description": "ok, and the violations (none when ok)"}},
+    }
+}
+PLACE_OPENAPI = {
+    "post": {
+        "summary": "Place a task on an engineer and a time (a new task is dispatched)",
+        "tags": TAG,
+        "requestBody": request_body(PlaceBody),
+        "responses": {
+            "200": {"description": "The task as placed, and the rules forced past"},
+            "409": {"description": "Rules broken and not forced, or not forcible: violations"},
+        },
+    }
+}
+
+
+def register(context) -> None:
+    route = context.api_route
+    route("/dispatch/board", ["GET"], BOARD_OPENAPI)(get_board)
+    route("/dispatch/check", ["POST"], CHECK_OPENAPI)(check_drop)
+    route("/dispatch/place", ["POST"], PLACE_OPENAPI)(place_task)
+
+
+def dispatcher_only(session) -> None:
+    """PermissionDenied unless the caller dispatches (dispatcher, service manager, admin)."""
+    actor = session.actor
+    if not (actor.is_admin or actor.is_system or ROLES & set(actor.roles)):
+        raise PermissionDenied("only dispatchers and service managers use the dispatch console")
+
+
+def get_board():
+    """The board for ``date`` (default today in the caller's zone) and ``days`` (1 or 7)."""
+    days = int_arg("days", 1, 1, 7)
+    group = int_arg("service_group", None, 1, 2**63 - 1)
+    with api_session(write=False) as s:
+        dispatcher_only(s)
+        zone = s.actor.zone
+        day = date_arg("date") or s.tenant.clock().astimezone(zone).date()
+        if days > 1:
+            day -= dt.timedelta(days=day.weekday())  # a week starts on Monday
+            days = 7
+        window = dispatch_board.Window(day, days, zone, group)
+        return jsonify(dispatch_board.board(s, window))
+
+
+def check_drop():
+    body = load_body(DropBody)
+    with api_session(write=False) as s:
+        dispatcher_only(s)
+        drop = drops.read_drop(
+            s, body["task"], body["engineer"], body["start"], body.get("duration")
+        )
+        found = drops.check(s, drop)
+        return jsonify({"ok": not found, "violations": [v.as_dict() for v in found]})
+
+
+def place_task():
+    body = load_body(PlaceBody)
+    with api_session() as s:
+        dispatcher_only(s)
+        drop = drops.read_drop(
+            s, body["task"], body["engineer"], body["start"], body.get("duration")
+        )
+        if body.get("version") is not None and body["version"] != drop.task["version"]:
+            drop.task["version"] = body["version"]  # the update then answers 409 if it moved
+        placed = drops.apply(s, drop, bool(body.get("force")), body.get("reason"))
+        return jsonify(placed)
