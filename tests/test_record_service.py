@@ -177,6 +177,28 @@ def test_history_records_who_changed_what(objects, records):
     assert [h["version"] for h in history] == [3, 2, 2, 1]
 
 
+def test_the_latest_change_stamp_grows_with_every_change_of_the_objects_asked(
+    objects, records, tenant
+):
+    from plinth.toolkit import latest_change
+
+    def stamp(*names):
+        with tenant.session(SYSTEM, write=False) as s:
+            return latest_change(s, names)
+
+    assert stamp("asset") == 0
+    asset = records("create", "asset", {"serial": "SN-1", "qty": 1})
+    created = stamp("asset")
+    assert created > 0 and stamp("site") == 0
+    records("update", "asset", asset["id"], {"qty": 2})
+    updated = stamp("asset", "site")
+    assert updated > created
+    records("create", "site", {"name": "Main"})  # the test site keeps no history
+    assert stamp("asset") == updated and stamp("site") == 0
+    records("create", "asset", {"serial": "SN-2"})
+    assert stamp("asset", "site") > updated
+
+
 def test_on_delete_restrict_set_null_and_cascade(publish, records, tenant):
     parent = {"name": "parent", "fields": [{"name": "name", "type": "text"}]}
     kid = {

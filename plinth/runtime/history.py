@@ -87,3 +87,14 @@ def _visible(snapshot: Any, fields: Collection[str]) -> Any:
     if isinstance(snapshot, dict):
         return {k: v for k, v in snapshot.items() if k in fields}
     return snapshot
+
+
+def latest_change_id(conn: Connection, object_names: Collection[str]) -> int:
+    """The id of the newest history row of these objects (0 when none): it grows with every
+    change of a record whose object keeps history, in any process, so comparing two reads
+    tells whether anything changed between them."""
+    query = sa.select(sa.func.max(st.history.c.id)).where(
+        st.history.c.object.in_(sorted(object_names))
+    )
+    found = conn.scalar(query)
+    return int(found or 0)

@@ -18,6 +18,8 @@ Workflow, SLA and business time
     calendar_for, BusinessCalendar, parse_duration
 Settings of the installed packs
     get_setting, get_settings
+Noticing changes (a live page)
+    latest_change
 Distance
     distance_km, EARTH_RADIUS_KM
 Values and words
@@ -46,6 +48,7 @@ from plinth.i18n import localize
 from plinth.packs.settings import get_setting, get_settings
 from plinth.runtime.jsonable import to_jsonable
 from plinth.runtime.query import MAX_LIMIT, Filter, ListQuery
+from plinth.toolkit.changes import latest_change
 from plinth.toolkit.demo import demo_account, hash_password
 from plinth.toolkit.geo import EARTH_RADIUS_KM, distance_km
 from plinth.toolkit.http import (
@@ -94,6 +97,7 @@ from plinth.toolkit.workflow import (
 )
 
 __all__ = [
+    "latest_change",
     "ANONYMOUS",
     "EARTH_RADIUS_KM",
     "MAX_LIMIT",

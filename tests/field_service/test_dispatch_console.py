@@ -203,3 +203,43 @@ def test_engineers_are_refused_the_console(desk, server, browser_page):
     assert answer.status == 403
     assert "dispatchers" in page.locator("main h1").inner_text()
     page.close()
+
+
+def test_a_change_in_one_browser_appears_in_another_without_reload(
+    desk, server, browser_page, tmp_path
+):
+    city, easy, _hard = desk
+    ann = city.ids["ann_resource"]
+    assert city.dispatcher.patch("/api/v1/me", json={"time_zone": ZONE}).status == 200
+    pages = []
+    for _ in range(2):
+        context = browser_page.new_context(viewport={"width": 1440, "height": 900})
+        context.set_default_timeout(WAIT_MS)
+        page = context.new_page()
+        log_in(page, server, "dora@example.com")
+        pages.append(page)
+    mine, theirs = pages
+    theirs.evaluate("window.__noReload = true")  # gone if the page loads again
+    # select the card, then click the time on Ann's row (the other way to place a task)
+    mine.locator(f'#dc-queue [data-task-id="{easy["id"]}"]').click()
+    point = row_point(mine, ann, 10)
+    mine.mouse.click(point["x"], point["y"])
+    bar(mine, easy).wait_for()
+    bar(theirs, easy).wait_for(timeout=5000)  # pushed by the event stream
+    assert theirs.evaluate("window.__noReload") is True
+    assert theirs.locator(f'#dc-queue [data-task-id="{easy["id"]}"]').count() == 0
+
+    # a change made elsewhere (another process: here the server's own session) shows too
+    before = bar(theirs, easy).bounding_box()["x"]
+    with city.app_tenant.session(SYSTEM) as s:
+        s.records.update("field_task", easy["id"], {"assigned_start": shanghai(13)})
+    theirs.wait_for_function(
+        f"""() => {{
+              const node = document.querySelector('.dc-bar[data-task-id="{easy["id"]}"]');
+              return node && node.getBoundingClientRect().x > {before} + 50;
+            }}"""
+    )
+    assert theirs.evaluate("window.__noReload") is True
+    shot(theirs, tmp_path, "live")
+    for page in pages:
+        page.context.close()

@@ -162,3 +162,52 @@ def test_only_dispatchers_use_the_console_and_input_is_checked(city, day):
     assert city.dispatcher.get("/api/v1/dispatch/board?days=0").status == 400
     missing = city.dispatcher.post("/api/v1/dispatch/check", json={**body, "task": 999999})
     assert missing.status == 404
+
+
+def _events(city, **headers):
+    """The console's event stream, as (event, data) pairs as they come."""
+    token = city.dispatcher.token
+    response = city.dispatcher.client.get(
+        "/api/v1/dispatch/events",
+        headers={"Authorization": f"Bearer {token}", **headers},
+        buffered=False,
+    )
+    assert response.status_code == 200
+    assert response.mimetype == "text/event-stream"
+    chunks = iter(response.response)
+
+    def next_event() -> tuple[str, str]:
+        while True:
+            chunk = next(chunks)
+            text = chunk.decode() if isinstance(chunk, bytes) else chunk
+            fields = dict(line.split(": ", 1) for line in text.strip().splitlines() if ": " in line)
+            if "event" in fields:
+                return fields["event"], fields["data"]
+
+    return response, next_event
+
+
+def test_the_event_stream_tells_a_console_that_the_board_changed(city, day):
+    response, next_event = _events(city)
+    event, first = next_event()
+    assert event == "hello"
+    task = day()  # someone else creates a task
+    event, stamp = next_event()
+    assert event == "changed" and int(stamp) > int(first)
+    stamp_now = city.dispatcher.get("/api/v1/dispatch/stamp").json["stamp"]
+    assert stamp_now == int(stamp)
+    city.dispatcher.post(
+        "/api/v1/dispatch/place",
+        json={"task": task["id"], "engineer": city.ids["ann_resource"], "start": at(10)},
+    )
+    event, later = next_event()
+    assert event == "changed" and int(later) > int(stamp)
+    response.close()
+
+    # reconnecting with a stamp older than the latest: told at once
+    response, next_event = _events(city, **{"Last-Event-ID": first})
+    assert next_event()[0] == "hello"
+    assert next_event() == ("changed", later)
+    response.close()
+    assert city.engineer.get("/api/v1/dispatch/events").status == 403
+    assert city.engineer.get("/api/v1/dispatch/stamp").status == 403

@@ -4,16 +4,21 @@ hard rule, and placing a task (forced past the rules that allow it)."""
 from __future__ import annotations
 
 import datetime as dt
+import time
+from collections.abc import Iterator
 
-from flask import jsonify
+from flask import Response, jsonify, request
 
 from packs.field_service.dispatch import board as dispatch_board
 from packs.field_service.dispatch import drops
 from plinth.toolkit import (
+    SYSTEM,
     PermissionDenied,
     api_session,
+    current_tenant,
     date_arg,
     int_arg,
+    latest_change,
     load_body,
     request_body,
     schemas,
@@ -21,6 +26,14 @@ from plinth.toolkit import (
 
 TAG = ["dispatch"]
 ROLES = frozenset({"dispatcher", "service_manager"})
+# What the board shows: a change to any of these records is news for every open console.
+WATCHED = ("field_task", "service_resource", "resource_absence", "service_group_member")
+# The event stream looks for changes this often, and ends after STREAM_SECONDS (the browser
+# reconnects at once, carrying the last stamp it saw): a console holds a server thread only
+# that long at a time.
+POLL_SECONDS = 0.5
+STREAM_SECONDS = 25
+KEEP_ALIVE_SECONDS = 10
 
 
 class DropBody(schemas.Body):
@@ -80,9 +93,29 @@ PLACE_OPENAPI = {
 }
 
 
+EVENTS_OPENAPI = {
+    "get": {
+        "summary": "Server-sent events: `changed` (data: a stamp) whenever a task, an "
+        "engineer, an absence or a group membership changes; the stream ends after "
+        f"{STREAM_SECONDS} s and the browser reconnects (Last-Event-ID: the last stamp)",
+        "tags": TAG,
+        "responses": {"200": {"description": "text/event-stream"}},
+    }
+}
+STAMP_OPENAPI = {
+    "get": {
+        "summary": "The latest change's stamp (the event stream's polling fallback)",
+        "tags": TAG,
+        "responses": {"200": {"description": "{stamp}: it grows with every change"}},
+    }
+}
+
+
 def register(context) -> None:
     route = context.api_route
     route("/dispatch/board", ["GET"], BOARD_OPENAPI)(get_board)
+    route("/dispatch/events", ["GET"], EVENTS_OPENAPI)(board_events)
+    route("/dispatch/stamp", ["GET"], STAMP_OPENAPI)(board_stamp)
     route("/dispatch/check", ["POST"], CHECK_OPENAPI)(check_drop)
     route("/dispatch/place", ["POST"], PLACE_OPENAPI)(place_task)
 
@@ -131,3 +164,39 @@ def place_task():
             drop.task["version"] = body["version"]  # the update then answers 409 if it moved
         placed = drops.apply(s, drop, bool(body.get("force")), body.get("reason"))
         return jsonify(placed)
+
+
+def board_stamp():
+    """The stamp of the latest change to what the board shows."""
+    with api_session(write=False) as s:
+        dispatcher_only(s)
+        return jsonify({"stamp": latest_change(s, WATCHED)})
+
+
+def board_events() -> Response:
+    """Tell an open console, within a second, that the board changed (server-sent events)."""
+    with api_session(write=False) as s:
+        dispatcher_only(s)
+        stamp = latest_change(s, WATCHED)
+    tenant = current_tenant()
+    seen = request.headers.get("Last-Event-ID", "")
+
+    def events() -> Iterator[str]:
+        current = stamp
+        yield f"retry: 1000\nid: {current}\nevent: hello\ndata: {current}\n\n"
+        if seen.isdigit() and int(seen) != current:  # changed while it reconnected
+            yield f"id: {current}\nevent: changed\ndata: {current}\n\n"
+        started = quiet = time.monotonic()
+        while time.monotonic() - started < STREAM_SECONDS:
+            time.sleep(POLL_SECONDS)
+            with tenant.session(SYSTEM, write=False) as system:
+                latest = latest_change(system, WATCHED)
+            if latest != current:
+                current, quiet = latest, time.monotonic()
+                yield f"id: {current}\nevent: changed\ndata: {current}\n\n"
+            elif time.monotonic() - quiet >= KEEP_ALIVE_SECONDS:
+                quiet = time.monotonic()
+                yield ": still here\n\n"
+
+    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    return Response(events(), mimetype="text/event-stream", headers=headers)

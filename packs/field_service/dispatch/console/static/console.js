@@ -5,6 +5,9 @@
  * API; every drop is checked by the server against every hard rule, and a refused drop can
  * be forced where the rules allow it (the override is kept on the task).
  *
+ * Live: server-sent events (/api/v1/dispatch/events) say when anything the board shows
+ * changed, and the board is read again; without them it polls /api/v1/dispatch/stamp.
+ *
  * Hooks for tests and tools: rows carry data-engineer-id, bars and queue cards
  * data-task-id; #dc has data-state="ready" once the board is drawn.
  */
@@ -14,7 +17,8 @@
   const settings = JSON.parse(document.getElementById("dc-settings").textContent);
   const T = settings.texts;
   const LANG = settings.lang;
-  const REFRESH_MS = 20000;
+  const REFRESH_MS = 60000; // a full read now and then, whatever the live events say
+  const POLL_MS = 2000; // without server-sent events
   const SNAP_MS = 5 * 60 * 1000;
   const DAY_HOURS = [7, 21]; // the part of a day the board opens on (local hours)
   const root = document.getElementById("dc");
@@ -645,9 +649,53 @@
       if (event.key === "Escape") hideProblem();
     });
     load(false);
+    listen();
     window.setInterval(() => {
-      if (!state.busy && !state.pending && document.visibilityState === "visible") load(true);
+      if (document.visibilityState === "visible") refresh();
     }, REFRESH_MS);
+  }
+
+  // ---- live: another dispatcher's drop, an engineer's step, a new task -------------------
+  let refreshTimer = null;
+
+  function refresh() {
+    // a burst of changes (a commit of many tasks) is one read of the board
+    window.clearTimeout(refreshTimer);
+    refreshTimer = window.setTimeout(() => {
+      if (state.busy || state.pending || !state.board) {
+        refresh();
+      } else {
+        load(true);
+      }
+    }, 150);
+  }
+
+  function listen() {
+    if (!window.EventSource) {
+      poll(null);
+      return;
+    }
+    const events = new EventSource("/api/v1/dispatch/events");
+    events.addEventListener("changed", refresh);
+    events.addEventListener("error", () => {
+      if (events.readyState === EventSource.CLOSED) {
+        poll(null); // refused or not supported on the way (a proxy): ask every few seconds
+      }
+    });
+  }
+
+  async function poll(last) {
+    let stamp = last;
+    try {
+      const answer = await api("GET", "/api/v1/dispatch/stamp");
+      if (answer.status === 200) {
+        if (last !== null && answer.data.stamp !== last) refresh();
+        stamp = answer.data.stamp;
+      }
+    } catch (error) {
+      // offline for a moment: the next poll tries again
+    }
+    window.setTimeout(() => poll(stamp), POLL_MS);
   }
 
   start();
