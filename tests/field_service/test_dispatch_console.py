@@ -243,3 +243,32 @@ def test_a_change_in_one_browser_appears_in_another_without_reload(
     shot(theirs, tmp_path, "live")
     for page in pages:
         page.context.close()
+
+
+@pytest.mark.parametrize("locale", ["en", "zh-CN"])
+def test_the_best_three_slots_for_an_urgent_task_and_one_click(
+    desk, server, browser_page, tmp_path, locale
+):
+    city, easy, _hard = desk
+    ann, bob = city.ids["ann_resource"], city.ids["bob_resource"]
+    reply = city.dispatcher.patch("/api/v1/me", json={"locale": locale, "time_zone": ZONE})
+    assert reply.status == 200
+    context = browser_page.new_context(viewport={"width": 1440, "height": 900}, locale=locale)
+    context.set_default_timeout(WAIT_MS)
+    page = context.new_page()
+    log_in(page, server, "dora@example.com")
+    page.locator(f'#dc-queue [data-task-id="{easy["id"]}"] [data-action="slots"]').click()
+    slots = page.locator("#dc-slot-list li[data-engineer-id]")
+    slots.first.wait_for()
+    offered = [
+        int(s) for s in slots.evaluate_all("(items) => items.map((i) => i.dataset.engineerId)")
+    ]
+    assert offered[0] == ann and set(offered) <= {ann, bob}  # Ann lives next door
+    why = {"en": "of driving", "zh-CN": "增加路程"}[locale]
+    assert why in slots.first.inner_text()
+    shot(page, tmp_path, f"{locale}-5-slots")
+    slots.first.locator('[data-action="place-slot"]').click()
+    bar(page, easy).wait_for()
+    placed = city.dispatcher.get(f"/api/v1/records/field_task/{easy['id']}").json
+    assert placed["status"] == "dispatched" and placed["assigned_resource"] == ann
+    context.close()

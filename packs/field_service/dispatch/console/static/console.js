@@ -243,6 +243,18 @@
       window.textContent = say("window", { from: task.window_start ? dayAndClock(task.window_start) : "…", to: task.window_end ? dayAndClock(task.window_end) : "…" });
       item.append(window);
     }
+    if (task.status === "new") {
+      const slots = document.createElement("button");
+      slots.type = "button";
+      slots.className = "dc-card-action";
+      slots.dataset.action = "slots";
+      slots.textContent = say("best_slots");
+      slots.addEventListener("click", (event) => {
+        event.stopPropagation();
+        showSlots(task);
+      });
+      item.append(slots);
+    }
     item.addEventListener("dragstart", (event) => {
       const payload = { id: `drop-${task.id}`, type: "range", content: task.number || String(task.id), taskId: task.id };
       event.dataTransfer.effectAllowed = "move";
@@ -528,6 +540,56 @@
     document.getElementById("dc-problem").hidden = true;
   }
 
+  // ---- the best slots for one task ------------------------------------------------------
+  async function showSlots(task) {
+    const panel = document.getElementById("dc-slots");
+    const list = document.getElementById("dc-slot-list");
+    document.getElementById("dc-slots-title").textContent = say("slots_title", { task: task.number });
+    list.replaceChildren();
+    panel.hidden = false;
+    setStatus(say("finding"));
+    const answer = await api("POST", "/api/v1/dispatch/insert", { task: task.id, date: state.day, limit: 3 });
+    setStatus("");
+    if (answer.status !== 200) {
+      list.append(line(answer.data.detail || answer.data.title || String(answer.status), "dc-hard"));
+      return;
+    }
+    if (!answer.data.best) {
+      list.append(line(say("no_slot", { reason: answer.data.reason }), "dc-hard"));
+      return;
+    }
+    for (const slot of [answer.data.best, ...answer.data.alternatives]) {
+      const item = document.createElement("li");
+      item.dataset.engineerId = String(slot.engineer);
+      const what = document.createElement("p");
+      what.className = "dc-slot-what";
+      what.textContent = say("slot_line", { engineer: engineerName(slot.engineer), from: dayAndClock(slot.start), to: clock(slot.end) });
+      const why = document.createElement("p");
+      why.className = "dc-card-facts";
+      const timing = slot.late_minutes > 0 ? say("slot_late", { time: span(slot.late_minutes) }) : say("slot_on_time");
+      why.textContent = `${say("slot_why", { km: slot.added_travel_km, minutes: Math.round(slot.added_travel_minutes), position: slot.position + 1 })}; ${timing}`;
+      const place = document.createElement("button");
+      place.type = "button";
+      place.className = "primary";
+      place.dataset.action = "place-slot";
+      place.textContent = say("place_here");
+      place.addEventListener("click", () => {
+        panel.hidden = true;
+        drop(task, slot.engineer, new Date(slot.start), task.duration);
+      });
+      item.append(what, why, place);
+      list.append(item);
+    }
+    list.querySelector("button").focus();
+  }
+
+  function line(text, className) {
+    const item = document.createElement("li");
+    item.className = className || "";
+    item.textContent = text;
+    return item;
+  }
+
   // ---- the map ----------------------------------------------------------------------------
   function drawMap() {
     const box = document.getElementById("dc-map");
@@ -645,8 +707,14 @@
     });
     root.querySelector('[data-action="force"]').addEventListener("click", force);
     root.querySelector('[data-action="dismiss"]').addEventListener("click", hideProblem);
+    root.querySelector('[data-action="close-slots"]').addEventListener("click", () => {
+      document.getElementById("dc-slots").hidden = true;
+    });
     document.addEventListener("keydown", (event) => {
-      if (event.key === "Escape") hideProblem();
+      if (event.key === "Escape") {
+        hideProblem();
+        document.getElementById("dc-slots").hidden = true;
+      }
     });
     load(false);
     listen();
