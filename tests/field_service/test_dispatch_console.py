@@ -272,3 +272,56 @@ def test_the_best_three_slots_for_an_urgent_task_and_one_click(
     placed = city.dispatcher.get(f"/api/v1/records/field_task/{easy['id']}").json
     assert placed["status"] == "dispatched" and placed["assigned_resource"] == ann
     context.close()
+
+
+@pytest.mark.parametrize("locale", ["en", "zh-CN"])
+def test_a_dispatcher_optimises_the_day_reads_the_diff_commits_and_undoes(
+    desk, server, browser_page, tmp_path, locale
+):
+    city, easy, hard = desk
+    reply = city.dispatcher.patch("/api/v1/me", json={"locale": locale, "time_zone": ZONE})
+    assert reply.status == 200
+    more = city.create(
+        "field_task",
+        {
+            "description": "Check the chiller",
+            "location": {"lat": HQ["lat"] + 0.004, "lng": HQ["lng"]},
+            "duration": 45,
+            "required_skills": [{"skill": "hvac", "level": 1}],
+            "service_group": city.ids["group"],
+        },
+    )
+    context = browser_page.new_context(viewport={"width": 1440, "height": 900}, locale=locale)
+    context.set_default_timeout(30000)
+    page = context.new_page()
+    log_in(page, server, "dora@example.com")
+    page.locator('[data-action="optimise"]').click()
+    page.select_option("#dc-seconds", "5")
+    page.locator('[data-action="start-optimise"]').click()
+    page.locator("#dc-diff").wait_for()
+    counts = {"en": "2 newly assigned", "zh-CN": "新派 2"}[locale]
+    assert counts in page.locator("#dc-diff-counts").inner_text()
+    left_out = page.locator(f'#dc-diff-tasks [data-task-id="{hard["id"]}"]')
+    assert left_out.get_attribute("data-change") == "left_out"
+    assert page.locator(".vis-item.dc-proposed").count() == 2  # shown, not written
+    record = city.dispatcher.get(f"/api/v1/records/field_task/{easy['id']}").json
+    assert record["status"] == "new"
+    shot(page, tmp_path, f"{locale}-6-diff")
+
+    page.locator('[data-action="commit"]').click()
+    bar(page, easy).wait_for()
+    bar(page, more).wait_for()
+    assert page.locator(".vis-item.dc-proposed").count() == 0
+    for task in (easy, more):
+        record = city.dispatcher.get(f"/api/v1/records/field_task/{task['id']}").json
+        assert record["status"] == "dispatched"
+    shot(page, tmp_path, f"{locale}-7-committed")
+
+    page.locator('[data-action="undo"]').click()
+    page.locator(f'#dc-queue [data-task-id="{more["id"]}"]').wait_for()
+    assert bar(page, easy).count() == 0
+    for task in (easy, more):
+        record = city.dispatcher.get(f"/api/v1/records/field_task/{task['id']}").json
+        assert record["status"] == "new"
+    shot(page, tmp_path, f"{locale}-8-undone")
+    context.close()

@@ -211,3 +211,69 @@ def test_the_event_stream_tells_a_console_that_the_board_changed(city, day):
     response.close()
     assert city.engineer.get("/api/v1/dispatch/events").status == 403
     assert city.engineer.get("/api/v1/dispatch/stamp").status == 403
+
+
+def optimise(city) -> dict:
+    reply = city.dispatcher.post("/api/v1/dispatch/optimize", json={"date": DAY, "seconds": 1})
+    assert reply.status == 202, reply.json
+    city.app_tenant.jobs.dispatcher.wait(60)  # inline jobs: a background thread
+    proposal = city.dispatcher.get(reply.json["url"]).json
+    assert proposal["status"] == "ready", proposal["error"]
+    return proposal
+
+
+def test_a_proposal_is_shown_as_a_diff_committed_and_undone(city, day):
+    ann = city.ids["ann_resource"]
+    placed = day()
+    city.dispatcher.post(
+        "/api/v1/dispatch/place", json={"task": placed["id"], "engineer": ann, "start": at(15)}
+    )
+    new = [day(location={"lat": HQ["lat"] + 0.002 * k, "lng": HQ["lng"]}) for k in range(3)]
+    nobody = day(required_skills=[{"skill": "welding", "level": 1}])
+    proposal = optimise(city)
+    diff = city.dispatcher.get(f"/api/v1/dispatch/proposals/{proposal['id']}/diff").json
+    changes = {c["task"]: c for c in diff["tasks"]}
+    assert {changes[t["id"]]["change"] for t in new} == {"assigned"}
+    assert changes[nobody["id"]]["change"] == "left_out"
+    assert "qualified" in changes[nobody["id"]]["reason"]
+    assert placed["id"] not in changes  # dispatched tasks stay put (move: unassigned)
+    assert diff["counts"] == {"assigned": 3, "moved": 0, "unchanged": 0, "left_out": 1}
+    assert diff["totals"]["tasks_placed"] == {"now": 1, "proposed": 4}
+    assert diff["totals"]["travel_km"]["proposed"] >= diff["totals"]["travel_km"]["now"] > 0
+    loads = {e["engineer"]: e for e in diff["engineers"]}
+    assert loads[ann]["now"]["tasks"] == 1
+    assert sum(e["proposed"]["tasks"] for e in diff["engineers"]) == 4
+    # nothing written yet
+    assert city.dispatcher.get(f"/api/v1/records/field_task/{new[0]['id']}").json["status"] == "new"
+
+    committed = city.dispatcher.post(f"/api/v1/dispatch/proposals/{proposal['id']}/commit")
+    assert committed.status == 200 and committed.json["dispatched"] == 3
+    assert committed.json["undoable"] is True
+    undone = city.dispatcher.post(f"/api/v1/dispatch/proposals/{proposal['id']}/undo")
+    assert undone.status == 200, undone.json
+    assert undone.json["restored"] == 3
+    for task in new:
+        record = city.dispatcher.get(f"/api/v1/records/field_task/{task['id']}").json
+        assert record["status"] == "new"
+        assert record["assigned_resource"] == task["assigned_resource"]
+        assert record["assigned_start"] == task["assigned_start"]
+        assert record["excluded_resources"] in (None, [])  # recalled, not rejected
+    after = city.dispatcher.get(f"/api/v1/records/dispatch_proposal/{proposal['id']}").json
+    assert after["status"] == "undone" and after["undone_at"]
+    again = city.dispatcher.post(f"/api/v1/dispatch/proposals/{proposal['id']}/undo")
+    assert again.status == 409
+
+
+def test_undo_is_refused_once_a_task_changed_since_the_commit(city, day):
+    tasks = [day(location={"lat": HQ["lat"] + 0.002 * k, "lng": HQ["lng"]}) for k in range(2)]
+    proposal = optimise(city)
+    city.dispatcher.post(f"/api/v1/dispatch/proposals/{proposal['id']}/commit")
+    accepted = city.engineer.post(f"/api/v1/records/field_task/{tasks[0]['id']}/transitions/accept")
+    if accepted.status != 200:  # given to Bob: he accepts
+        city.other_engineer.post(f"/api/v1/records/field_task/{tasks[0]['id']}/transitions/accept")
+    refused = city.dispatcher.post(f"/api/v1/dispatch/proposals/{proposal['id']}/undo")
+    assert refused.status == 409
+    assert refused.json["changed_tasks"] == [tasks[0]["id"]]
+    other = city.dispatcher.get(f"/api/v1/records/field_task/{tasks[1]['id']}").json
+    assert other["status"] == "dispatched"  # nothing was undone
+    assert city.engineer.post(f"/api/v1/dispatch/proposals/{proposal['id']}/undo").status == 403

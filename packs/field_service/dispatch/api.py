@@ -9,6 +9,7 @@ from flask import jsonify
 
 from packs.field_service.dispatch import best_insertions
 from packs.field_service.dispatch import proposals as dispatch_proposals
+from packs.field_service.dispatch import undo as dispatch_undo
 from packs.field_service.dispatch.data import DEFAULT_CALENDAR, NEW, Scope, load_day, task_from
 from packs.field_service.dispatch.insertion import NoSlot
 from plinth.toolkit import (
@@ -95,7 +96,7 @@ COMMIT_OPENAPI = {
         "tags": TAG,
         "parameters": [PROPOSAL_ID],
         "responses": {
-            "200": {"description": "How many tasks were dispatched or rescheduled"},
+            "200": {"description": "How many tasks were dispatched or rescheduled; undoable"},
             "409": {"description": "Not ready, or tasks changed since (changed_tasks)"},
         },
     }
@@ -143,8 +144,9 @@ def get_proposal(proposal_id: int):
 
 
 def commit_proposal(proposal_id: int):
+    """Apply a ready proposal, keeping what undo needs (POST .../undo)."""
     with api_session() as s:
-        return jsonify(dispatch_proposals.commit(s, proposal_id))
+        return jsonify(dispatch_undo.commit(s, proposal_id))
 
 
 def insert_task():

@@ -10,7 +10,9 @@ from collections.abc import Iterator
 from flask import Response, jsonify, request
 
 from packs.field_service.dispatch import board as dispatch_board
-from packs.field_service.dispatch import drops
+from packs.field_service.dispatch import drops, plan_diff
+from packs.field_service.dispatch import proposals as dispatch_proposals
+from packs.field_service.dispatch import undo as dispatch_undo
 from plinth.toolkit import (
     SYSTEM,
     PermissionDenied,
@@ -20,6 +22,7 @@ from plinth.toolkit import (
     int_arg,
     latest_change,
     load_body,
+    path_param,
     request_body,
     schemas,
 )
@@ -111,8 +114,35 @@ STAMP_OPENAPI = {
 }
 
 
+PROPOSAL_ID = path_param("proposal_id", {"type": "integer"})
+DIFF_OPENAPI = {
+    "get": {
+        "summary": "A proposal against the schedule as it stands: tasks assigned, moved, "
+        "unchanged and left out (with reasons); driving, lateness and tasks placed now and "
+        "proposed; each engineer's load now and proposed",
+        "tags": TAG,
+        "parameters": [PROPOSAL_ID],
+        "responses": {"200": {"description": "The diff"}, "404": {"description": "None"}},
+    }
+}
+UNDO_OPENAPI = {
+    "post": {
+        "summary": "Undo a committed proposal: every task it moved back where it was, in one "
+        "step, while none of them changed since",
+        "tags": TAG,
+        "parameters": [PROPOSAL_ID],
+        "responses": {
+            "200": {"description": "How many tasks were restored"},
+            "409": {"description": "Not committed, or tasks changed since (changed_tasks)"},
+        },
+    }
+}
+
+
 def register(context) -> None:
     route = context.api_route
+    route("/dispatch/proposals/<id:proposal_id>/diff", ["GET"], DIFF_OPENAPI)(proposal_diff)
+    route("/dispatch/proposals/<id:proposal_id>/undo", ["POST"], UNDO_OPENAPI)(undo_proposal)
     route("/dispatch/board", ["GET"], BOARD_OPENAPI)(get_board)
     route("/dispatch/events", ["GET"], EVENTS_OPENAPI)(board_events)
     route("/dispatch/stamp", ["GET"], STAMP_OPENAPI)(board_stamp)
@@ -200,3 +230,17 @@ def board_events() -> Response:
 
     headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
     return Response(events(), mimetype="text/event-stream", headers=headers)
+
+
+def proposal_diff(proposal_id: int):
+    """What a proposal would change, before anything is written."""
+    with api_session(write=False) as s:
+        dispatcher_only(s)
+        proposal = s.records.get(dispatch_proposals.OBJECT, proposal_id)
+        return jsonify(plan_diff.plan_diff(s, proposal))
+
+
+def undo_proposal(proposal_id: int):
+    with api_session() as s:
+        dispatcher_only(s)
+        return jsonify(dispatch_undo.undo(s, proposal_id))

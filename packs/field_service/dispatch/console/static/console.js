@@ -32,6 +32,8 @@
     busy: false,
     offsetMinutes: 0,
     routeEngineer: null,
+    proposal: null, // a ready proposal shown on the board
+    undo: null, // the proposal committed last, which Undo takes back
   };
   let timeline = null;
   let items = null;
@@ -376,6 +378,7 @@
     groups.add(rows);
     items.clear();
     items.add(everything);
+    if (state.proposal) showProposed(state.proposal.plan);
     if (!keepWindow) {
       timeline.setOptions({ min: board.start, max: board.end });
       showWindow(board);
@@ -590,6 +593,160 @@
     return item;
   }
 
+  // ---- optimising the day: a proposal, its diff, commit and undo -----------------------
+  function openOptimise() {
+    const panel = document.getElementById("dc-optimise");
+    document.getElementById("dc-optimise-form").hidden = false;
+    document.getElementById("dc-progress").hidden = true;
+    document.getElementById("dc-diff").hidden = true;
+    panel.hidden = false;
+    panel.querySelector('[data-action="start-optimise"]').focus();
+  }
+
+  function closeOptimise() {
+    document.getElementById("dc-optimise").hidden = true;
+    state.proposal = null;
+    showProposed(null);
+  }
+
+  async function startOptimise() {
+    const body = {
+      date: state.day,
+      move: document.getElementById("dc-move").value,
+      seconds: Number(document.getElementById("dc-seconds").value),
+    };
+    if (state.group) body.service_group = Number(state.group);
+    document.getElementById("dc-optimise-form").hidden = true;
+    const progress = document.getElementById("dc-progress");
+    progress.hidden = false;
+    progress.value = 0;
+    const queued = await api("POST", "/api/v1/dispatch/optimize", body);
+    if (queued.status !== 202) {
+      setStatus(queued.data.detail || queued.data.title || String(queued.status), "error");
+      closeOptimise();
+      return;
+    }
+    let proposal = queued.data;
+    while (proposal.status === "queued" || proposal.status === "running") {
+      await new Promise((resolve) => window.setTimeout(resolve, 700));
+      const read = await api("GET", queued.data.url);
+      if (read.status !== 200) break;
+      proposal = read.data;
+      progress.value = proposal.progress || 0;
+      setStatus(say("running", { n: proposal.progress || 0 }));
+    }
+    progress.hidden = true;
+    if (proposal.status !== "ready") {
+      setStatus(say("optimise_failed", { error: proposal.error || proposal.status }), "error");
+      closeOptimise();
+      return;
+    }
+    state.proposal = proposal;
+    const diff = await api("GET", `/api/v1/dispatch/proposals/${proposal.id}/diff`);
+    if (diff.status !== 200) {
+      setStatus(diff.data.detail || String(diff.status), "error");
+      return;
+    }
+    setStatus("");
+    showDiff(diff.data);
+    showProposed(proposal.plan);
+  }
+
+  function showDiff(diff) {
+    document.getElementById("dc-diff-counts").textContent = say("diff_counts", diff.counts);
+    const totals = document.getElementById("dc-diff-totals");
+    totals.replaceChildren();
+    for (const [key, pair] of Object.entries(diff.totals)) {
+      totals.append(row(say(`total_${key}`), pair.now, pair.proposed, key));
+    }
+    const loads = document.getElementById("dc-diff-loads");
+    loads.replaceChildren();
+    for (const load of diff.engineers) {
+      const line = (l) => say("load_line", { tasks: l.tasks, hours: l.hours });
+      loads.append(row(load.name, line(load.now), line(load.proposed), `engineer-${load.engineer}`));
+    }
+    const list = document.getElementById("dc-diff-tasks");
+    list.replaceChildren();
+    for (const change of diff.tasks.filter((c) => c.change !== "unchanged")) {
+      const item = document.createElement("li");
+      item.dataset.taskId = String(change.task);
+      item.dataset.change = change.change;
+      const params = { task: change.number, reason: change.reason };
+      if (change.after) {
+        Object.assign(params, { engineer: engineerName(change.after.engineer), time: dayAndClock(change.after.start) });
+      }
+      if (change.before && change.before.engineer) {
+        Object.assign(params, { from_engineer: engineerName(change.before.engineer), from_time: change.before.start ? dayAndClock(change.before.start) : "" });
+      }
+      item.textContent = say(`change_${change.change}`, params);
+      list.append(item);
+    }
+    document.getElementById("dc-diff").hidden = false;
+    document.querySelector('#dc-diff [data-action="commit"]').focus();
+  }
+
+  function row(label, now, proposed, key) {
+    const line = document.createElement("tr");
+    line.dataset.key = key;
+    for (const [tag, text] of [["th", label], ["td", now], ["td", proposed]]) {
+      const cell = document.createElement(tag);
+      cell.textContent = text === null || text === undefined ? "–" : String(text);
+      line.append(cell);
+    }
+    return line;
+  }
+
+  function showProposed(plan) {
+    if (!items) return;
+    items.remove(items.getIds({ filter: (item) => item.proposed }));
+    if (!plan) return;
+    const moving = new Set(plan.movable || []);
+    for (const route of plan.routes) {
+      for (const visit of route.tasks) {
+        if (!moving.has(visit.task)) continue;
+        const task = taskOf(visit.task);
+        items.add({
+          id: `proposed-${visit.task}`,
+          proposed: true,
+          group: route.engineer,
+          start: visit.start,
+          end: visit.end,
+          type: "range",
+          content: (task && task.number ? task.number : String(visit.task)).split("-").pop(),
+          className: "dc-proposed",
+          editable: false,
+          selectable: false,
+        });
+      }
+    }
+  }
+
+  async function commitProposal() {
+    const proposal = state.proposal;
+    if (!proposal) return;
+    const answer = await api("POST", `/api/v1/dispatch/proposals/${proposal.id}/commit`);
+    closeOptimise();
+    if (answer.status === 200) {
+      state.undo = proposal.id;
+      document.getElementById("dc-undo-box").hidden = false;
+      await load(true, { text: say("committed", answer.data), kind: "ok" });
+    } else {
+      await load(true, { text: answer.data.detail || String(answer.status), kind: "error" });
+    }
+  }
+
+  async function undoProposal() {
+    if (!state.undo) return;
+    const answer = await api("POST", `/api/v1/dispatch/proposals/${state.undo}/undo`);
+    state.undo = null;
+    document.getElementById("dc-undo-box").hidden = true;
+    if (answer.status === 200) {
+      await load(true, { text: say("undone", answer.data), kind: "ok" });
+    } else {
+      await load(true, { text: answer.data.detail || String(answer.status), kind: "error" });
+    }
+  }
+
   // ---- the map ----------------------------------------------------------------------------
   function drawMap() {
     const box = document.getElementById("dc-map");
@@ -707,6 +864,12 @@
     });
     root.querySelector('[data-action="force"]').addEventListener("click", force);
     root.querySelector('[data-action="dismiss"]').addEventListener("click", hideProblem);
+    root.querySelector('[data-action="optimise"]').addEventListener("click", openOptimise);
+    root.querySelector('[data-action="start-optimise"]').addEventListener("click", startOptimise);
+    root.querySelector('[data-action="close-optimise"]').addEventListener("click", closeOptimise);
+    root.querySelector('[data-action="commit"]').addEventListener("click", commitProposal);
+    root.querySelector('[data-action="discard"]').addEventListener("click", closeOptimise);
+    root.querySelector('[data-action="undo"]').addEventListener("click", undoProposal);
     root.querySelector('[data-action="close-slots"]').addEventListener("click", () => {
       document.getElementById("dc-slots").hidden = true;
     });
