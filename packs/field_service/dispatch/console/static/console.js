@@ -764,10 +764,12 @@
     mapLayers = L.layerGroup().addTo(map);
     const bounds = [];
     for (const group of state.board.groups) {
-      if (Array.isArray(group.polygon) && group.polygon.length >= 3) {
-        const area = L.polygon(group.polygon, { className: "dc-area", weight: 1 }).addTo(mapLayers);
+      // its boundary when it has one, else the hull of its engineers' and tasks' places
+      const corners = Array.isArray(group.polygon) && group.polygon.length >= 3 ? group.polygon : hull(placesOf(group.id));
+      if (corners.length >= 3) {
+        const area = L.polygon(corners, { className: "dc-area", weight: 1 }).addTo(mapLayers);
         area.bindTooltip(group.name, { permanent: !settings.tiles, direction: "center", className: "dc-area-label" });
-        group.polygon.forEach((p) => bounds.push(p));
+        corners.forEach((p) => bounds.push(p));
       }
     }
     const cluster = L.markerClusterGroup ? L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 40 }) : L.layerGroup();
@@ -805,6 +807,34 @@
       map.setView([31.23, 121.47], 10);
     }
     map.invalidateSize();
+  }
+
+  function placesOf(groupId) {
+    const places = [];
+    for (const task of [...state.board.tasks, ...state.board.queue]) {
+      if (task.service_group === groupId && task.location) places.push([task.location.lat, task.location.lng]);
+    }
+    for (const engineer of state.board.engineers) {
+      if (engineer.groups.includes(groupId) && engineer.home) places.push([engineer.home.lat, engineer.home.lng]);
+    }
+    return places;
+  }
+
+  function hull(points) {
+    // Andrew's monotone chain: the convex hull of [lat, lng] points, in order
+    const sorted = [...points].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    if (sorted.length < 3) return [];
+    const cross = (o, a, b) => (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);
+    const half = (list) => {
+      const out = [];
+      for (const point of list) {
+        while (out.length >= 2 && cross(out[out.length - 2], out[out.length - 1], point) <= 0) out.pop();
+        out.push(point);
+      }
+      out.pop();
+      return out;
+    };
+    return [...half(sorted), ...half([...sorted].reverse())];
   }
 
   // ---- the toolbar ------------------------------------------------------------------------
