@@ -79,4 +79,4 @@ def error_pages(blueprint: Blueprint) -> None:
 
 error_pages(pages)
 
-from admin_ui.pages import account, lists, records, transitions  # noqa: E402,F401  (routes)
+from admin_ui.pages import account, inbox, lists, records, transitions  # noqa: E402,F401  (routes)

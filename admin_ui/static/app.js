@@ -193,10 +193,91 @@
     });
   }
 
+  /* The notification bell: the unread count on load, every 30 s while the page is in view
+     and when it comes back into view (as a background request: it does not keep an idle
+     session alive); its panel of the newest notifications is fetched each time it opens. */
+  var BELL_POLL_MS = 30000;
+  function bell(root) {
+    var box = root.querySelector("[data-bell]");
+    if (!box) { return; }
+    var button = box.querySelector("[data-bell-button]");
+    var badge = box.querySelector("[data-bell-count]");
+    var panel = box.querySelector(".nb-panel");
+    var stopped = false;
+    function show(count) {
+      badge.textContent = count > 99 ? "99+" : String(count);
+      badge.hidden = !count;
+      button.setAttribute("aria-label", count ?
+        box.dataset.labelUnread.replace("{n}", String(count)) : box.dataset.label);
+    }
+    function refresh() {
+      if (stopped) { return; }
+      fetch(box.dataset.countUrl, {
+        credentials: "same-origin",
+        headers: { "Accept": "application/json", "X-Plinth-Background": "1" }
+      }).then(function (r) {
+        if (r.status === 401) { stopped = true; }  // logged out: the next page says so
+        return r.ok ? r.json() : null;
+      }).then(function (answer) {
+        if (answer && typeof answer.unread === "number") { show(answer.unread); }
+      }).catch(function () { /* offline for a moment: the next poll tries again */ });
+    }
+    function close(focusButton) {
+      panel.hidden = true;
+      button.setAttribute("aria-expanded", "false");
+      if (focusButton) { button.focus(); }
+    }
+    function open() {
+      panel.hidden = false;
+      button.setAttribute("aria-expanded", "true");
+      panel.setAttribute("aria-busy", "true");
+      fetch(box.dataset.panelUrl, { credentials: "same-origin" }).then(function (r) {
+        if (r.status === 401) { window.location.reload(); }  // to the login page
+        return r.ok ? r.text() : "";
+      }).catch(function () { return ""; }).then(function (html) {
+        panel.removeAttribute("aria-busy");
+        if (!html) {
+          panel.innerHTML = "";
+          var failed = document.createElement("p");
+          failed.className = "nb-empty";
+          failed.textContent = box.dataset.failed;
+          panel.appendChild(failed);
+          return;
+        }
+        panel.innerHTML = html;
+        var head = panel.querySelector("[data-unread]");
+        if (head) { show(parseInt(head.dataset.unread, 10) || 0); }
+        panel.querySelectorAll("[data-here]").forEach(function (input) {
+          input.value = window.location.pathname + window.location.search;
+        });
+      });
+    }
+    button.addEventListener("click", function () {
+      if (panel.hidden) { open(); } else { close(false); }
+    });
+    box.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && !panel.hidden) { event.preventDefault(); close(true); }
+    });
+    box.addEventListener("focusout", function (event) {  // tabbed past the panel
+      if (event.relatedTarget && !box.contains(event.relatedTarget)) { close(false); }
+    });
+    document.addEventListener("click", function (event) {
+      if (!panel.hidden && !box.contains(event.target)) { close(false); }
+    });
+    document.addEventListener("visibilitychange", function () {
+      if (document.visibilityState === "visible") { refresh(); }
+    });
+    window.setInterval(function () {
+      if (document.visibilityState !== "hidden") { refresh(); }
+    }, BELL_POLL_MS);
+    refresh();
+  }
+
   function init(root) {
     selectAll(root); autosubmit(root); pickers(root); maps(root); signatures(root); uploads(root);
   }
+  function start() { init(document); bell(document); }
   if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", function () { init(document); });
-  } else { init(document); }
+    document.addEventListener("DOMContentLoaded", start);
+  } else { start(); }
 })();

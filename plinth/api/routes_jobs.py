@@ -21,7 +21,12 @@ from plinth.schemas import Choice, QueryFlag, QueryText
 if TYPE_CHECKING:
     from plinth.tenant import Tenant
 
-InboxQuery = page_query(50, 200, unread=QueryFlag(metadata={"description": "only unread ones"}))
+InboxQuery = page_query(
+    50,
+    200,
+    unread=QueryFlag(metadata={"description": "only unread ones"}),
+    queue=QueryText(metadata={"description": "only those of this queue"}),
+)
 JobQuery = page_query(
     50,
     500,
@@ -40,7 +45,12 @@ def notifications() -> Response:
         args = load_query(InboxQuery)
         user_id = cast(int, s.actor.id)  # request_session lets in only a signed-in user
         rows, next_cursor, unread = inbox(
-            s.conn, user_id, args.get("unread", False), args["limit"], args.get("cursor")
+            s.conn,
+            user_id,
+            args.get("unread", False),
+            args["limit"],
+            args.get("cursor"),
+            args.get("queue"),
         )
         return listed(Notification, rows, next_cursor, unread=unread)
 

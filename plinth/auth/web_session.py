@@ -37,6 +37,9 @@ from plinth.runtime.session import Session
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_HEADER = "X-CSRF-Token"
+# Sent by a page's own timers (the notification bell's poll): such a request is not the
+# user's activity, so it does not keep an idle browser session alive.
+BACKGROUND_HEADER = "X-Plinth-Background"
 LOGIN_KEY = "sid"  # the cookie's name for the server-side session's key
 
 
@@ -125,7 +128,7 @@ def authenticate(conn: Connection, writing: bool = False) -> Actor | None:
         raise NotAuthenticated("your session has ended; log in again")
     g.revision_id = user["revision_id"]
     g.browser_session_id = user["session_id"]
-    if needs_session_touch(user, now):
+    if needs_session_touch(user, now) and request.headers.get(BACKGROUND_HEADER) != "1":
         if writing:
             touch_session(conn, user["session_id"], now)
         else:

@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from plinth.errors import ValidationError
+from plinth.i18n import localize
 from plinth.rules.notifications import notify_users, resolve_recipients, user_emails
 from plinth.rules.record_rules import RuleFailed
 from plinth.rules.sandbox import SandboxError, compile_rule, evaluate, execute
@@ -194,6 +195,7 @@ def notify(ctx: ActionContext, action: dict[str, Any]) -> None:
     try:
         title = render(_text(action.get("title")) or ctx.automation, context)
         body = render(_text(action["message"]), context)
+        texts = _translations(action.get("title"), action["message"], context)
     except SandboxError as exc:
         raise RuleFailed(f"automation {ctx.automation}: {exc}") from None
     channels = action.get("channels") or ["in_app"]
@@ -207,6 +209,8 @@ def notify(ctx: ActionContext, action: dict[str, Any]) -> None:
             ctx.record.get("id"),
             f"automation:{ctx.automation}",
             ctx.session.tenant.clock(),
+            queue=action.get("queue") or ctx.automation,
+            texts=texts,
         )
     if "email" in channels:
         for address in sorted(set(user_emails(conn, users).values()) | addresses):
@@ -222,6 +226,23 @@ def _text(label: str | dict[str, str] | None) -> str:
     if label is None or isinstance(label, str):
         return label or ""
     return label.get("en") or next(iter(label.values()), "")
+
+
+def _translations(
+    title: str | dict[str, str] | None, message: str | dict[str, str], context: dict[str, Any]
+) -> dict[str, dict[str, str]] | None:
+    """The title and message rendered in each language their labels have (the inbox shows
+    a notification in its reader's language)."""
+    locales = {k for label in (title, message) if isinstance(label, dict) for k in label}
+    if not locales:
+        return None
+    return {
+        locale: {
+            "title": render(localize(title, locale) or "", context) if title else "",
+            "body": render(localize(message, locale) or "", context),
+        }
+        for locale in sorted(locales)
+    }
 
 
 def webhook(ctx: ActionContext, action: dict[str, Any], attempt: int = 1) -> None:

@@ -308,7 +308,14 @@ notification = sa.Table(
     sa.Column("source", sa.String(255), nullable=False, server_default=""),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("read_at", UTCDateTime),
+    # What kind of notification this is, for the inbox's queues: a notify action's `queue`,
+    # else the automation (or workflow step) that wrote it, `approval` for approvals.
+    sa.Column("queue", sa.String(127)),
+    # The title and body in each language the action's labels have: {locale: {title, body}}
+    # (title and body above hold the English, or the only, text).
+    sa.Column("texts", json_type()),
     sa.Index("ix_plinth_notification_inbox", "user_id", "read_at", "id"),
+    sa.Index("ix_plinth_notification_queue", "user_id", "queue", "id"),
 )
 
 webhook_delivery = sa.Table(

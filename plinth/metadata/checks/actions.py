@@ -69,11 +69,44 @@ def check_actions(
         elif kind_of == "notify":
             ctx.require_template(kind, name, (*here, "title"), action.get("title"))
             ctx.require_template(kind, name, (*here, "message"), action.get("message"))
+            _check_queue_label(ctx, kind, name, here, action)
         elif kind_of == "webhook":
             # Only what is known without DNS: a host name is checked where it connects.
             problem = saved_url_problem(action.get("url") or "")
             if problem:
                 ctx.add(kind, name, (*here, "url"), problem)
+
+
+def _check_queue_label(
+    ctx: CheckContext, kind: str, name: str, path: Pointer, action: Mapping[str, Any]
+) -> None:
+    """Notify actions that share a queue may each name it, but not differently: the inbox
+    shows one name per queue."""
+    queue, label = action.get("queue"), action.get("queue_label")
+    if not queue or not label:
+        return
+    for other_kind, other_name, other in _notify_actions(ctx):
+        if other.get("queue") == queue and other.get("queue_label") not in (None, label):
+            ctx.add(
+                kind,
+                name,
+                (*path, "queue_label"),
+                f"queue {queue!r} has another label in {other_kind} {other_name}",
+            )
+            return
+
+
+def _notify_actions(ctx: CheckContext) -> Iterable[tuple[str, str, Mapping[str, Any]]]:
+    """Every notify action of the automations and workflow transitions."""
+    for auto_name, auto in ctx.each("automations"):
+        for action in auto.get("actions") or ():
+            if isinstance(action, Mapping) and action.get("type") == "notify":
+                yield "automations", auto_name, action
+    for flow_name, flow in ctx.each("workflows"):
+        for step in flow.get("transitions") or ():
+            for action in (step.get("actions") if isinstance(step, Mapping) else None) or ():
+                if isinstance(action, Mapping) and action.get("type") == "notify":
+                    yield "workflows", flow_name, action
 
 
 def _check_values(
