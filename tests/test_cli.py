@@ -65,11 +65,11 @@ def test_users_tokens_and_packs(run, tmp_path):
     assert code == 1 and "no active user" in err
 
     code, out, _ = run("pack", "install", "inspection", "field_service")
-    assert code == 0 and "Installed field_service 1.0.0" in out and "Installed inspection" in out
+    assert code == 0 and "Installed field_service 1.1.0" in out and "Installed inspection" in out
     code, out, _ = run("pack", "install", "field_service")
     assert "already installed" in out
     code, out, _ = run("pack", "list")
-    assert "field_service 1.0.0 installed" in out
+    assert "field_service 1.1.0 installed" in out
     code, out, _ = run("demo")
     assert code == 0 and re.search(r"field_service: loaded \d+ demo records", out)
     code, out, _ = run("demo")

@@ -42,7 +42,7 @@ def test_install_in_dependency_order_with_demo_data(tenant):
         ("field_service", "installed"),
         ("inspection", "installed"),
     ]
-    assert packs_of(tenant) == {"field_service": "1.0.0", "inspection": "0.1.0"}
+    assert packs_of(tenant) == {"field_service": "1.1.0", "inspection": "0.1.0"}
     assert load_demo(tenant, find_pack("field_service")) > 12  # files, then the generated city
     assert load_demo(tenant, find_pack("inspection")) == 4  # refers to field_service's records
     assert load_demo(tenant, find_pack("inspection")) is None  # once only

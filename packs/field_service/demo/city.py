@@ -350,7 +350,8 @@ def _stock(session, city: City, progress) -> int:
                 {
                     "kind": "adjustment",
                     "part": part["id"],
-                    "qty": rng.randint(40, 120),
+                    # enough for every bag it fills, however many engineers there are
+                    "qty": round(rng.randint(40, 120) * max(1.0, city.scale)),
                     "to_location": warehouse,
                     "reason": "opening stock",
                 },
