@@ -141,6 +141,11 @@ def test_a_dispatcher_places_forces_and_moves_tasks_on_the_board(
     finally:
         print("browser errors:", errors)
     assert page.locator("#dc-title").inner_text() == words["title"]
+    boards: list[str] = []
+    page.on("request", lambda r: boards.append(r.url) if "/dispatch/board" in r.url else None)
+    page.reload()
+    page.locator('#dc[data-state="ready"]').wait_for()
+    assert len(boards) == 1, boards  # early.js's read is the one the board is drawn from
     shot(page, tmp_path, f"{locale}-0-open")
     assert page.locator(f'.vis-label [data-engineer-id="{ann}"]').is_visible()
     queue = page.locator("#dc-queue [data-task-id]")

@@ -34,7 +34,7 @@ WATCHED = ("field_task", "service_resource", "resource_absence", "service_group_
 # The event stream looks for changes this often, and ends after STREAM_SECONDS (the browser
 # reconnects at once, carrying the last stamp it saw): a console holds a server thread only
 # that long at a time.
-POLL_SECONDS = 0.5
+POLL_SECONDS = 0.3
 STREAM_SECONDS = 25
 KEEP_ALIVE_SECONDS = 10
 

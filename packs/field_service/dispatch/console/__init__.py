@@ -13,11 +13,12 @@ import functools
 import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Blueprint, current_app, redirect, render_template
 
 from packs.field_service.dispatch.console_api import dispatcher_only
-from plinth.toolkit import PlinthError, api_session
+from plinth.toolkit import PlinthError, api_session, date_arg, int_arg
 
 HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"
@@ -46,6 +47,19 @@ def texts() -> dict[str, dict[str, str]]:
     return loaded
 
 
+def first_board_url(today) -> str:
+    """The board the page opens on (its ``date`` and ``service_group`` arguments, else
+    today in the user's zone), fetched by ``early.js`` while the libraries load."""
+    try:
+        day, group = date_arg("date") or today, int_arg("service_group", None, 1, 2**63 - 1)
+    except PlinthError:  # a bad argument: the page opens on today, and says nothing
+        day, group = today, None
+    query = {"date": day.isoformat(), "days": "1"}
+    if group is not None:
+        query["service_group"] = str(group)
+    return "/api/v1/dispatch/board?" + urlencode(query)
+
+
 def language(locale: str | None) -> str:
     return "zh-CN" if locale and locale.lower().startswith("zh") else "en"
 
@@ -58,6 +72,7 @@ def console() -> Any:
                 return redirect(LOGIN_URL)
             dispatcher_only(s)
             actor = s.actor
+            today = s.tenant.clock().astimezone(actor.zone).date()
     except PlinthError as exc:
         if exc.status == 401:
             return redirect(LOGIN_URL)
@@ -72,5 +87,10 @@ def console() -> Any:
         "tiles": current_app.config["PLINTH"]["MAP_TILES_URL"],
         "texts": texts()[lang],
     }
-    html = render_template("dispatch_console/console.html", t=texts()[lang], settings=settings)
+    html = render_template(
+        "dispatch_console/console.html",
+        t=texts()[lang],
+        settings={**settings, "today": today.isoformat()},
+        board_url=first_board_url(today),
+    )
     return html, 200, {"Cache-Control": "no-cache"}

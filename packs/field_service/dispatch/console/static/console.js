@@ -119,14 +119,29 @@
   }
 
   // ---- loading the board ------------------------------------------------------------------
+  /** The answer early.js started reading for `url`, once; null when it read another. */
+  async function firstAnswer(url) {
+    const early = window.__dcEarly;
+    window.__dcEarly = null;
+    if (!early || early.url !== url) return null;
+    try {
+      const response = await early.answer;
+      return { status: response.status, data: await response.json() };
+    } catch (error) {
+      return null; // read it again the usual way
+    }
+  }
+
   /** Read the board again and draw it; `done` is what the status line then says. */
   async function load(keepWindow, done) {
     const query = new URLSearchParams({ date: state.day, days: String(state.days) });
     if (state.group) query.set("service_group", state.group);
     setStatus(say("loading"));
     let answer;
+    performance.mark("dc:load");
+    const url = `/api/v1/dispatch/board?${query}`;
     try {
-      answer = await api("GET", `/api/v1/dispatch/board?${query}`);
+      answer = await firstAnswer(url) || await api("GET", url);
     } catch (error) {
       setStatus(say("failed", { detail: String(error) }), "error");
       return;
@@ -139,11 +154,18 @@
     state.board = board;
     const midnight = Date.parse(`${board.date}T00:00:00Z`);
     state.offsetMinutes = Math.round((midnight - Date.parse(board.start)) / 60000);
+    performance.mark("dc:read");
     fillFilters(board);
     drawQueue();
+    performance.mark("dc:queue");
     drawBoard(keepWindow);
-    drawMap();
+    performance.mark("dc:board");
     root.dataset.state = "ready";
+    // the map after the board has been painted: the board is what the dispatcher reads first
+    window.setTimeout(() => {
+      drawMap(!keepWindow);
+      performance.mark("dc:map");
+    }, 0);
     if (done) {
       setStatus(done.text, done.kind);
     } else {
@@ -278,7 +300,7 @@
   }
 
   // ---- the board --------------------------------------------------------------------------
-  function engineerRow(engineer) {
+  function engineerRow(engineer, count) {
     const label = document.createElement("div");
     label.className = "dc-row";
     label.dataset.engineerId = String(engineer.id);
@@ -286,7 +308,6 @@
     name.textContent = engineer.name;
     const load = document.createElement("span");
     load.className = "dc-row-load";
-    const count = state.board.tasks.filter((t) => t.engineer === engineer.id).length;
     load.textContent = say("tasks_count", { n: count });
     label.append(name, load);
     if (engineer.position) {
@@ -297,7 +318,7 @@
     }
     label.addEventListener("click", () => {
       state.routeEngineer = state.routeEngineer === engineer.id ? null : engineer.id;
-      drawMap();
+      drawMap(false);
     });
     return label;
   }
@@ -331,19 +352,15 @@
       let cursor = start;
       engineer.working.forEach(([from, to], k) => {
         const a = Date.parse(from);
-        if (a > cursor) out.push({ id: `off-${engineer.id}-${k}`, group: engineer.id, start: cursor, end: a, type: "background", className: "dc-off" });
+        if (a > cursor) out.push(shade(`off-${engineer.id}-${k}`, engineer.id, cursor, a, "dc-off"));
         cursor = Math.max(cursor, Date.parse(to));
       });
-      if (cursor < end) out.push({ id: `off-${engineer.id}-end`, group: engineer.id, start: cursor, end, type: "background", className: "dc-off" });
+      if (cursor < end) out.push(shade(`off-${engineer.id}-end`, engineer.id, cursor, end, "dc-off"));
       engineer.absences.forEach(([from, to, reason], k) => {
-        out.push({ id: `away-${engineer.id}-${k}`, group: engineer.id, start: from, end: to, type: "background", className: "dc-absence", title: reason || "" });
+        out.push(shade(`away-${engineer.id}-${k}`, engineer.id, from, to, "dc-absence", reason));
       });
     }
     for (const task of board.tasks) {
-      if (task.travel_minutes) {
-        const begins = Date.parse(task.start);
-        out.push({ id: `travel-${task.id}`, group: task.engineer, start: begins - task.travel_minutes * 60000, end: begins, type: "background", className: "dc-travel" });
-      }
       const movable = ["new", "dispatched", "accepted", "en_route"].includes(task.status);
       out.push({
         id: `task-${task.id}`,
@@ -354,16 +371,32 @@
         type: "range",
         content: bar(task),
         title: tooltip(task),
-        className: [`dc-status-${task.status}`, task.risk ? `dc-risk-${task.risk}` : "", task.override ? "dc-override" : ""].join(" ").trim(),
+        className: [`dc-status-${task.status}`, task.risk ? `dc-risk-${task.risk}` : "", task.override ? "dc-override" : "", task.travel_minutes ? "dc-has-travel" : ""].join(" ").trim(),
+        // the travel before the bar is drawn by CSS (::before, --travel minutes wide): a
+        // thousand items of its own would make the board several times slower to draw
+        style: task.travel_minutes ? `--travel: ${Number(task.travel_minutes)}` : "",
         editable: movable ? { updateTime: true, updateGroup: task.status === "new" || task.status === "dispatched", remove: false } : false,
+        sig: JSON.stringify([task.version, task.engineer, task.start, task.end, task.status, task.risk, task.minutes_left, task.travel_minutes]),
       });
     }
     return out;
   }
 
+  function shade(id, group, start, end, className, title) {
+    const sig = JSON.stringify([group, start, end, className, title || ""]);
+    return { id, group, start, end, type: "background", className, title: title || "", sig };
+  }
+
   function drawBoard(keepWindow) {
     const board = state.board;
-    const rows = board.engineers.map((engineer, order) => ({ id: engineer.id, content: engineerRow(engineer), order }));
+    const counts = new Map();
+    for (const task of board.tasks) counts.set(task.engineer, (counts.get(task.engineer) || 0) + 1);
+    const rows = board.engineers.map((engineer, order) => ({
+      id: engineer.id,
+      content: engineerRow(engineer, counts.get(engineer.id) || 0),
+      order,
+      sig: JSON.stringify([engineer.name, order, counts.get(engineer.id) || 0, engineer.position && engineer.position.stale]),
+    }));
     const everything = boardItems(board);
     if (!timeline) {
       items = new vis.DataSet(everything);
@@ -371,18 +404,32 @@
       timeline = new vis.Timeline(document.getElementById("dc-timeline"), items, groups, options(board));
       timeline.on("click", onBoardClick);
       timeline.on("rangechanged", (range) => markWindow(range.start, range.end));
+      timeline.on("rangechange", (range) => scaleTravel(range.start, range.end));
       showWindow(board);
       return;
     }
-    groups.clear();
-    groups.add(rows);
-    items.clear();
-    items.add(everything);
+    // only what changed is drawn again: a board of a thousand bars stays quick to refresh
+    sync(groups, rows);
+    sync(items, everything);
     if (state.proposal) showProposed(state.proposal.plan);
     if (!keepWindow) {
       timeline.setOptions({ min: board.start, max: board.end });
       showWindow(board);
     }
+  }
+
+  /** Make `set` (a vis DataSet) hold `wanted`, touching only entries whose `sig` changed. */
+  function sync(set, wanted) {
+    const keep = new Set();
+    const changed = [];
+    for (const entry of wanted) {
+      keep.add(entry.id);
+      const current = set.get(entry.id);
+      if (!current || current.sig !== entry.sig) changed.push(entry);
+    }
+    const gone = set.getIds({ filter: (entry) => !keep.has(entry.id) && !entry.proposed });
+    if (gone.length) set.remove(gone);
+    if (changed.length) set.update(changed);
   }
 
   function showWindow(board) {
@@ -401,7 +448,17 @@
     markWindow(from, to);
   }
 
+  function scaleTravel(from, to) {
+    // pixels per minute of the board, for the travel drawn before each bar
+    const panel = document.querySelector("#dc-timeline .vis-panel.vis-center");
+    const minutes = (new Date(to).getTime() - new Date(from).getTime()) / 60000;
+    if (panel && minutes > 0) {
+      document.getElementById("dc-timeline").style.setProperty("--dc-px-per-min", `${panel.clientWidth / minutes}px`);
+    }
+  }
+
   function markWindow(from, to) {
+    scaleTravel(from, to);
     const box = document.getElementById("dc-timeline");
     box.dataset.windowStart = String(new Date(from).getTime());
     box.dataset.windowEnd = String(new Date(to).getTime());
@@ -748,7 +805,7 @@
   }
 
   // ---- the map ----------------------------------------------------------------------------
-  function drawMap() {
+  function drawMap(fit = true) {
     const box = document.getElementById("dc-map");
     if (!window.L || box.closest("[hidden]") || root.dataset.map === "off") return;
     if (!map) {
@@ -773,14 +830,20 @@
       }
     }
     const cluster = L.markerClusterGroup ? L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 40 }) : L.layerGroup();
+    const pins = [];
     for (const task of [...state.board.tasks, ...state.board.queue]) {
       if (!task.location) continue;
       const at = [task.location.lat, task.location.lng];
       const icon = L.divIcon({ className: `dc-pin dc-status-${task.status}${task.risk ? " dc-risk-" + task.risk : ""}`, html: "", iconSize: [14, 14] });
       const marker = L.marker(at, { icon, title: task.number || "" });
       marker.bindTooltip(`${task.number} · ${say(`status_${task.status}`)}`);
-      cluster.addLayer(marker);
+      pins.push(marker);
       bounds.push(at);
+    }
+    if (cluster.addLayers) {
+      cluster.addLayers(pins); // in one go: a thousand pins one by one take seconds
+    } else {
+      pins.forEach((pin) => cluster.addLayer(pin));
     }
     cluster.addTo(mapLayers);
     for (const engineer of state.board.engineers) {
@@ -790,7 +853,7 @@
       dot.bindTooltip(`${engineer.name} · ${say("stale_since", { time: dayAndClock(engineer.position.seen_at) })}`);
       dot.on("click", () => {
         state.routeEngineer = engineer.id;
-        drawMap();
+        drawMap(false);
       });
       dot.addTo(mapLayers);
       bounds.push(at);
@@ -801,11 +864,14 @@
       if (engineer && engineer.start_place) stops.unshift([engineer.start_place.lat, engineer.start_place.lng]);
       if (stops.length > 1) L.polyline(stops, { className: "dc-route", weight: 4 }).addTo(mapLayers);
     }
-    if (bounds.length) {
+    if (!fit && state.mapShown) {
+      // a refresh keeps where the dispatcher panned and zoomed
+    } else if (bounds.length) {
       map.fitBounds(bounds, { padding: [20, 20], maxZoom: 15 });
     } else {
       map.setView([31.23, 121.47], 10);
     }
+    state.mapShown = true;
     map.invalidateSize();
   }
 
@@ -854,7 +920,9 @@
 
   function start() {
     const params = new URLSearchParams(window.location.search);
-    state.day = params.get("date") || today();
+    // the day the server chose for early.js (the date asked for, else today in the user's zone)
+    const early = window.__dcEarly && new URL(window.__dcEarly.url, window.location.href);
+    state.day = (early && early.searchParams.get("date")) || params.get("date") || settings.today || today();
     state.group = params.get("service_group") || "";
     document.getElementById("dc-date").value = state.day;
     root.querySelector('[data-action="prev"]').addEventListener("click", () => shiftDay(-state.days));
@@ -928,7 +996,7 @@
       } else {
         load(true);
       }
-    }, 150);
+    }, 60);
   }
 
   function listen() {
