@@ -277,3 +277,16 @@ def test_undo_is_refused_once_a_task_changed_since_the_commit(city, day):
     other = city.dispatcher.get(f"/api/v1/records/field_task/{tasks[1]['id']}").json
     assert other["status"] == "dispatched"  # nothing was undone
     assert city.engineer.post(f"/api/v1/dispatch/proposals/{proposal['id']}/undo").status == 403
+
+
+def test_a_proposal_created_as_a_record_is_optimised_too(city, day):
+    """As the record pages create it (the generic record API): queued, run, ready."""
+    day()
+    made = city.dispatcher.post("/api/v1/records/dispatch_proposal", json={"seconds": 1})
+    assert made.status == 201, made.json
+    assert made.json["date"] == "2026-11-25"  # today in the dispatcher's zone (UTC here)
+    assert made.json["status"] == "queued" and made.json["move"] == "unassigned"
+    city.app_tenant.jobs.dispatcher.wait(60)
+    ready = city.dispatcher.get(f"/api/v1/records/dispatch_proposal/{made.json['id']}").json
+    assert ready["job"] and ready["status"] == "ready", ready["error"]
+    assert ready["tasks_placed"] == 1

@@ -27,10 +27,21 @@ OBJECT = "dispatch_proposal"
 
 def register(context) -> None:
     context.jobs.register(JOB, run_proposal, max_attempts=1, long_running=True)
+    context.hooks.register("after_save", queue_when_created, objects=[OBJECT])
+
+
+def queue_when_created(event) -> None:
+    """A proposal created anywhere (the API, the record pages, an import) is queued for its
+    optimisation in the same transaction: the job is handed on when it commits."""
+    if event.action != "create" or event.values.get("job"):
+        return
+    session = event.session
+    key = session.tenant.jobs.enqueue(session, JOB, {"proposal": event.values["id"]})
+    session.as_system().records.update(OBJECT, event.values["id"], {"job": key})
 
 
 def start(session, scope: Scope, seconds: int) -> dict[str, Any]:
-    """Create a proposal as the caller and queue its optimisation; returns the record."""
+    """Create a proposal as the caller (which queues its optimisation); returns the record."""
     proposal = session.records.create(
         OBJECT,
         {
@@ -40,10 +51,10 @@ def start(session, scope: Scope, seconds: int) -> dict[str, Any]:
             "seconds": seconds,
         },
     )
-    key = session.tenant.jobs.enqueue(session, JOB, {"proposal": proposal["id"]})
-    scoped = {"task_ids": list(scope.task_ids) if scope.task_ids else None}
-    session.as_system().records.update(OBJECT, proposal["id"], {"job": key, "fingerprint": scoped})
-    return {**proposal, "job": key}
+    if scope.task_ids:
+        scoped = {"task_ids": list(scope.task_ids)}
+        session.as_system().records.update(OBJECT, proposal["id"], {"fingerprint": scoped})
+    return session.records.get(OBJECT, proposal["id"])
 
 
 def run_proposal(ctx) -> None:
