@@ -2,17 +2,18 @@
 
 Engineers and tasks live in the demo city's service groups and real Shanghai districts
 (``demo_city.GROUPS``) with its six skills (``demo_city.SKILLS``). Every engineer works the
-pack's ``fs_5x8`` calendar on a weekday (09:00-18:00 Asia/Shanghai, first to last working
-hour, as the pack's loader reads it), starts and ends at a home base in one of their group's
-districts, has 1-3 skills at levels 1-5 and an efficiency of 0.8-1.3. Tasks are at site-like
-points in the districts, belong to the district's service group, need one skill at a level
-some engineer of that group has, last 30-120 minutes (mostly short), come in a fixed
-priority mix, about half with a 2-4 hour appointment window, urgent and some high ones with
-a due time.
+pack's ``fs_5x8`` calendar on a weekday (09:00-18:00 Asia/Shanghai with a lunch break from
+12:00 to 13:00, as the pack's loader reads it), starts and ends at a home base in one of
+their group's districts, has 1-3 skills at levels 1-5 and an efficiency of 0.8-1.3. Tasks
+are at site-like points in the districts, belong to the district's service group, need one
+skill at a level some engineer of that group has, last 30-120 minutes (mostly short), come
+in a fixed priority mix, about half with a 2-4 hour appointment window, urgent and some
+high ones with a due time.
 
 Calibrated on purpose: the default day is about 215 hours of work (at efficiency 1) plus
-35-45 hours of driving against 270 shift hours, and a skill at a level is often held by only
-one or two engineers of a group, so a good plan places about 90% of the tasks, not all.
+35-45 hours of driving against 240 working hours (270 shift hours less lunch), and a skill
+at a level is often held by only one or two engineers of a group, so a good plan places
+about 80-85% of the tasks, not all. ``team_day`` is a light day of one team instead.
 
     .venv/bin/python -m benchmarks.dispatch.city_day --engineers 30 --tasks 300   # summary
 """
@@ -49,12 +50,23 @@ DISTRICTS = [(d, centre, code) for code, (_, ds) in GROUPS.items() for d, centre
 
 def shift(day: dt.date = DAY) -> tuple[dt.datetime, dt.datetime]:
     """The ``fs_5x8`` working day: its first to its last working instant (UTC)."""
+    spans = _spans(day)
+    return spans[0][0], spans[-1][1]
+
+
+def lunch(day: dt.date = DAY) -> tuple[tuple[dt.datetime, dt.datetime], ...]:
+    """The breaks of the ``fs_5x8`` day: the gaps between its working intervals (12-13)."""
+    spans = _spans(day)
+    return tuple((a[1], b[0]) for a, b in zip(spans, spans[1:], strict=False) if b[0] > a[1])
+
+
+def _spans(day: dt.date):
     calendar = _calendar()
     midnight = dt.datetime.combine(day, dt.time(), calendar.zone)
     spans = list(calendar.intervals(midnight, midnight + dt.timedelta(days=1)))
     if not spans:
         raise ValueError(f"{day} is not a working day of fs_5x8")
-    return spans[0][0], spans[-1][1]
+    return spans
 
 
 def near(rng: random.Random, centre: tuple[float, float], km: float) -> tuple[float, float]:
@@ -68,6 +80,7 @@ def engineers(count: int = 30, seed: int = 1, day: dt.date = DAY) -> list[Engine
     skill in every group large enough (each group's first skills cycle through the six)."""
     rng = random.Random(f"engineers-{seed}")
     start, end = shift(day)
+    breaks = lunch(day)
     firsts = {code: rng.sample(list(SKILLS), len(SKILLS)) for code in GROUP_CODES}
     out = []
     for index in range(count):
@@ -88,6 +101,7 @@ def engineers(count: int = 30, seed: int = 1, day: dt.date = DAY) -> list[Engine
                 skills={skill: rng.randint(1, 5) for skill in own},
                 efficiency=rng.choice(EFFICIENCIES),
                 groups=frozenset({GROUP_IDS[code]}),
+                breaks=breaks,
             )
         )
     return out
@@ -141,6 +155,48 @@ def generate(
     return Problem(fleet, tasks(task_count, fleet, seed, day), HaversineTravel(30.0, 1.3))
 
 
+def team_day(engineer_count: int = 6, task_count: int = 42, seed: int = 1, day: dt.date = DAY):
+    """A light day of one team: ``engineer_count`` engineers of one service group who can
+    all do every task (one skill), and short tasks (30 or 45 minutes), a third with an
+    appointment window, homes and sites in the group's first district: the day of issue 20,
+    on which the least driving leaves part of the team idle and the rest overloaded."""
+    rng = random.Random(f"team-{seed}")
+    code = GROUP_CODES[0]
+    districts = list(GROUPS[code][1].values())
+    start, end = shift(day)
+    breaks = lunch(day)
+    fleet = [
+        Engineer(
+            id=k + 1,
+            name=f"E{k + 1:02d}",
+            shift_start=start,
+            shift_end=end,
+            start=(home := near(rng, districts[0], HOME_KM)),
+            end=home,
+            skills={"hvac": 3},
+            groups=frozenset({GROUP_IDS[code]}),
+            breaks=breaks,
+        )
+        for k in range(engineer_count)
+    ]
+    work = []
+    for number in range(task_count):
+        task = Task(
+            id=number + 1,
+            location=near(rng, districts[0], SITE_KM),
+            duration_minutes=rng.choice((30, 30, 45)),
+            priority=rng.choice(("normal", "normal", "high", "low")),
+            required_skills=(SkillNeed("hvac", 1),),
+            service_group=GROUP_IDS[code],
+            label=f"T{number + 1}",
+        )
+        if rng.random() < 1 / 3:
+            opens = start + dt.timedelta(hours=rng.choice((0, 2, 4, 5)))
+            task.window_start, task.window_end = opens, opens + dt.timedelta(hours=3)
+        work.append(task)
+    return Problem(fleet, work, HaversineTravel(30.0, 1.3))
+
+
 def _calendar():
     return calendar_for(yaml.safe_load(CALENDAR.read_text()))
 
@@ -175,6 +231,7 @@ def describe(problem: Problem) -> str:
     """A few lines on the day: fleet, work, windows and the hours it adds up to."""
     fleet, work = problem.engineers, problem.tasks
     hours = sum((e.shift_end - e.shift_start).total_seconds() for e in fleet) / 3600
+    working = sum(e.available_seconds() for e in fleet) / 3600
     minutes = sum(t.duration_minutes for t in work)
     priorities = collections.Counter(t.priority for t in work)
     windows = sum(t.window_start is not None for t in work)
@@ -186,7 +243,8 @@ def describe(problem: Problem) -> str:
     )
     return "\n".join(
         [
-            f"{len(fleet)} engineers, {hours:.0f} shift hours (fs_5x8: {when} {zone}); "
+            f"{len(fleet)} engineers, {hours:.0f} shift hours, {working:.0f} working hours "
+            f"(fs_5x8: {when} {zone}, lunch left out); "
             f"{len(work)} tasks, {minutes / 60:.0f} hours of work at efficiency 1",
             "priorities: " + ", ".join(f"{p} {priorities[p]}" for p in PRIORITY_MIX),
             f"{windows} with appointment windows, {due} with due times, "

@@ -33,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from benchmarks.dispatch import city_day, greedy  # noqa: E402
 from packs.field_service.dispatch import optimize  # noqa: E402
 from packs.field_service.dispatch.model import PRIORITIES, Plan, Problem  # noqa: E402
+from packs.field_service.dispatch.optimize import DEFAULT_BALANCE  # noqa: E402
 from packs.field_service.dispatch.travel import HaversineTravel  # noqa: E402
 from plinth.runtime.field_types.geo import EARTH_RADIUS_KM  # noqa: E402
 
@@ -46,7 +47,7 @@ ORDER = sorted(PRIORITIES, key=PRIORITIES.get, reverse=True)
 # ---- the independent checker --------------------------------------------------------------
 def check(problem: Problem, plan: Plan) -> list[str]:
     """Every broken rule of ``plan`` for ``problem`` ([] = feasible), recomputed from scratch:
-    no optimiser code, own distances, durations, eligibility and totals."""
+    no optimiser code, own distances, durations, eligibility, breaks and totals."""
     travel = problem.travel
     if not isinstance(travel, HaversineTravel):
         return ["the checker knows straight-line travel only"]
@@ -96,6 +97,7 @@ def _route(engineer, route, tasks, travel) -> list[str]:
         if visit.start < _plus(arrive, -SLACK_S):
             problems.append(f"task {task.id}: starts at {visit.start}, arrives at {arrive}")
         problems += [f"task {task.id}: {p}" for p in _window(task, visit.start)]
+        problems += [f"task {task.id}: {p}" for p in _breaks(engineer, task, visit)]
         if abs((visit.end - visit.start).total_seconds() - _duration(engineer, task)) > 1:
             problems.append(f"task {task.id}: lasts {visit.end - visit.start}")
         late = max(0, (visit.end - task.due_at).total_seconds()) if task.due_at else 0
@@ -111,9 +113,27 @@ def _route(engineer, route, tasks, travel) -> list[str]:
         problems.append(f"travel {route.travel_m} m, recomputed {sum(m for m, _ in legs)} m")
     if engineer.max_tasks is not None and len(route.visits) > engineer.max_tasks:
         problems.append(f"{len(route.visits)} tasks, at most {engineer.max_tasks}")
-    if engineer.max_hours and (back - route.leave_at).total_seconds() > engineer.max_hours * 3600:
+    worked = (back - route.leave_at).total_seconds() - _in_breaks(engineer, route.leave_at, back)
+    if engineer.max_hours is not None and worked > engineer.max_hours * 3600:
         problems.append(f"works over {engineer.max_hours} hours")
     return problems
+
+
+def _breaks(engineer, task, visit) -> list[str]:
+    """A visit that may move must not overlap a break of the engineer's working hours."""
+    if task.pinned_start is not None:
+        return []
+    return [
+        f"overlaps the break {begins:%H:%M}-{ends:%H:%M} UTC"
+        for begins, ends in engineer.breaks
+        if visit.start < ends and visit.end > begins
+    ]
+
+
+def _in_breaks(engineer, start, end) -> float:
+    return sum(
+        max(0.0, (min(end, b1) - max(start, b0)).total_seconds()) for b0, b1 in engineer.breaks
+    )
 
 
 def _window(task, start) -> list[str]:
@@ -194,7 +214,7 @@ def _optimise(conn, args, only: frozenset[int] | None) -> None:
     try:
         problem = _day(args, only)
         started = time.perf_counter()
-        plan = optimize(problem, args.seconds)
+        plan = optimize(problem, args.seconds, balance=args.balance)
         conn.send(("plan", plan, time.perf_counter() - started))
     except Exception as exc:  # noqa: BLE001 - reported by the parent
         conn.send(("error", f"{type(exc).__name__}: {exc}", 0.0))
@@ -267,7 +287,7 @@ def report(problem, args, runs: dict, verdicts: dict) -> bool:
     """Print the table, ratios and goals; True when every goal holds."""
     print(
         f"\n## Field-service day: {args.engineers} engineers, {args.tasks} tasks, seed "
-        f"{args.seed}; optimiser budget {args.seconds:g} s\n"
+        f"{args.seed}; optimiser budget {args.seconds:g} s, balance {args.balance}\n"
     )
     print(city_day.describe(problem) + "\n")
     columns = {name: _column(plan, seconds, problem) for name, (plan, seconds, _) in runs.items()}
@@ -344,6 +364,9 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=10.0, help="optimiser budget")
     parser.add_argument(
         "--hard-limit", type=float, default=120.0, help="kill the optimiser after this"
+    )
+    parser.add_argument(
+        "--balance", type=int, default=DEFAULT_BALANCE, help="0 least driving - 100 balanced"
     )
     args = parser.parse_args()
     problem = city_day.generate(args.engineers, args.tasks, args.seed)

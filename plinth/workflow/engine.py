@@ -21,6 +21,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 SWEEP_SECONDS = 60
+# In Session.inherited: the user whose transition set off the actions running as the
+# system, so a transition they cascade to (a work order's cancel cancelling its field
+# tasks) is recorded on the timeline as theirs.
+ON_BEHALF_OF = "workflow.on_behalf_of"
 
 
 class WorkflowEngine:
@@ -95,7 +99,7 @@ class WorkflowEngine:
             move.timeline_name,
             move.from_state,
             record[field],
-            session.actor.id,
+            _actor_id(session),
             now,
             move.comment,
             move.occurred_at,
@@ -164,8 +168,18 @@ def _move_of(session: Session, object_name: str, record: dict[str, Any]) -> InPr
     return move
 
 
+def _actor_id(session: Session) -> int | None:
+    """Who a step is recorded as: the actor, or for the system acting on a transition's
+    behalf, the user who fired that transition."""
+    if session.actor.id is not None:
+        return session.actor.id
+    return session.inherited.get(ON_BEHALF_OF)
+
+
 def _run_actions(session: Session, event: RecordEvent, move: InProgress, phase: str) -> None:
-    """The transition's actions of ``phase``; their expressions see ``occurred_at``."""
+    """The transition's actions of ``phase``; their expressions see ``occurred_at``. They
+    run as the system on behalf of whoever fired the transition (``ON_BEHALF_OF``)."""
+    session.inherited[ON_BEHALF_OF] = _actor_id(session)
     transition = cast(Transition, move.transition)  # only moves by a transition run actions
     doc = {"name": f"{move.workflow.name}.{transition.name}", "actions": list(transition.actions)}
     key = f"{event.model.name}:{event.values.get('id')}:transition:v{event.values.get('version')}"

@@ -44,6 +44,14 @@ class OptimizeBody(schemas.Body):
         metadata={"description": "Only these tasks may move (default every task in scope)"},
     )
     seconds = schemas.Whole(1, 300, metadata={"default": 10})
+    balance = schemas.Whole(
+        0,
+        100,
+        metadata={
+            "description": "Goal between least driving (0) and a balanced workload (100); "
+            "default the setting field_service.dispatch_balance_weight"
+        },
+    )
 
 
 class InsertBody(schemas.Body):
@@ -132,7 +140,7 @@ def optimize_day():
         tuple(body["tasks"]) if body.get("tasks") else None,
     )
     with api_session() as s:
-        proposal = dispatch_proposals.start(s, scope, body.get("seconds", 10))
+        proposal = dispatch_proposals.start(s, scope, body.get("seconds", 10), body.get("balance"))
     url = f"/api/v1/dispatch/proposals/{proposal['id']}"
     queued = {**proposal, "job_id": proposal["job"], "url": url}
     return answer(Queued, queued, 202, {"Location": url})

@@ -2,10 +2,15 @@
 may move and which are committed. Used by the optimiser job and the insertion endpoint.
 
 An engineer's day is their working-hours calendar on that date (first to last working
-interval, in the calendar's time zone) minus absences (the longest part left is kept);
-today it starts no earlier than now, at their last known location when it is recent
-enough (``dispatch_last_location_hours``), else at their home base; a task they are
-working on moves their start to its site and its expected end.
+interval, in the calendar's time zone, the gaps between intervals kept as breaks: lunch)
+minus absences (the longest part left is kept); today it starts no earlier than now, at
+their last known location when it is recent enough (``dispatch_last_location_hours``),
+else at their home base; a task they are working on moves their start to its site and its
+expected end. Their daily limits (most tasks, most hours) count what they did that day
+already: tasks done or under way, and their time on site.
+
+A task an engineer claimed from the grab pool (``claimed_by``, set when they claim it) is
+kept on them: it may move in time, never to someone else.
 """
 
 from __future__ import annotations
@@ -24,13 +29,14 @@ NEW = "new"
 DISPATCHED = "dispatched"
 COMMITTED = ("accepted", "en_route")
 WORKING = ("arrived", "in_service")
+DONE = ("completed", "awaiting_acceptance", "closed")
 MOVES = {"none": (), "unassigned": (NEW,), "unstarted": (NEW, DISPATCHED)}
 TASK_FIELDS = [
     "id", "version", "number", "status", "priority", "location", "duration", "service_group",
     "earliest_start", "latest_start", "due_at", "window_start", "window_end",
     "required_skills", "preferred_resource", "required_resource", "excluded_resources",
     "required_resource_type", "min_efficiency", "assigned_resource", "assigned_start",
-    "started_at",
+    "started_at", "completed_at", "claimed_by",
 ]  # fmt: skip
 
 
@@ -55,7 +61,7 @@ class Day:
 def load_day(session, scope: Scope, now: dt.datetime) -> Day:
     """The day's engineers and tasks as a dispatch ``Problem`` (read with ``session``)."""
     notes: list[str] = []
-    engineers = _engineers(session, scope, now, notes)
+    engineers, days = _engineers(session, scope, now, notes)
     by_id = {engineer.id: engineer for engineer in engineers}
     movable: dict[int, dict] = {}
     tasks: list[Task] = []
@@ -67,6 +73,7 @@ def load_day(session, scope: Scope, now: dt.datetime) -> Day:
         day_start = day_end = now
     statuses = sorted(set(MOVES[scope.move]) | {DISPATCHED, *COMMITTED, *WORKING})
     rows = all_records(session, "field_task", [Filter("status", "in", statuses)], None, TASK_FIELDS)
+    done: dict[int, list[tuple[dict, Task]]] = {}
     for row in rows:
         engineer = by_id.get(row["assigned_resource"])
         task = task_from(row)
@@ -76,6 +83,7 @@ def load_day(session, scope: Scope, now: dt.datetime) -> Day:
             tasks.append(task)
         elif engineer is not None and row["status"] in WORKING:
             _start_after(engineer, row, task)
+            done.setdefault(engineer.id, []).append((row, task))
             versions[row["id"]] = row["version"]
         elif engineer is not None and _committed_on(row, engineer):
             task.pinned_to = engineer.id
@@ -83,8 +91,29 @@ def load_day(session, scope: Scope, now: dt.datetime) -> Day:
             task.pinned_start = start if start >= engineer.shift_start else None
             tasks.append(task)
             versions[row["id"]] = row["version"]
+    for row, task in _done(session, days):
+        done.setdefault(row["assigned_resource"], []).append((row, task))
+    for engineer in engineers:
+        _count_against_limits(engineer, done.get(engineer.id, []))
     problem = Problem(engineers, tasks, travel_for(session))
     return Day(problem, movable, versions, notes)
+
+
+def note_claim(event) -> None:
+    """before_save of a field task: an engineer who takes a new task for themselves (a claim
+    from the grab pool; engineers may not set the assignee otherwise) is its claimant."""
+    values, old = event.values, event.old
+    if event.action != "update" or "assigned_resource" not in event.changed or old is None:
+        return
+    taken = values.get("assigned_resource")
+    if taken is None or old.get("assigned_resource") is not None or values.get("status") != NEW:
+        return
+    actor = event.session.actor
+    if actor.is_system or actor.id is None:
+        return
+    resource = event.session.as_system().records.get("service_resource", taken, ["login"])
+    if resource.get("login") == actor.id:
+        values["claimed_by"] = taken
 
 
 def travel_for(session) -> TravelModel:
@@ -99,8 +128,11 @@ def travel_for(session) -> TravelModel:
 
 
 def task_from(row: dict[str, Any]) -> Task:
-    """A field task record as a dispatch task."""
+    """A field task record as a dispatch task (kept on its claimant when it was claimed)."""
     location = row.get("location")
+    claimed = row.get("claimed_by") is not None and row.get("claimed_by") == row.get(
+        "assigned_resource"
+    )
     return Task(
         id=row["id"],
         location=(location["lat"], location["lng"]) if location else None,
@@ -118,6 +150,8 @@ def task_from(row: dict[str, Any]) -> Task:
         excluded=_ids(row.get("excluded_resources")),
         resource_type=row.get("required_resource_type"),
         min_efficiency=float(row["min_efficiency"]) if row.get("min_efficiency") else None,
+        pinned_to=row["claimed_by"] if claimed else None,
+        claimed=claimed,
         label=row.get("number") or "",
     )
 
@@ -161,6 +195,39 @@ def _committed_on(row, engineer: Engineer) -> bool:
     return engineer.shift_start - dt.timedelta(hours=12) <= start < engineer.shift_end
 
 
+def _done(session, days: dict[int, tuple[dt.datetime, dt.datetime]]):
+    """(record, task) of the tasks the day's engineers finished that day already."""
+    if not days:
+        return
+    since = min(begin for begin, _end in days.values())
+    filters = [
+        Filter("assigned_resource", "in", sorted(days)),
+        Filter("status", "in", list(DONE)),
+        Filter("completed_at", "gte", since),
+    ]
+    for row in all_records(session, "field_task", filters, None, TASK_FIELDS):
+        begin, end = days[row["assigned_resource"]]
+        if begin <= row["completed_at"] < end:
+            yield row, task_from(row)
+
+
+def _count_against_limits(engineer: Engineer, today: list[tuple[dict, Task]]) -> None:
+    """What is left of the engineer's daily limits after the day's tasks done or under way
+    (each counts as a task, and its time on site as hours worked)."""
+    if engineer.max_tasks is not None:
+        engineer.max_tasks = max(0, engineer.max_tasks - len(today))
+    if engineer.max_hours is not None:
+        seconds = sum(_on_site(engineer, row, task) for row, task in today)
+        engineer.max_hours = max(0.0, engineer.max_hours - seconds / 3600)
+
+
+def _on_site(engineer: Engineer, row, task: Task) -> float:
+    started, completed = row.get("started_at"), row.get("completed_at")
+    if started and completed:
+        return max(0.0, (completed - started).total_seconds())
+    return float(engineer.duration_seconds(task))
+
+
 def _start_after(engineer: Engineer, row, task: Task) -> None:
     """The engineer is at this task: their plan starts there, when it should be done."""
     location = row.get("location")
@@ -172,7 +239,8 @@ def _start_after(engineer: Engineer, row, task: Task) -> None:
 
 
 # ---- engineers ----------------------------------------------------------------------------
-def _engineers(session, scope: Scope, now: dt.datetime, notes: list[str]) -> list[Engineer]:
+def _engineers(session, scope: Scope, now: dt.datetime, notes: list[str]):
+    """The day's engineers, and each one's calendar day (midnight to midnight) by id."""
     members = _group_members(session, scope)
     resources = [
         r
@@ -187,7 +255,7 @@ def _engineers(session, scope: Scope, now: dt.datetime, notes: list[str]) -> lis
         name: calendar_for(doc) for name, doc in session.compiled.docs("calendars").items()
     }
     recent = dt.timedelta(hours=get_setting(session, "field_service.dispatch_last_location_hours"))
-    engineers = []
+    engineers, days = [], {}
     for resource in resources:
         calendar = calendars.get(resource.get("working_hours") or "") or calendars.get(
             DEFAULT_CALENDAR
@@ -198,6 +266,8 @@ def _engineers(session, scope: Scope, now: dt.datetime, notes: list[str]) -> lis
         shift = _shift(calendar, scope.day, absences.get(resource["id"], []), now)
         if shift is None:
             continue
+        midnight = dt.datetime.combine(scope.day, dt.time(), calendar.zone)
+        days[resource["id"]] = (midnight, midnight + dt.timedelta(days=1))
         start_place = _start_place(resource, now, recent, shift[0])
         home = resource.get("home_base")
         if start_place is None:
@@ -221,9 +291,10 @@ def _engineers(session, scope: Scope, now: dt.datetime, notes: list[str]) -> lis
                 max_hours=float(resource["max_hours_per_day"])
                 if resource.get("max_hours_per_day")
                 else None,
+                breaks=shift[2],
             )
         )
-    return engineers
+    return engineers, days
 
 
 def _group_members(session, scope: Scope) -> set[int] | None:
@@ -263,7 +334,8 @@ def _rows_for(session, object_name: str, ids: list[int]):
 
 
 def _shift(calendar, day: dt.date, absences, now: dt.datetime):
-    """(start, end) of the working day, absences taken out; None when not working."""
+    """(start, end, breaks) of the working day, absences taken out; None when not working.
+    The breaks are the calendar's gaps between working intervals (lunch) inside it."""
     midnight = dt.datetime.combine(day, dt.time(), calendar.zone)
     spans = list(calendar.intervals(midnight, midnight + dt.timedelta(days=1)))
     if not spans:
@@ -275,7 +347,10 @@ def _shift(calendar, day: dt.date, absences, now: dt.datetime):
     pieces = [(start, end) for start, end in pieces if end - start >= dt.timedelta(minutes=15)]
     if not pieces:
         return None
-    return max(pieces, key=lambda piece: piece[1] - piece[0])
+    start, end = max(pieces, key=lambda piece: piece[1] - piece[0])
+    gaps = ((a[1], b[0]) for a, b in zip(spans, spans[1:], strict=False) if b[0] > a[1])
+    breaks = tuple((max(g0, start), min(g1, end)) for g0, g1 in gaps if g0 < end and g1 > start)
+    return start, end, breaks
 
 
 def _minus(piece, absence):

@@ -41,7 +41,50 @@ def summarise_refusals(engineers: list[Engineer], task: Task) -> str:
     counts.pop(None, None)
     if task.required is not None and not any(e.id == task.required for e in engineers):
         return "the required engineer is not working that day"
+    if task.pinned_to is not None and not any(e.id == task.pinned_to for e in engineers):
+        who = "who claimed it" if task.claimed else "it is kept on"
+        return f"the engineer {who} is not working that day"
     reason, _count = counts.most_common(1)[0]
     return f"no qualified engineer: {reason}" + (
         f" (and {len(counts) - 1} other reasons)" if len(counts) > 1 else ""
     )
+
+
+def fair_shares(available: list[float], work: Iterable[tuple[float, Iterable[int]]]) -> list[float]:
+    """Each engineer's fair share of the day's work: every piece of ``work`` (seconds, the
+    indices of the engineers who may do it) spread over those engineers in proportion to
+    their ``available`` seconds. Engineers of a busy group or a rare skill get more."""
+    shares = [0.0] * len(available)
+    for seconds, who in work:
+        able = [k for k in who if available[k] > 0]
+        total = sum(available[k] for k in able)
+        for k in able:
+            shares[k] += seconds * available[k] / total
+    return shares
+
+
+def no_room(blocked: collections.Counter) -> str:
+    """Why the qualified engineers who could do a task have no room for it, from how many
+    are blocked by their daily task limit (``"tasks"``), their hours limit (``"hours"``) or
+    by their day being full (``"room"``)."""
+    total = sum(blocked.values())
+    if blocked["tasks"] == total:
+        return f"{_who(total)} reached their daily task limit"
+    if blocked["hours"] == total:
+        return f"{_who(total)} reached their daily hours limit"
+    if blocked["tasks"] + blocked["hours"] == 0:
+        return f"{_who(total)} {'has' if total == 1 else 'have'} no room left that day"
+    parts = []
+    if blocked["tasks"]:
+        parts.append(f"{blocked['tasks']} reached the daily task limit")
+    if blocked["hours"]:
+        parts.append(f"{blocked['hours']} the daily hours limit")
+    if blocked["room"]:
+        parts.append(f"{blocked['room']} {'has' if blocked['room'] == 1 else 'have'} no room left")
+    return f"of the {total} qualified engineers who could do it, " + ", ".join(parts)
+
+
+def _who(count: int) -> str:
+    if count == 1:
+        return "the one qualified engineer who could do it"
+    return f"the {count} qualified engineers who could do it"

@@ -8,12 +8,13 @@ timings for 50 engineers and 400 tasks.
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import datetime as dt
 
-from packs.field_service.dispatch.eligibility import refusal, summarise_refusals
+from packs.field_service.dispatch.eligibility import no_room, refusal, summarise_refusals
 from packs.field_service.dispatch.model import PREFERRED_BONUS_M, Engineer, Problem, Task
-from packs.field_service.dispatch.schedule import time_route
+from packs.field_service.dispatch.schedule import limit_hit, time_route
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,11 +43,14 @@ class NoSlot(LookupError):
     """No engineer can take the task without breaking a rule; ``args[0]`` says why."""
 
 
-def best_insertions(problem: Problem, task: Task, limit: int = 5) -> list[Insertion]:
+def best_insertions(
+    problem: Problem, task: Task, limit: int = 5, explain: bool = True
+) -> list[Insertion]:
     """The ``limit`` best slots for ``task`` (cheapest added travel, on time first).
 
     ``problem.tasks`` is the committed schedule: every task pinned to its engineer and
-    start. Raises ``NoSlot`` with the reason when there is none.
+    start. Raises ``NoSlot`` with the reason when there is none (worked out only when
+    ``explain``: it takes more timings).
     """
     if task.location is None:
         raise NoSlot("the task has no location")
@@ -59,23 +63,13 @@ def best_insertions(problem: Problem, task: Task, limit: int = 5) -> list[Insert
             committed[other.pinned_to].append(other)
     points, index = _points(qualified, committed, task)
     metres, seconds = problem.travel.matrices(points)
-    new = index[("task", task.id)]
     found: list[tuple[tuple, Insertion]] = []
     for engineer in qualified:
         visits = sorted(committed[engineer.id], key=lambda t: t.pinned_start)
-        path = [index[("start", engineer.id)]]
-        path += [index[("task", t.id)] for t in visits] + [index[("end", engineer.id)]]
-        before_m = sum(int(metres[a, b]) for a, b in zip(path, path[1:], strict=False))
-        before_s = sum(int(seconds[a, b]) for a, b in zip(path, path[1:], strict=False))
-        for position in range(len(visits) + 1):
-            trial = path[: position + 1] + [new] + path[position + 1 :]
-            legs = list(zip(trial, trial[1:], strict=False))
-            timing = time_route(
-                engineer,
-                visits[:position] + [task] + visits[position:],
-                [int(metres[a, b]) for a, b in legs],
-                [int(seconds[a, b]) for a, b in legs],
-            )
+        trials = _trials(engineer, visits, task, index, metres, seconds)
+        before_m, before_s = next(trials)
+        for position, order, legs_m, legs_s in trials:
+            timing = time_route(engineer, order, legs_m, legs_s)
             if not timing.feasible:
                 continue
             visit = timing.route.visits[position]
@@ -91,10 +85,9 @@ def best_insertions(problem: Problem, task: Task, limit: int = 5) -> list[Insert
             bonus = PREFERRED_BONUS_M if task.preferred == engineer.id else 0
             found.append(((visit.late_s > 0, slot.added_travel_m - bonus, visit.start), slot))
     if not found:
-        raise NoSlot(
-            f"none of the {len(qualified)} qualified engineers has a gap for it within its "
-            "window and their working hours"
-        )
+        if not explain:
+            raise NoSlot("no gap")
+        raise NoSlot(_no_gap(qualified, committed, task, index, metres, seconds))
     found.sort(key=lambda item: item[0])
     best: list[Insertion] = []
     seen: set[int] = set()
@@ -105,6 +98,44 @@ def best_insertions(problem: Problem, task: Task, limit: int = 5) -> list[Insert
         if len(best) == limit:
             break
     return best
+
+
+def _trials(engineer: Engineer, visits: list[Task], task: Task, index, metres, seconds):
+    """First the travel of the engineer's committed route (metres, seconds), then each way
+    of putting ``task`` into it: (position, tasks in order, leg metres, leg seconds)."""
+    path = [index[("start", engineer.id)]]
+    path += [index[("task", t.id)] for t in visits] + [index[("end", engineer.id)]]
+    pairs = list(zip(path, path[1:], strict=False))
+    yield sum(int(metres[a, b]) for a, b in pairs), sum(int(seconds[a, b]) for a, b in pairs)
+    new = index[("task", task.id)]
+    for position in range(len(visits) + 1):
+        trial = path[: position + 1] + [new] + path[position + 1 :]
+        legs = list(zip(trial, trial[1:], strict=False))
+        order = visits[:position] + [task] + visits[position:]
+        yield (
+            position,
+            order,
+            [int(metres[a, b]) for a, b in legs],
+            [int(seconds[a, b]) for a, b in legs],
+        )
+
+
+def _no_gap(qualified, committed, task: Task, index, metres, seconds) -> str:
+    """Why no qualified engineer has a gap for ``task``: their daily task or hours limit
+    when that is what keeps an engineer from a gap that would otherwise fit."""
+    blocked: collections.Counter = collections.Counter()
+    for engineer in qualified:
+        visits = sorted(committed[engineer.id], key=lambda t: t.pinned_start)
+        trials = _trials(engineer, visits, task, index, metres, seconds)
+        next(trials)
+        limits = (limit_hit(engineer, order, m, s) for _position, order, m, s in trials)
+        blocked[next((limit for limit in limits if limit), "room")] += 1
+    if blocked["tasks"] + blocked["hours"]:
+        return no_room(blocked)
+    return (
+        f"none of the {blocked['room']} qualified engineers has a gap for it within its "
+        "window and their working hours"
+    )
 
 
 def _points(engineers: list[Engineer], committed: dict[int, list[Task]], task: Task):

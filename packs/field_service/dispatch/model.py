@@ -40,7 +40,11 @@ class SkillNeed:
 
 @dataclasses.dataclass
 class Engineer:
-    """One engineer's day: when and where it starts and ends, and what they can do."""
+    """One engineer's day: when and where it starts and ends, and what they can do.
+
+    ``breaks``: gaps in the working-hours calendar inside the shift (a lunch break), sorted;
+    no visit is scheduled across one. ``max_tasks`` / ``max_hours``: what is left of the
+    daily limits for this plan (hours worked exclude breaks)."""
 
     id: int
     name: str
@@ -55,6 +59,21 @@ class Engineer:
     resource_type: str | None = None
     max_tasks: int | None = None
     max_hours: float | None = None
+    breaks: tuple[tuple[dt.datetime, dt.datetime], ...] = ()
+
+    def break_seconds(self, start: dt.datetime, end: dt.datetime) -> int:
+        """Seconds of breaks between ``start`` and ``end``."""
+        return sum(
+            max(0, int((min(end, b1) - max(start, b0)).total_seconds())) for b0, b1 in self.breaks
+        )
+
+    def available_seconds(self) -> int:
+        """Working seconds of the shift (breaks left out), capped by the hours limit."""
+        seconds = int((self.shift_end - self.shift_start).total_seconds())
+        seconds -= self.break_seconds(self.shift_start, self.shift_end)
+        if self.max_hours is not None:
+            seconds = min(seconds, int(self.max_hours * 3600))
+        return max(0, seconds)
 
     def efficiency_for(self, task: Task) -> float:
         """How fast this engineer does ``task``: their efficiency times the mean efficiency of
@@ -71,7 +90,8 @@ class Engineer:
 @dataclasses.dataclass
 class Task:
     """A field task to place. ``pinned_to``/``pinned_start``: kept on that engineer at that
-    time (committed work that may not move)."""
+    time (committed work that may not move); ``pinned_to`` alone: kept on that engineer at
+    any time (``claimed``: they took it from the grab pool)."""
 
     id: int
     location: Point | None
@@ -91,6 +111,7 @@ class Task:
     min_efficiency: float | None = None
     pinned_to: int | None = None
     pinned_start: dt.datetime | None = None
+    claimed: bool = False
     label: str = ""
 
     @property
@@ -152,6 +173,12 @@ class Route:
     leave_at: dt.datetime | None
     back_at: dt.datetime | None
 
+    @property
+    def work_s(self) -> int:
+        """The engineer's load: seconds on site and driving."""
+        on_site = sum((visit.end - visit.start).total_seconds() for visit in self.visits)
+        return int(on_site) + self.travel_s
+
     def as_dict(self) -> dict:
         return {
             "engineer": self.engineer_id,
@@ -160,6 +187,7 @@ class Route:
             "back_at": _iso(self.back_at),
             "travel_km": round(self.travel_m / 1000, 2),
             "travel_minutes": round(self.travel_s / 60, 1),
+            "work_minutes": round(self.work_s / 60, 1),
         }
 
 
@@ -174,6 +202,7 @@ class Plan:
 
     def totals(self) -> dict:
         visits = [visit for route in self.routes for visit in route.visits]
+        work = [route.work_s / 3600 for route in self.routes]
         placed: dict[str, int] = {name: 0 for name in PRIORITIES}
         unplaced: dict[str, int] = {name: 0 for name in PRIORITIES}
         for visit in visits:
@@ -190,6 +219,9 @@ class Plan:
             "travel_minutes": round(sum(r.travel_s for r in self.routes) / 60, 1),
             "late_tasks": sum(1 for visit in visits if visit.late_s > 0),
             "lateness_minutes": round(sum(visit.late_s for visit in visits) / 60, 1),
+            "work_hours_average": round(sum(work) / len(work), 2) if work else 0.0,
+            "work_hours_most": round(max(work), 2) if work else 0.0,
+            "engineers_idle": sum(1 for route in self.routes if not route.visits),
         }
 
     def as_dict(self) -> dict:

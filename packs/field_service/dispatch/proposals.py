@@ -14,11 +14,11 @@ import logging
 from typing import Any
 
 from packs.field_service.dispatch import optimize
-from packs.field_service.dispatch.data import DISPATCHED, NEW, Scope, load_day
+from packs.field_service.dispatch.data import DISPATCHED, NEW, Scope, load_day, note_claim
 from packs.field_service.dispatch.optimize import NoPlanFound
 from packs.field_service.dispatch.travel import TravelError
 from packs.field_service.records import all_records
-from plinth.toolkit import SYSTEM, Conflict, Filter, fire_transition
+from plinth.toolkit import SYSTEM, Conflict, Filter, fire_transition, get_setting
 
 log = logging.getLogger(__name__)
 JOB = "field_service.dispatch_optimize"
@@ -27,6 +27,7 @@ OBJECT = "dispatch_proposal"
 
 def register(context) -> None:
     context.jobs.register(JOB, run_proposal, max_attempts=1, long_running=True)
+    context.hooks.register("before_save", note_claim, objects=["field_task"])
     context.hooks.register("after_save", queue_when_created, objects=[OBJECT])
 
 
@@ -40,8 +41,10 @@ def queue_when_created(event) -> None:
     session.as_system().records.update(OBJECT, event.values["id"], {"job": key})
 
 
-def start(session, scope: Scope, seconds: int) -> dict[str, Any]:
-    """Create a proposal as the caller (which queues its optimisation); returns the record."""
+def start(session, scope: Scope, seconds: int, balance: int | None = None) -> dict[str, Any]:
+    """Create a proposal as the caller (which queues its optimisation); returns the record.
+    ``balance`` (0-100): from least driving to a balanced workload (None: the pack setting
+    ``dispatch_balance_weight``)."""
     proposal = session.records.create(
         OBJECT,
         {
@@ -49,6 +52,7 @@ def start(session, scope: Scope, seconds: int) -> dict[str, Any]:
             "service_group": scope.service_group,
             "move": scope.move,
             "seconds": seconds,
+            "balance": balance,
         },
     )
     if scope.task_ids:
@@ -72,7 +76,11 @@ def run_proposal(ctx) -> None:
             tuple(task_ids) if task_ids else None,
         )
         day = load_day(session, scope, tenant.clock())
-        session.records.update(OBJECT, proposal_id, {"status": "running", "progress": 0})
+        balance = proposal.get("balance")
+        if balance is None:
+            balance = get_setting(session, "field_service.dispatch_balance_weight")
+        running = {"status": "running", "progress": 0, "balance": balance}
+        session.records.update(OBJECT, proposal_id, running)
 
     def report(progress) -> None:
         percent = min(99, int(progress.fraction * 100))
@@ -80,7 +88,8 @@ def run_proposal(ctx) -> None:
             session.records.update(OBJECT, proposal_id, {"progress": percent})
 
     try:
-        plan = optimize(day.problem, float(proposal["seconds"]), on_progress=report)
+        seconds = float(proposal["seconds"])
+        plan = optimize(day.problem, seconds, on_progress=report, balance=balance)
     except (NoPlanFound, TravelError, ValueError) as exc:
         _finish(tenant, proposal_id, {"status": "failed", "error": str(exc)[:2000]})
         return

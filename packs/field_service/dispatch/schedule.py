@@ -2,7 +2,10 @@
 
 The same rules everywhere (decoding the solver's routes, inserting a new task, the greedy
 baseline): leave home no earlier than the shift starts (and no earlier than needed), start
-each task as soon as you arrive but not before it may start, and never after it must.
+each task as soon as you arrive but not before it may start, and never after it must; a
+task that would run into a break (lunch) starts after it instead (driving may pass through
+a break: an engineer drives to the afternoon's first site over lunch). Committed visits
+keep their times. Hours worked are from leaving to being back, breaks left out.
 """
 
 from __future__ import annotations
@@ -49,9 +52,12 @@ def time_route(
         arrive = clock + dt.timedelta(seconds=int(leg_seconds[index]))
         low, high = bounds(task)
         start = max(arrive, low) if low else arrive
+        takes = dt.timedelta(seconds=engineer.duration_seconds(task))
+        if task.pinned_start is None:
+            start = after_breaks(engineer, start, takes)
         if high is not None and start > high and problem is None:
             problem = f"task {task.id} would start after its latest start"
-        end = start + dt.timedelta(seconds=engineer.duration_seconds(task))
+        end = start + takes
         late = max(0, int((end - task.due_at).total_seconds())) if task.due_at else 0
         wait = int((start - arrive).total_seconds())
         pinned = task.pinned_to is not None
@@ -75,8 +81,9 @@ def time_route(
         visits[0].wait_s = 0
     if back > engineer.shift_end and problem is None:
         problem = "the engineer would be back after their shift ends"
-    if engineer.max_hours and problem is None:
-        if (back - leave).total_seconds() > engineer.max_hours * 3600 + 1:
+    if engineer.max_hours is not None and problem is None:
+        worked = (back - leave).total_seconds() - engineer.break_seconds(leave, back)
+        if worked > engineer.max_hours * 3600 + 1:
             problem = f"longer than {engineer.max_hours:g} hours"
     route = Route(
         engineer.id,
@@ -87,6 +94,15 @@ def time_route(
         back if tasks else None,
     )
     return Timing(route, problem)
+
+
+def after_breaks(engineer: Engineer, start: dt.datetime, takes: dt.timedelta) -> dt.datetime:
+    """The first start at or after ``start`` of a visit lasting ``takes`` that overlaps none
+    of the engineer's breaks."""
+    for begins, ends in engineer.breaks:
+        if start < ends and start + takes > begins:
+            start = ends
+    return start
 
 
 def time_tasks(travel, engineer: Engineer, tasks: Sequence[Task]) -> Timing:
@@ -100,3 +116,23 @@ def time_tasks(travel, engineer: Engineer, tasks: Sequence[Task]) -> Timing:
         [int(metres[a, b]) for a, b in legs],
         [int(seconds[a, b]) for a, b in legs],
     )
+
+
+def limit_hit(
+    engineer: Engineer,
+    tasks: Sequence[Task],
+    leg_metres: Sequence[int],
+    leg_seconds: Sequence[int],
+) -> str | None:
+    """``"tasks"`` or ``"hours"`` when a daily limit of the engineer is all that keeps this
+    route from being feasible; None when it is feasible, or breaks another rule as well."""
+    if engineer.max_tasks is None and engineer.max_hours is None:
+        return None
+    free = dataclasses.replace(engineer, max_tasks=None, max_hours=None)
+    if not time_route(free, tasks, leg_metres, leg_seconds).feasible:
+        return None
+    if time_route(engineer, tasks, leg_metres, leg_seconds).feasible:
+        return None
+    if engineer.max_tasks is not None and len(tasks) > engineer.max_tasks:
+        return "tasks"
+    return "hours"

@@ -58,6 +58,10 @@ class MyTask(schemas.Answer):
         required=True, allow_none=True, metadata={"description": "from the last location"}
     )
     travel_minutes = schemas.Whole(required=True, allow_none=True)
+    overdue = schemas.Flag(
+        required=True,
+        metadata={"description": "scheduled on an earlier day and still open (asked for today)"},
+    )
     sla = schemas.Nested(
         MyTaskSla,
         required=True,
@@ -70,7 +74,7 @@ class MyTask(schemas.Answer):
 
 MY_TASKS_OPENAPI = {
     "get": {
-        "summary": "The caller's field tasks for a day, in planned order",
+        "summary": "The caller's field tasks for a day, in planned order (today: overdue first)",
         "tags": TAG,
         "parameters": [
             {
@@ -146,17 +150,21 @@ def _day() -> dt.date | None:
 
 
 def my_tasks():
-    """Tasks scheduled on the day (in the caller's time zone), then unscheduled active
-    ones, each with the distance and travel minutes from the resource's last location and
-    its work order's SLA clock due first (all the day's clocks read in one query)."""
+    """For today: the still open tasks of earlier days first (flagged ``overdue``: nothing
+    is hidden because its day passed); then tasks scheduled on the day (in the caller's time
+    zone), then unscheduled active ones. Each with the distance and travel minutes from the
+    resource's last location and its work order's SLA clock due first (all the day's
+    clocks read in one query)."""
     day = _day()
     with api_session() as s:
         resource = my_resource(s)
         zone = s.actor.zone
-        day = day or s.tenant.clock().astimezone(zone).date()
+        today = s.tenant.clock().astimezone(zone).date()
+        day = day or today
         start = dt.datetime.combine(day, dt.time(), tzinfo=zone)
         end = start + dt.timedelta(days=1)
         mine = Filter("assigned_resource", "eq", resource["id"])
+        overdue = _overdue(s, mine, start) if day == today else []
         scheduled = s.records.list(
             "field_task",
             ListQuery(
@@ -179,17 +187,30 @@ def my_tasks():
         ).data
         speed = _speed(s)
         here = resource.get("last_location") or resource.get("home_base")
-        day_tasks = scheduled + unscheduled
+        day_tasks = overdue + scheduled + unscheduled
         clocks = sla_clocks(s, "work_order", [t.get("work_order") for t in day_tasks])
         tasks = []
         for order, task in enumerate(day_tasks, start=1):
             km = distance_m(here, task.get("location"))
             task["planned_order"] = order
+            task["overdue"] = order <= len(overdue)
             task["distance_km"] = None if km is None else round(km / 1000, 2)
             task["travel_minutes"] = None if km is None else round(km / 1000 / speed * 60)
             task["sla"] = next_due(clocks.get(task.get("work_order"), []))
             tasks.append(task)
         return listing(tasks, resource=resource["id"], date=day.isoformat())
+
+
+def _overdue(session, mine: Filter, today: dt.datetime) -> list[dict]:
+    """The caller's tasks scheduled before today that are still open, oldest first."""
+    return session.records.list(
+        "field_task",
+        ListQuery(
+            [mine, Filter("assigned_start", "lt", today), Filter("status", "in", ACTIVE_STATES)],
+            ["assigned_start"],
+            100,
+        ),
+    ).data
 
 
 def next_due(clocks: list[dict]) -> dict | None:

@@ -127,7 +127,7 @@ def _check_match(
         return
     record_fields = ctx.field_names(obj)
 
-    def record_field(key: str, value: Any, *where: str) -> None:
+    def record_field(key: str, value: Any, *where: str | int) -> None:
         if value is not None and value not in record_fields:
             ctx.add(K, name, (*path, key, *where), f"unknown field {value!r} of {obj}")
 
@@ -143,7 +143,12 @@ def _check_match(
             candidate_source(key, match[key].get("candidate"), "candidate")
     hours = match.get("working_hours")
     if hours:
-        record_field("working_hours", hours.get("at"), "at")
+        at = hours.get("at")
+        if isinstance(at, list):
+            for index, name in enumerate(at):
+                record_field("working_hours", name, "at", index)
+        else:
+            record_field("working_hours", at, "at")
         record_field("working_hours", hours.get("duration"), "duration")
         candidate_source("working_hours", hours.get("calendar"), "calendar")
         candidate_source("working_hours", hours.get("absences"), "absences")

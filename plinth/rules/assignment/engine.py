@@ -9,7 +9,8 @@ from plinth.errors import NotFound, ValidationError
 from plinth.rules.assignment import log, pools
 from plinth.rules.assignment.definitions import AssignmentRule, rule_named, rules_for
 from plinth.rules.assignment.methods import Decision, decide
-from plinth.rules.record_rules import evaluate_rule
+from plinth.rules.index import rules_for as object_rules
+from plinth.rules.record_rules import apply_defaults, evaluate_rule
 from plinth.rules.sandbox.environment import blank
 from plinth.rules.scope import rule_scope
 from plinth.runtime.events import RecordEvent
@@ -36,6 +37,7 @@ class AssignmentEngine:
         if not rules:
             return
         values, session = event.values, event.session
+        seen = _as_created(session, event) if event.action == "create" else values
         # Decisions of an earlier save of this object that failed before its after_save.
         pending = session.state.setdefault(PENDING, [])
         pending[:] = [p for p in pending if p[0] != event.model.name]
@@ -43,9 +45,9 @@ class AssignmentEngine:
             if not blank(values.get(field)):
                 continue  # a rule fills only an empty field
             for rule in (r for r in rules if r.field == field):
-                if not _condition_holds(session, rule, values, event.old):
+                if not _condition_holds(session, rule, seen, event.old):
                     continue
-                decision = decide(session, rule, values)
+                decision = decide(session, rule, seen)
                 if not decision.decided:
                     continue
                 if decision.assignee is not None:
@@ -73,6 +75,18 @@ class AssignmentEngine:
         if any(r.pool for r in rules_for(event.session.compiled, event.model.name)):
             old = cast("dict[str, Any]", event.old)  # a deleted record was there before
             pools.close(event.session, event.model.name, old["id"])
+
+
+def _as_created(session: Session, event: RecordEvent) -> dict[str, Any]:
+    """The new record as the rules will see it: with its expression defaults (a field
+    task's location and service group from its site), which are applied after the
+    assignment rules ran; on a copy, so a default reading the assigned field still sees it
+    filled when it is applied."""
+    record = dict(event.values)
+    rules = object_rules(session.compiled, event.model.name)
+    if rules.defaults:
+        apply_defaults(session, rules, record)
+    return record
 
 
 # ---- on request -------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from plinth.errors import NotFound
 from plinth.rules.assignment.candidates import Candidate, load_candidates, load_counts
 from plinth.rules.assignment.definitions import AssignmentRule
-from plinth.rules.assignment.matching import rank
+from plinth.rules.assignment.matching import exclusion, rank
 from plinth.rules.assignment.profile_cache import candidates_and_profiles
 from plinth.rules.assignment.profiles import build_job
 from plinth.rules.record_rules import RuleFailed
@@ -79,12 +79,35 @@ def _based_on_field(session: Session, rule: AssignmentRule, record: dict[str, An
     return Decision(rule, value, detail=detail)
 
 
+def _eligible(
+    session: Session, rule: AssignmentRule, record: dict[str, Any]
+) -> tuple[list[Candidate], dict[str, Any]]:
+    """The rule's candidates (by id) and what to log of them. With ``match`` criteria, a
+    round robin or load balancing rule keeps only the candidates its hard filters admit
+    (skills, group, working hours, distance, excluded: as best_match), so a fallback never
+    assigns someone who may not do the work."""
+    if not rule.match:
+        candidates = load_candidates(session, rule, record)
+        return candidates, {"considered": len(candidates)}
+    candidates, profiles = candidates_and_profiles(session, rule, record)
+    job = build_job(session, rule, record)
+    kept: list[Candidate] = []
+    excluded: dict[str, int] = {}
+    for candidate, profile in zip(candidates, profiles, strict=True):
+        reason = exclusion(job, profile)
+        if reason is None:
+            kept.append(candidate)
+        else:
+            excluded[reason] = excluded.get(reason, 0) + 1
+    return kept, {"considered": len(candidates), "eligible": len(kept), "excluded": excluded}
+
+
 def _round_robin(session: Session, rule: AssignmentRule, record: dict[str, Any]) -> Decision:
-    candidates = load_candidates(session, rule, record)
+    candidates, seen = _eligible(session, rule, record)
     if rule.pool:
-        return _pool(rule, candidates, {"considered": len(candidates)})
+        return _pool(rule, candidates, seen)
     if not candidates:
-        return Decision(rule, detail={"reason": "no candidates"})
+        return Decision(rule, detail={**seen, "reason": "no candidates"})
     key = f"assignment:round_robin:{rule.object}:{rule.name}"
     last = _locked_pointer(session, key)
     chosen = next((c for c in candidates if last is None or c.id > last), candidates[0])
@@ -93,7 +116,7 @@ def _round_robin(session: Session, rule: AssignmentRule, record: dict[str, Any])
         st.setting.update().where(st.setting.c.key == key).values(value=chosen.id, updated_at=now)
     )
     value = assignee_of(session, rule)(chosen)
-    return Decision(rule, value, detail={"considered": len(candidates), "after": last})
+    return Decision(rule, value, detail={**seen, "after": last})
 
 
 def _locked_pointer(session: Session, key: str) -> int | None:
@@ -115,18 +138,16 @@ def _locked_pointer(session: Session, key: str) -> int | None:
 
 
 def _load_balancing(session: Session, rule: AssignmentRule, record: dict[str, Any]) -> Decision:
-    candidates = load_candidates(session, rule, record)
+    candidates, seen = _eligible(session, rule, record)
     if rule.pool:
-        return _pool(rule, candidates, {"considered": len(candidates)})
+        return _pool(rule, candidates, seen)
     if not candidates:
-        return Decision(rule, detail={"reason": "no candidates"})
+        return Decision(rule, detail={**seen, "reason": "no candidates"})
     value_of = assignee_of(session, rule)
     loads = load_counts(session, rule, [value_of(c) for c in candidates], record.get("id"))
     lightest = sorted(candidates, key=lambda c: (loads.get(value_of(c), 0), c.id))
     ranking = [{"id": c.id, "load": loads.get(value_of(c), 0)} for c in lightest[:RANKING_SHOWN]]
-    return Decision(
-        rule, value_of(lightest[0]), detail={"considered": len(candidates), "ranking": ranking}
-    )
+    return Decision(rule, value_of(lightest[0]), detail={**seen, "ranking": ranking})
 
 
 def _best_match(session: Session, rule: AssignmentRule, record: dict[str, Any]) -> Decision:

@@ -48,9 +48,7 @@ def build_job(session: Session, rule: AssignmentRule, record: Mapping[str, Any])
         job.group = None if value in (None, "") else str(value)
         job.group_required = match["group"].get("required", True)
     hours = match.get("working_hours")
-    job.start = (
-        record.get(hours["at"]) if hours and hours.get("at") else None
-    ) or session.tenant.clock()
+    job.start = _when(record, (hours or {}).get("at"), session.tenant.clock())
     if hours:
         job.check_hours = True
         minutes = record.get(hours["duration"]) if hours.get("duration") else None
@@ -65,6 +63,19 @@ def build_job(session: Session, rule: AssignmentRule, record: Mapping[str, Any])
     if match.get("required_candidate"):
         job.required = record.get(match["required_candidate"])
     return job
+
+
+def _when(record: Mapping[str, Any], at: str | list[str] | None, now: dt.datetime) -> dt.datetime:
+    """When the record's work happens: the first of the ``at`` fields that is set (its
+    schedule, else its appointment window or earliest start), not before now; now when none
+    is. A task created at night for tomorrow's window is judged at the window."""
+    names = [at] if isinstance(at, str) else list(at or ())
+    for name in names:
+        value = record.get(name)
+        if isinstance(value, dt.datetime):
+            value = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+            return max(value, now)
+    return now
 
 
 def build_profiles(
